@@ -1,0 +1,1 @@
+"""Walls, screens, layouts, tours, monitoring, alerts, intercom."""

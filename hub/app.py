@@ -1,0 +1,46 @@
+"""build_app(config): the only place that wires every part together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from hub.config import Config
+from hub.secrets import load_or_create_token_secret
+from media.counters import MediaCounters
+from rooms.db import Database, init_schema
+from rooms.live_room import LiveRooms
+from signaling import health
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
+
+logger = logging.getLogger(__name__)
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    database = Database(app[CONFIG].database_url)
+    await init_schema(database.engine)
+    app[DATABASE] = database
+    yield
+    await database.close()
+
+
+async def _media_ctx(app: web.Application) -> AsyncIterator[None]:
+    config: Config = app[CONFIG]
+    live = LiveRooms(config.media, counters=app[MEDIA_COUNTERS])
+    app[LIVE_ROOMS] = live
+    yield
+    await live.close()
+
+
+def build_app(config: Config) -> web.Application:
+    config.server.data_dir.mkdir(parents=True, exist_ok=True)
+    app = web.Application(client_max_size=config.signaling.max_message_bytes * 4)
+    app[CONFIG] = config
+    app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
+    app[MEDIA_COUNTERS] = MediaCounters()
+    app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_media_ctx)
+    health.setup(app)
+    return app

@@ -1,0 +1,120 @@
+"""One Config for the whole hub, a section per package.
+
+Every key is documented where it is declared; `mediation-hub serve --help` and
+docs/configuration.md list them. Values come from defaults, then environment
+variables, then command-line flags (hub/cli.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"  # address the HTTP server binds to
+    port: int = 8080  # TCP port of the HTTP server
+    data_dir: Path = Path("var")  # SQLite database, secrets, recordings live here
+    tls_cert: Path | None = None  # PEM certificate: serve HTTPS (phones need it off localhost)
+    tls_key: Path | None = None  # PEM private key for tls_cert
+    public_url: str | None = None  # base URL printed in invitations (default: from host/port)
+
+
+@dataclass
+class DatabaseConfig:
+    # SQLAlchemy async URL. Default: SQLite file in the data dir.
+    # Env DATABASE_URL=postgresql+asyncpg://user:pass@host/db switches to PostgreSQL.
+    url: str | None = None
+
+
+@dataclass
+class MediaConfig:
+    # Addresses announced as ICE host candidates, in addition to (or, with
+    # ice_discover=False, instead of) aioice's discovery. aioice leaves out
+    # 127.0.0.1; a loopback-only machine or a NAT'd deployment must set this.
+    # Env MEDIATION_HUB_ICE_ADDRESSES="127.0.0.1,203.0.113.5".
+    ice_addresses: list[str] = field(default_factory=list)
+    # Also use aioice's host-address discovery (all local interfaces but loopback).
+    ice_discover: bool = True
+    # STUN/TURN servers given to aiortc and to browsers ("stun:host:port", "turn:host:port").
+    ice_servers: list[str] = field(default_factory=list)
+    # Frames a consumer may hold before it drops to the next keyframe.
+    consumer_queue_frames: int = 64
+    # Minimum interval between keyframe requests sent upstream for one producer.
+    keyframe_interval_s: float = 0.5
+
+
+@dataclass
+class SignalingConfig:
+    # Redis URL for socket.io fan-out across nodes. None: in-process manager.
+    redis_url: str | None = None
+    # Largest accepted signaling message, bytes.
+    max_message_bytes: int = 64 * 1024
+    # A participant whose socket drops keeps its identity this long.
+    reconnect_grace_s: float = 30.0
+    # Lifetime of staff access tokens issued at login.
+    staff_token_ttl_s: int = 12 * 3600
+
+
+@dataclass
+class RoomsConfig:
+    # A live room with nobody in it closes after this many seconds.
+    empty_timeout_s: float = 300.0
+    # The notice shown to parties before joining (consent). Its SHA-256 goes into
+    # the evidence manifest with each consent.
+    consent_notice_zh: str = (
+        "本次为人民调解视频会议。为保障各方权益,调解过程可能会被录音录像,"
+        "录制内容仅用于调解工作及依法作为证据使用。"
+    )
+    consent_notice_en: str = (
+        "This is a people's mediation video session. To protect all parties, "
+        "the session may be recorded; recordings are used only for the mediation "
+        "and as evidence where the law allows."
+    )
+
+
+@dataclass
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
+    signaling: SignalingConfig = field(default_factory=SignalingConfig)
+    rooms: RoomsConfig = field(default_factory=RoomsConfig)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{(self.server.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        scheme = "https" if self.server.tls_cert else "http"
+        return f"{scheme}://{self.server.host}:{self.server.port}"
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def from_env(config: Config | None = None, env: dict[str, str] | None = None) -> Config:
+    """Apply environment variables to a Config (defaults when none given)."""
+    config = config or Config()
+    env = dict(os.environ) if env is None else env
+    if env.get("MEDIATION_HUB_DATA_DIR"):
+        config.server.data_dir = Path(env["MEDIATION_HUB_DATA_DIR"])
+    if env.get("DATABASE_URL"):
+        config.database.url = env["DATABASE_URL"]
+    if env.get("REDIS_URL"):
+        config.signaling.redis_url = env["REDIS_URL"]
+    if env.get("MEDIATION_HUB_ICE_ADDRESSES"):
+        config.media.ice_addresses = _split(env["MEDIATION_HUB_ICE_ADDRESSES"])
+    if env.get("MEDIATION_HUB_ICE_SERVERS"):
+        config.media.ice_servers = _split(env["MEDIATION_HUB_ICE_SERVERS"])
+    if env.get("MEDIATION_HUB_PUBLIC_URL"):
+        config.server.public_url = env["MEDIATION_HUB_PUBLIC_URL"]
+    return config

@@ -1,0 +1,139 @@
+"""Every use of aiortc/aioice internals, in one place.
+
+aiortc decodes what it receives and encodes what it sends; a forwarding SFU
+wants neither. These taps hand the receiver's re-assembled encoded frames to
+us instead of to its decoder, let senders pack our encoded frames (aiortc's
+public av.Packet path), route subscribers' PLI/FIR to us, and narrow a
+negotiated codec list. aiortc is pinned exactly in pyproject.toml;
+tests/media/test_aiortc_taps.py fails loudly if an upgrade moves any of this.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aioice.ice
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.codecs import is_rtx
+from aiortc.jitterbuffer import JitterFrame
+
+# The private attributes we touch, by their mangled names.
+_RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_RECEIVER_DECODER_THREAD = "_RTCRtpReceiver__decoder_thread"
+_TRANSCEIVER_CODECS = "_codecs"
+
+FrameCallback = Callable[[RTCRtpCodecParameters, JitterFrame], None]
+
+
+class AiortcInternalsChanged(RuntimeError):
+    """The aiortc version in use no longer has what media/ relies on."""
+
+
+class _FrameTap:
+    """Stands in for RTCRtpReceiver's decoder queue.
+
+    The receiver put()s (codec, JitterFrame) for each re-assembled frame: we pass
+    it on, on the event loop, without decoding. Its decoder thread get()s from
+    us and only ever receives the stop sentinel, so it idles and then exits with
+    the receiver; no decoder is ever created and nothing accumulates.
+    """
+
+    __slots__ = ("_on_frame", "_stop")
+
+    def __init__(self, on_frame: FrameCallback) -> None:
+        self._on_frame = on_frame
+        self._stop: queue.Queue[None] = queue.Queue()
+
+    def put(self, item: tuple[RTCRtpCodecParameters, JitterFrame] | None) -> None:
+        if item is None:
+            self._stop.put(None)
+        else:
+            self._on_frame(item[0], item[1])
+
+    def get(self, *args: Any, **kwargs: Any) -> None:
+        return self._stop.get()
+
+
+def tap_receiver(receiver: RTCRtpReceiver, on_frame: FrameCallback) -> None:
+    """Route the receiver's encoded frames to on_frame; must run before receive()."""
+    if not hasattr(receiver, _RECEIVER_DECODER_QUEUE) or not hasattr(
+        receiver, _RECEIVER_DECODER_THREAD
+    ):
+        raise AiortcInternalsChanged("RTCRtpReceiver has no decoder queue/thread")
+    if getattr(receiver, _RECEIVER_DECODER_THREAD) is not None:
+        raise AiortcInternalsChanged("receiver already started its decoder")
+    setattr(receiver, _RECEIVER_DECODER_QUEUE, _FrameTap(on_frame))
+
+
+def is_tapped(receiver: RTCRtpReceiver) -> bool:
+    return isinstance(getattr(receiver, _RECEIVER_DECODER_QUEUE, None), _FrameTap)
+
+
+def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[None] | None:
+    """Send a PLI for the stream this receiver currently receives."""
+    sources = receiver.getSynchronizationSources()
+    if not sources:
+        return None
+    ssrc = max(sources, key=lambda s: s.timestamp).source
+    result: Awaitable[None] = receiver._send_rtcp_pli(ssrc)
+    return result
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call `callback` when the remote peer sends PLI/FIR for this sender (instead
+    of asking a local encoder for a keyframe, which we don't have)."""
+    if not callable(getattr(sender, "_send_keyframe", None)):
+        raise AiortcInternalsChanged("RTCRtpSender._send_keyframe is gone")
+    sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    codecs: list[RTCRtpCodecParameters] = getattr(transceiver, _TRANSCEIVER_CODECS)
+    return codecs
+
+
+def keep_codec(transceiver: RTCRtpTransceiver, codec: RTCRtpCodecParameters) -> None:
+    """Narrow a negotiated transceiver (between setRemoteDescription and
+    createAnswer) to one codec and its RTX, so the answer names only it."""
+    codecs = negotiated_codecs(transceiver)
+    kept = [codec] + [
+        c for c in codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType
+    ]
+    setattr(transceiver, _TRANSCEIVER_CODECS, kept)
+
+
+_discover_host_addresses = aioice.ice.get_host_addresses
+
+
+def set_host_addresses(addresses: list[str], *, discover: bool) -> None:
+    """Make aioice gather host candidates on `addresses` (plus its own discovery
+    when `discover`). aioice never offers 127.0.0.1 by itself. Process-wide."""
+    extra = list(dict.fromkeys(addresses))
+
+    def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        found = _discover_host_addresses(use_ipv4, use_ipv6) if discover else []
+        wanted = [a for a in extra if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+        return list(dict.fromkeys(wanted + found))
+
+    aioice.ice.get_host_addresses = get_host_addresses
+
+
+def check() -> None:
+    """Raise AiortcInternalsChanged unless every internal we use is present."""
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    try:
+        transceiver = pc.addTransceiver("video", direction="recvonly")
+        tap_receiver(transceiver.receiver, lambda codec, frame: None)
+        on_keyframe_request(transceiver.sender, lambda: None)
+        if not callable(getattr(transceiver.receiver, "_send_rtcp_pli", None)):
+            raise AiortcInternalsChanged("RTCRtpReceiver._send_rtcp_pli is gone")
+        if not isinstance(getattr(transceiver, _TRANSCEIVER_CODECS, None), list):
+            raise AiortcInternalsChanged("RTCRtpTransceiver._codecs is gone")
+        if not callable(getattr(aioice.ice, "get_host_addresses", None)):
+            raise AiortcInternalsChanged("aioice.ice.get_host_addresses is gone")
+    finally:
+        transceiver.receiver._track = None  # nothing started; let it go

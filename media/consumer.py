@@ -1,0 +1,180 @@
+"""Consumer: one outgoing copy of a producer to one subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from media.counters import MediaCounters
+from media.frames import EncodedFrame
+from media.observer import EventEmitter
+from media.producer import Producer
+
+
+class ConsumerClosed(Exception):
+    """recv_frame() on a consumer that is closed and drained."""
+
+
+class Consumer:
+    """Queues a producer's frames for one subscriber, bounded.
+
+    A video consumer drops frames until a keyframe (at start, after resume and
+    after an overflow) and asks the producer for one. The queue never holds more
+    than `queue_frames`: on overflow a video consumer drops everything and waits
+    for the next keyframe; an audio consumer drops the oldest frame. A slow
+    consumer therefore costs bounded memory and never slows the others.
+
+    Events: "producerclose" / "transportclose" (closed by a parent), on
+    `observer`: "close", "pause", "resume".
+    """
+
+    def __init__(
+        self,
+        producer: Producer,
+        *,
+        counters: MediaCounters,
+        queue_frames: int,
+        on_close: Callable[[Consumer], None],
+        app_data: dict[str, Any] | None = None,
+        paused: bool = False,
+    ) -> None:
+        if queue_frames < 2:
+            raise ValueError("queue_frames must be at least 2")
+        self.id = uuid.uuid4().hex
+        self.producer_id = producer.id
+        self.kind = producer.kind
+        self.codec = producer.codec
+        self.app_data: dict[str, Any] = dict(app_data or {})
+        self.observer = EventEmitter()
+        self.events = EventEmitter()
+        self.closed = False
+        self.paused = paused
+        self.dropped_frames = 0
+        self.delivered_frames = 0
+        # seconds from arrival at the hub to hand-off to the sender, recent frames
+        self.delays: deque[float] = deque(maxlen=256)
+        self._producer = producer
+        self._counters = counters
+        self._capacity = queue_frames
+        self._queue: deque[EncodedFrame] = deque()
+        self._is_video = producer.kind == "video"
+        self._need_keyframe = self._is_video
+        self._waiter: asyncio.Future[None] | None = None
+        self._on_close = on_close
+        counters.consumers += 1
+        producer._add_consumer(self)
+        if not paused:
+            producer.request_keyframe()
+
+    @property
+    def producer_paused(self) -> bool:
+        return self._producer.paused
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    # -- hot path ---------------------------------------------------------------
+    def _push(self, frame: EncodedFrame) -> None:
+        if self.paused or self.closed:
+            return
+        if self._need_keyframe:
+            if not frame.keyframe:
+                self._drop(1)
+                return
+            self._need_keyframe = False
+        queue = self._queue
+        if len(queue) >= self._capacity:
+            if self._is_video:
+                self._drop(len(queue))
+                queue.clear()
+                if not frame.keyframe:
+                    self._drop(1)
+                    self._wait_for_keyframe()
+                    return
+            else:
+                self._drop(1)
+                queue.popleft()
+        queue.append(frame)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _drop(self, n: int) -> None:
+        self.dropped_frames += n
+        self._counters.dropped_frames += n
+
+    async def recv_frame(self) -> EncodedFrame:
+        """The next frame; raises ConsumerClosed once closed."""
+        queue = self._queue
+        while not queue:
+            if self.closed:
+                raise ConsumerClosed(self.id)
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        frame = queue.popleft()
+        self.delivered_frames += 1
+        self._counters.forwarded_frames += 1
+        self._counters.forwarded_bytes += len(frame.data)
+        self.delays.append(time.monotonic() - frame.arrival)
+        return frame
+
+    # -- control ----------------------------------------------------------------
+    def _wait_for_keyframe(self) -> None:
+        if self._is_video:
+            self._need_keyframe = True
+            self._producer.request_keyframe()
+
+    def request_keyframe(self) -> None:
+        """The subscriber lost its picture (PLI/FIR): ask the producer, rate-limited."""
+        if not self.closed:
+            self._producer.request_keyframe()
+
+    def pause(self) -> None:
+        if not self.closed and not self.paused:
+            self.paused = True
+            self._queue.clear()
+            self.observer.emit("pause")
+
+    def resume(self) -> None:
+        if not self.closed and self.paused:
+            self.paused = False
+            self._wait_for_keyframe()
+            self.observer.emit("resume")
+
+    # -- close --------------------------------------------------------------------
+    def close(self) -> None:
+        self._close(notify_parent=True)
+
+    def _producer_closed(self) -> None:
+        if self._close(notify_parent=True):
+            self.events.emit("producerclose")
+
+    def _transport_closed(self) -> None:
+        if self._close(notify_parent=False):
+            self.events.emit("transportclose")
+
+    def _close(self, *, notify_parent: bool) -> bool:
+        if self.closed:
+            return False
+        self.closed = True
+        self._counters.consumers -= 1
+        self._queue.clear()
+        self._producer._remove_consumer(self)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if notify_parent:
+            self._on_close(self)
+        self.observer.emit("close")
+        return True
+
+    def __repr__(self) -> str:
+        return f"Consumer({self.id[:8]} of {self.producer_id[:8]} {self.codec.mime_type})"

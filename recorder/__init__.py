@@ -1,0 +1,1 @@
+"""Evidence-grade recording: no transcoding, hash-chained, signed, verifiable offline."""

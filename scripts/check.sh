@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every check the project runs: lint, format, types, import contracts, tests, benchmark smoke.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PY_DIRS=(hub signaling media rooms recorder command_center web tests benchmarks)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff check";        $BIN/ruff check "${PY_DIRS[@]}"
+step "ruff format";       $BIN/ruff format --check "${PY_DIRS[@]}"
+step "mypy";              $BIN/mypy hub signaling media rooms recorder command_center
+step "import contracts";  $BIN/lint-imports
+[ "${1:-}" = lint ] && exit 0
+
+step "benchmarks (smoke)"
+for b in benchmarks/*.py; do
+    [ "$(basename "$b")" = "__init__.py" ] && continue
+    $BIN/python "$b" --smoke
+done
+
+step "pytest"
+$BIN/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,82 @@
+"""GET /healthz (process up), /readyz (database reachable), /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from signaling.keys import DATABASE, LIVE_ROOMS, MEDIA_COUNTERS
+
+logger = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[DATABASE].ping()
+    except Exception as exc:  # any driver error means "not ready"
+        logger.warning("readyz: database unreachable: %s", exc)
+        return web.json_response(
+            {"status": "unavailable", "checks": {"database": "unreachable"}}, status=503
+        )
+    return web.json_response({"status": "ok", "checks": {"database": "ok"}})
+
+
+def _metric(lines: list[str], name: str, kind: str, help_text: str, value: float) -> None:
+    lines.append(f"# HELP {name} {help_text}")
+    lines.append(f"# TYPE {name} {kind}")
+    lines.append(f"{name} {value}")
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    live = request.app[LIVE_ROOMS]
+    counters = request.app[MEDIA_COUNTERS]
+    lines: list[str] = []
+    _metric(lines, "hub_rooms", "gauge", "Live rooms on this node.", live.room_count)
+    _metric(
+        lines, "hub_participants", "gauge", "Participants in live rooms.", live.participant_count
+    )
+    _metric(lines, "hub_producers", "gauge", "Open producers.", counters.producers)
+    _metric(lines, "hub_consumers", "gauge", "Open consumers.", counters.consumers)
+    _metric(
+        lines,
+        "hub_forwarded_frames_total",
+        "counter",
+        "Encoded frames handed to consumers.",
+        counters.forwarded_frames,
+    )
+    _metric(
+        lines,
+        "hub_forwarded_bytes_total",
+        "counter",
+        "Encoded bytes handed to consumers.",
+        counters.forwarded_bytes,
+    )
+    _metric(
+        lines,
+        "hub_dropped_frames_total",
+        "counter",
+        "Frames dropped by consumers (overflow, waiting for a keyframe).",
+        counters.dropped_frames,
+    )
+    _metric(
+        lines,
+        "hub_keyframe_requests_total",
+        "counter",
+        "Keyframe requests (PLI) sent upstream to producers.",
+        counters.keyframe_requests,
+    )
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

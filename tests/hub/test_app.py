@@ -1,0 +1,33 @@
+from aiohttp.test_utils import TestClient
+
+from hub.app import build_app
+from hub.config import Config
+
+
+async def test_health_ready_and_metrics(aiohttp_client, hub_config: Config) -> None:
+    client: TestClient = await aiohttp_client(build_app(hub_config))
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200, await ready.text()
+    metrics = await client.get("/metrics")
+    body = await metrics.text()
+    assert metrics.status == 200
+    for name in (
+        "hub_rooms",
+        "hub_participants",
+        "hub_producers",
+        "hub_consumers",
+        "hub_forwarded_frames_total",
+        "hub_forwarded_bytes_total",
+        "hub_keyframe_requests_total",
+    ):
+        assert f"\n{name} " in "\n" + body, name
+
+
+async def test_token_secret_is_created_once_and_private(hub_config: Config) -> None:
+    build_app(hub_config)
+    path = hub_config.server.data_dir / "secret.key"
+    first = path.read_text()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    build_app(hub_config)
+    assert path.read_text() == first
