@@ -86,7 +86,7 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     of asking a local encoder for a keyframe, which we don't have)."""
     if not callable(getattr(sender, "_send_keyframe", None)):
         raise AiortcInternalsChanged("RTCRtpSender._send_keyframe is gone")
-    sender._send_keyframe = callback  # type: ignore[method-assign]
+    sender._send_keyframe = callback  # type: ignore[method-assign,unused-ignore]
 
 
 def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:

@@ -77,12 +77,17 @@ def parse_sdp(sdp: object) -> SessionDescription:
         raise InvalidSdpError("SDP must be a non-empty string")
     if len(sdp) > MAX_SDP_BYTES:
         raise InvalidSdpError(f"SDP larger than {MAX_SDP_BYTES} bytes")
+    if not sdp.startswith("v=0"):
+        raise InvalidSdpError("SDP must start with v=0")
     try:
         description = SessionDescription.parse(sdp)
     except Exception as exc:  # the parser raises assorted errors on garbage
         raise InvalidSdpError(f"SDP does not parse: {exc}") from None
+    if not any(m.kind in ("audio", "video") for m in description.media):
+        raise InvalidSdpError("SDP has no audio or video section")
     for media in description.media:
-        if media.kind in ("audio", "video") and media.port != 0 and not media.ice.usernameFragment:
+        has_ice = media.ice is not None and bool(media.ice.usernameFragment)
+        if media.kind in ("audio", "video") and media.port != 0 and not has_ice:
             raise InvalidSdpError("SDP media section has no ICE credentials")
     return description
 
@@ -99,7 +104,7 @@ class ConsumerTrack(MediaStreamTrack):
         self._consumer = consumer
         self._started = False
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[Any]:
         if not self._started:
             self._started = True
             self._consumer.resume()
