@@ -120,7 +120,7 @@ def set_host_addresses(addresses: list[str], *, discover: bool) -> None:
     aioice.ice.get_host_addresses = get_host_addresses
 
 
-def check() -> None:
+async def check() -> None:
     """Raise AiortcInternalsChanged unless every internal we use is present."""
     from aiortc import RTCPeerConnection
 
@@ -136,4 +136,4 @@ def check() -> None:
         if not callable(getattr(aioice.ice, "get_host_addresses", None)):
             raise AiortcInternalsChanged("aioice.ice.get_host_addresses is gone")
     finally:
-        transceiver.receiver._track = None  # nothing started; let it go
+        await pc.close()

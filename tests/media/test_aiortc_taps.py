@@ -6,8 +6,8 @@ import aiortc
 from media import _aiortc_taps as taps
 
 
-def test_pinned_aiortc_still_has_every_internal_we_use() -> None:
-    taps.check()
+async def test_pinned_aiortc_still_has_every_internal_we_use() -> None:
+    await taps.check()
 
 
 def test_aiortc_version_is_the_pinned_one() -> None:
