@@ -132,7 +132,11 @@ class PeerTransport(Transport):
 
     def _state_listener(self, name: str, pc: RTCPeerConnection) -> Any:
         def listener() -> None:
-            self.observer.emit("connectionstatechange", name, pc.connectionState)
+            state = pc.connectionState
+            if name == "publish" and state in ("failed", "closed"):
+                for producer in list(self._producers.values()):
+                    producer.close()  # its media stopped: subscribers drop its tiles
+            self.observer.emit("connectionstatechange", name, state)
 
         return listener
 

@@ -179,3 +179,37 @@ async def test_producer_close_renegotiates_subscribers() -> None:
         await sub.close()
         await client.close()
         await router.close()
+
+
+async def test_subscriber_nacks_are_served_with_retransmissions() -> None:
+    router = Router()
+    video = PacketTrack("video", encoded_video("libvpx"))
+    client = await connect_publisher(router.create_peer_transport(), [video])
+    transport = router.create_peer_transport()
+    consumer = transport.consume(router.producers[0])
+    sub = Subscriber(transport)
+    await sub.negotiate()
+    receiver = sub.pc.getTransceivers()[0].receiver
+    seen: list[tuple[int, int, int]] = []  # (ssrc, payload type, sequence number)
+    retransmitted = asyncio.Event()
+    original = receiver._handle_rtp_packet
+
+    async def spy(packet, arrival_time_ms):  # type: ignore[no-untyped-def]
+        seen.append((packet.ssrc, packet.payload_type, packet.sequence_number))
+        if packet.ssrc != media_ssrc[0] and media_ssrc[0]:
+            retransmitted.set()
+        await original(packet, arrival_time_ms)
+
+    media_ssrc = [0]
+    receiver._handle_rtp_packet = spy  # observe the subscriber's wire (test side only)
+    try:
+        await sub.first_frame(transport.consumer_mid(consumer.id) or "")
+        ssrc, _, seq = seen[-1]
+        media_ssrc[0] = ssrc
+        await receiver._send_rtcp_nack(ssrc, [seq])  # "I lost that one"
+        await asyncio.wait_for(retransmitted.wait(), 3)
+        assert any(s != ssrc for s, _, _ in seen), "an RTX packet arrived"
+    finally:
+        await sub.close()
+        await client.close()
+        await router.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 import socketio
 
@@ -78,7 +79,7 @@ async def test_three_participants_forward_media_byte_identical(
             assert got == sent[start : start + len(got)]
 
     # /metrics sees the room
-    async with hub.server.app and __import__("aiohttp").ClientSession() as http:
+    async with aiohttp.ClientSession() as http:
         async with http.get(hub.url + "metrics") as response:
             text = await response.text()
     assert "hub_rooms 1" in text and "hub_participants 3" in text
