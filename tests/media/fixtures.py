@@ -12,7 +12,8 @@ import math
 import random
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -22,8 +23,9 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.jitterbuffer import JitterFrame
 
 from media import _aiortc_taps as taps
-from media.frames import is_keyframe
+from media.consumer import Consumer
 from media.peer_transport import PeerTransport
+from media.router import Router
 
 VIDEO_RATE = 90000
 AUDIO_RATE = 48000
@@ -175,14 +177,8 @@ async def _gathered(pc: RTCPeerConnection) -> str:
     return str(pc.localDescription.sdp)
 
 
-async def connect_publisher(
-    transport: PeerTransport,
-    tracks: list[MediaStreamTrack],
-    *,
-    codec: str | None = None,
-    app_data: dict[str, object] | None = None,
-) -> RTCPeerConnection:
-    """A client PC that publishes `tracks` through `transport` (client offers)."""
+def publisher_pc(tracks: list[MediaStreamTrack], codec: str | None = None) -> RTCPeerConnection:
+    """A client PC with a sendonly transceiver per track; `codec` forces the video codec."""
     pc = RTCPeerConnection()
     for track in tracks:
         transceiver = pc.addTransceiver(track, direction="sendonly")
@@ -191,6 +187,18 @@ async def connect_publisher(
             transceiver.setCodecPreferences(
                 [c for c in caps if c.mimeType.lower() in (codec.lower(), "video/rtx")]
             )
+    return pc
+
+
+async def connect_publisher(
+    transport: PeerTransport,
+    tracks: list[MediaStreamTrack],
+    *,
+    codec: str | None = None,
+    app_data: dict[str, object] | None = None,
+) -> RTCPeerConnection:
+    """A client PC that publishes `tracks` through `transport` (client offers)."""
+    pc = publisher_pc(tracks, codec)
     await pc.setLocalDescription(await pc.createOffer())
     answer = await transport.publish(pc.localDescription.sdp, app_data=app_data)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
@@ -230,5 +238,34 @@ class Subscriber:
         await self.pc.close()
 
 
-def keyframe(mime: str, data: bytes) -> bool:
-    return is_keyframe(mime, data)
+@dataclass
+class VideoSession:
+    """A hub Router with one VP8 publisher and one subscriber consuming it."""
+
+    router: Router
+    video: PacketTrack
+    publisher: RTCPeerConnection
+    transport: PeerTransport
+    consumer: Consumer
+    subscriber: Subscriber
+
+    @property
+    def mid(self) -> str:
+        return self.transport.consumer_mid(self.consumer.id) or ""
+
+
+@asynccontextmanager
+async def video_session() -> AsyncIterator[VideoSession]:
+    router = Router()
+    video = PacketTrack("video", encoded_video("libvpx"))
+    publisher = await connect_publisher(router.create_peer_transport(), [video])
+    transport = router.create_peer_transport()
+    consumer = transport.consume(router.producers[0])
+    subscriber = Subscriber(transport)
+    await subscriber.negotiate()
+    try:
+        yield VideoSession(router, video, publisher, transport, consumer, subscriber)
+    finally:
+        await subscriber.close()
+        await publisher.close()
+        await router.close()

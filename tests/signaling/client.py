@@ -7,10 +7,10 @@ from collections import defaultdict
 from typing import Any
 
 import socketio
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 
 from media import _aiortc_taps as taps
-from tests.media.fixtures import Received
+from tests.media.fixtures import Received, publisher_pc
 
 
 class ProtocolClient:
@@ -52,14 +52,7 @@ class ProtocolClient:
     async def publish(
         self, tracks: list[MediaStreamTrack], codec: str | None = None
     ) -> dict[str, Any]:
-        self.pub_pc = pc = RTCPeerConnection()
-        for track in tracks:
-            transceiver = pc.addTransceiver(track, direction="sendonly")
-            if codec and track.kind == "video":
-                caps = RTCRtpSender.getCapabilities("video").codecs
-                transceiver.setCodecPreferences(
-                    [c for c in caps if c.mimeType.lower() in (codec.lower(), "video/rtx")]
-                )
+        self.pub_pc = pc = publisher_pc(tracks, codec)
         await pc.setLocalDescription(await pc.createOffer())
         ack = await self.request("publish", {"sdp": pc.localDescription.sdp})
         assert ack["ok"], ack
