@@ -8,6 +8,7 @@ implements it); it never touches sockets itself.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import uuid
 from collections.abc import Callable
@@ -46,6 +47,33 @@ class RoomError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A participant accepted the recording notice (on the page, or verbally as
+    recorded by the mediator). Goes into the evidence manifest."""
+
+    participant_id: str
+    subject: str
+    name: str
+    role: str
+    method: str  # "page" | "verbal"
+    notice_sha256: str
+    at: str  # ISO 8601, UTC
+    recorded_by: str | None = None  # participant id of the mediator, for "verbal"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "participantId": self.participant_id,
+            "subject": self.subject,
+            "name": self.name,
+            "role": self.role,
+            "method": self.method,
+            "noticeSha256": self.notice_sha256,
+            "at": self.at,
+            "recordedBy": self.recorded_by,
+        }
 
 
 @dataclass
@@ -101,6 +129,7 @@ class LiveRoom:
         self.router = router
         self.closed = False
         self.removed_subjects: set[str] = set()
+        self.consents: dict[str, Consent] = {}  # participant id -> consent
         self._notifier = notifier
         self._grace_s = reconnect_grace_s
         self._empty_timeout_s = empty_timeout_s
@@ -227,6 +256,35 @@ class LiveRoom:
             self._empty_timer = asyncio.get_running_loop().call_later(
                 self._empty_timeout_s, lambda: asyncio.ensure_future(self.close())
             )
+
+    # -- consent ------------------------------------------------------------------------
+    def record_consent(
+        self,
+        participant: LiveParticipant,
+        *,
+        method: str,
+        notice_sha256: str,
+        recorded_by: str | None = None,
+    ) -> Consent:
+        consent = Consent(
+            participant_id=participant.id,
+            subject=participant.subject,
+            name=participant.name,
+            role=participant.role,
+            method=method,
+            notice_sha256=notice_sha256,
+            at=datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+            recorded_by=recorded_by,
+        )
+        self.consents[participant.id] = consent
+        self._notifier.to_room(self.id, "consent", consent.as_dict())
+        return consent
+
+    def missing_consent(self, roles: tuple[str, ...]) -> list[LiveParticipant]:
+        """Participants with one of `roles` present now who have not consented."""
+        return [
+            p for p in self._participants.values() if p.role in roles and p.id not in self.consents
+        ]
 
     # -- media ------------------------------------------------------------------------
     async def publish(

@@ -7,6 +7,7 @@ Every request is validated here and answered with {ok: true, ...} or
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "mute-participant": self.mute_participant,
             "remove-participant": self.remove_participant,
             "end-room": self.end_room,
+            "consent": self.consent,
+            "record-consent": self.record_consent,
         }
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
@@ -176,6 +179,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     db, stored, subject=token.sub, display_name=token.name, role=token.role
                 )
                 participant_id = row.id
+        consent = data.get("consent", False)
+        if not isinstance(consent, bool):
+            raise fail("bad_request", "consent 必须是布尔值 / consent must be a boolean")
         old_sid = self.sid_of.get(participant_id)
         self.sid_of[participant_id] = session.sid  # before join: its notices skip this socket
         try:
@@ -188,6 +194,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise
         session.room, session.participant = room, participant
         await self.enter_room(session.sid, room.id)
+        if consent and participant.id not in room.consents:
+            room.record_consent(participant, method="page", notice_sha256=self._notice_sha256())
         if old_sid and old_sid != session.sid:
             old = self.sessions.pop(old_sid, None)
             if old is not None:
@@ -201,7 +209,31 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 participant_info(p) for p in room.participants if p.id != participant.id
             ],
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
+            "consents": [c.as_dict() for c in room.consents.values()],
         }
+
+    def _notice_sha256(self) -> str:
+        rooms_config = self.app[CONFIG].rooms
+        notice = f"{rooms_config.consent_notice_zh}\n{rooms_config.consent_notice_en}"
+        return hashlib.sha256(notice.encode()).hexdigest()
+
+    async def consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        """The participant accepted the recording notice on its page."""
+        room, participant = session.joined()
+        if data.get("accepted") is not True:
+            raise fail("bad_request", "需要 accepted: true / accepted must be true")
+        record = room.consents.get(participant.id) or room.record_consent(
+            participant, method="page", notice_sha256=self._notice_sha256()
+        )
+        return {"consent": record.as_dict()}
+
+    async def record_consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        """The mediator records that a participant consented verbally."""
+        room, mediator, target = self._moderate(session, data)
+        record = room.consents.get(target.id) or room.record_consent(
+            target, method="verbal", notice_sha256=self._notice_sha256(), recorded_by=mediator.id
+        )
+        return {"consent": record.as_dict()}
 
     async def publish(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
         room, participant = session.joined()

@@ -23,6 +23,8 @@ EVENTS = [
     "mute-participant",
     "remove-participant",
     "end-room",
+    "consent",
+    "record-consent",
 ]
 
 json_values = st.recursive(

@@ -240,3 +240,30 @@ async def test_every_malformed_request_gets_an_error_ack(
     for event, payload, code in JOINED_MALFORMED:
         ack = await client.request(event, payload)
         assert ack["ok"] is False and ack["error"]["code"] == code, (event, payload, ack)
+
+
+async def test_consent_on_the_page_and_verbal_consent_by_the_mediator(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    a = await _connected(hub, clients, hub.token(room, name="张三"))
+    b = await _connected(hub, clients, hub.token(room, name="王五"))
+    await mediator.join()
+    joined_a = await a.join(consent=True)
+    joined_b = await b.join()
+    assert [c["name"] for c in joined_b["consents"]] == ["张三"]
+    notice = joined_b["consents"][0]["noticeSha256"]
+    assert len(notice) == 64 and joined_b["consents"][0]["method"] == "page"
+
+    refused = await a.request("record-consent", {"participantId": joined_b["self"]["id"]})
+    assert refused["error"]["code"] == "forbidden"
+    verbal = await mediator.request("record-consent", {"participantId": joined_b["self"]["id"]})
+    assert verbal["consent"]["method"] == "verbal"
+    assert verbal["consent"]["recordedBy"] == joined_a["participants"][0]["id"]  # the mediator
+    seen = await a.wait_event("consent", lambda c: c["name"] == "王五")
+    assert seen["method"] == "verbal" and seen["noticeSha256"] == notice
+    assert (await a.request("consent", {"accepted": "yes"}))["error"]["code"] == "bad_request"
+    assert (await a.request("consent", {"accepted": True}))["consent"]["participantId"] == (
+        joined_a["self"]["id"]
+    )
