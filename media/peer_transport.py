@@ -15,6 +15,7 @@ from typing import Any
 import av
 from aiortc import (
     MediaStreamTrack,
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -107,6 +108,7 @@ class ConsumerTrack(MediaStreamTrack):
     async def recv(self) -> av.Packet[Any]:
         if not self._started:
             self._started = True
+            logger.debug("consumer %s: sender started", self._consumer.id[:8])
             self._consumer.resume()
         try:
             frame = await self._consumer.recv_frame()
@@ -120,7 +122,12 @@ class PeerTransport(Transport):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         servers = [RTCIceServer(urls=url) for url in self._options.ice_servers]
-        configuration = RTCConfiguration(iceServers=servers)
+        # max-bundle: one ICE/DTLS transport for everything. With aiortc's default
+        # ("balanced") an offer with two m-lines of one kind loses the second when
+        # the answer bundles onto the other kind's transport.
+        configuration = RTCConfiguration(
+            iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
         self._publish_pc = RTCPeerConnection(configuration)
         self._subscribe_pc = RTCPeerConnection(configuration)
         self._publish_lock = asyncio.Lock()
@@ -268,6 +275,11 @@ class PeerTransport(Transport):
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
         except Exception as exc:
             raise InvalidSdpError(f"answer rejected: {exc}") from None
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "subscribe answer applied: %s",
+                [(t.mid, t.currentDirection, t.direction) for t in pc.getTransceivers()],
+            )
 
     def _consumer_closed(self, consumer: Consumer) -> None:
         super()._consumer_closed(consumer)

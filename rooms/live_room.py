@@ -316,6 +316,14 @@ class LiveRoom:
         self, participant: LiveParticipant
     ) -> tuple[str | None, list[dict[str, Any]]]:
         offer = await participant.transport.subscribe_offer()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "subscribe %s (%s): offer=%s consumers=%s",
+                participant.id[:8],
+                participant.name,
+                offer is not None,
+                [(c.id[:8], c.producer_id[:8], c.kind) for c in participant.consumers.values()],
+            )
         consumers = [
             {
                 "id": c.id,

@@ -19,7 +19,14 @@ from fractions import Fraction
 from functools import cache
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.jitterbuffer import JitterFrame
 
 from media import _aiortc_taps as taps
@@ -177,9 +184,15 @@ async def _gathered(pc: RTCPeerConnection) -> str:
     return str(pc.localDescription.sdp)
 
 
+def client_pc() -> RTCPeerConnection:
+    """aiortc as a client. max-bundle: with aiortc's default ("balanced") a second
+    m-line of one kind is left on a transport that BUNDLE closes."""
+    return RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+
+
 def publisher_pc(tracks: list[MediaStreamTrack], codec: str | None = None) -> RTCPeerConnection:
     """A client PC with a sendonly transceiver per track; `codec` forces the video codec."""
-    pc = RTCPeerConnection()
+    pc = client_pc()
     for track in tracks:
         transceiver = pc.addTransceiver(track, direction="sendonly")
         if codec and track.kind == "video":
@@ -211,7 +224,7 @@ class Subscriber:
 
     def __init__(self, transport: PeerTransport) -> None:
         self.transport = transport
-        self.pc = RTCPeerConnection()
+        self.pc = client_pc()
         self.received = Received()
         self.pc.on("track", self._on_track)
         self._transceivers: list[object] = []

@@ -213,3 +213,28 @@ async def test_subscriber_nacks_are_served_with_retransmissions() -> None:
         await sub.close()
         await client.close()
         await router.close()
+
+
+async def test_one_negotiation_can_carry_several_producers_of_each_kind() -> None:
+    """Regression: with aiortc's default bundle policy the second video m-line of an
+    offer stayed on a transport that BUNDLE then closed, so it never flowed."""
+    router = Router()
+    publishers = [
+        await connect_publisher(
+            router.create_peer_transport(),
+            [PacketTrack("audio", encoded_opus()), PacketTrack("video", encoded_video("libvpx"))],
+        )
+        for _ in range(2)
+    ]
+    transport = router.create_peer_transport()
+    consumers = [transport.consume(p) for p in router.producers]
+    sub = Subscriber(transport)
+    await sub.negotiate()
+    try:
+        for consumer in consumers:
+            await sub.first_frame(transport.consumer_mid(consumer.id) or "")
+    finally:
+        await sub.close()
+        for publisher in publishers:
+            await publisher.close()
+        await router.close()

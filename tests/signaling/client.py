@@ -10,7 +10,7 @@ import socketio
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 
 from media import _aiortc_taps as taps
-from tests.media.fixtures import Received, publisher_pc
+from tests.media.fixtures import Received, client_pc, publisher_pc
 
 
 class ProtocolClient:
@@ -69,7 +69,7 @@ class ProtocolClient:
             if ack["sdp"] is None:
                 return
             if self.sub_pc is None:
-                self.sub_pc = RTCPeerConnection()
+                self.sub_pc = client_pc()
                 self.sub_pc.on("track", self._on_track)
             pc = self.sub_pc
             await pc.setRemoteDescription(RTCSessionDescription(sdp=ack["sdp"], type="offer"))

@@ -267,3 +267,22 @@ async def test_consent_on_the_page_and_verbal_consent_by_the_mediator(
     assert (await a.request("consent", {"accepted": True}))["consent"]["participantId"] == (
         joined_a["self"]["id"]
     )
+
+
+async def test_late_joiner_receives_producers_published_before_it_came(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    await mediator.join()
+    published = await mediator.publish(
+        [PacketTrack("video", encoded_video("libvpx")), PacketTrack("audio", encoded_opus())]
+    )
+    late = await _connected(hub, clients, hub.token(room, name="张三"))
+    joined = await late.join()
+    assert {p["id"] for p in joined["participants"][0]["producers"]} == {
+        p["id"] for p in published["producers"]
+    }
+    await late.negotiate()
+    for producer in published["producers"]:
+        await late.frames_from(producer["id"], at_least=10)
