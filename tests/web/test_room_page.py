@@ -29,13 +29,29 @@ AUDIO_FLOWING = """async (want) => {
 }"""
 
 
+# What a page sees, for a failure message.
+DIAGNOSE = """async () => ({
+  self: window.hub.self && window.hub.self.id,
+  tiles: [...document.querySelectorAll('#tiles .tile')].map(t => {
+    const v = t.querySelector('video');
+    const track = v.srcObject && v.srcObject.getVideoTracks()[0];
+    return {participant: t.dataset.participantId, producer: v.dataset.producerId || null,
+            width: v.videoWidth, frames: v.getVideoPlaybackQuality().totalVideoFrames,
+            track: track ? `${track.readyState}${track.muted ? '/muted' : ''}` : null};
+  }),
+  stats: (await window.hub.stats()).producers,
+})"""
+
+
 def wait_until(page: Page, predicate: str, arg: object, limit_s: float = 30) -> None:
     """Poll an async page predicate until it holds (page.evaluate awaits promises;
     wait_for_function would take the returned promise itself as truthy)."""
     deadline = time.monotonic() + limit_s
     while not page.evaluate(predicate, arg):
         if time.monotonic() > deadline:
-            raise AssertionError(f"page never satisfied {predicate[:60]!r}")
+            raise AssertionError(
+                f"page never satisfied {predicate[:60]!r}; page state: {page.evaluate(DIAGNOSE)}"
+            )
         page.wait_for_timeout(200)
 
 

@@ -43,6 +43,8 @@
     for (const id of ["lobby", "room"]) $(id).hidden = true;
     $("message").hidden = false;
     $("message-text").textContent = t(key);
+    const title = window.I18N.zh[`${key}_title`] ? t(`${key}_title`) : t("title");
+    $("message-title").textContent = title;
     $("message").dataset.code = key;
     const button = $("message-action");
     button.hidden = !action;
@@ -72,6 +74,8 @@
     if (!response.ok) return showMessage(data.error?.code || "internal");
     state.info = data;
     $("room-name").textContent = data.room.name;
+    $("lobby-room").textContent = data.room.name;
+    document.title = `${data.room.name} · ${t("title")}`;
     $("name").value = data.name || "";
     $("name").readOnly = Boolean(data.name);
     $("notice").textContent = window.LANG === "en" ? data.consent.en : data.consent.zh;
@@ -647,6 +651,9 @@
     },
     get self() {
       return state.self;
+    },
+    get socket() {
+      return state.socket; // diagnostics and tests: drop the transport to try reconnecting
     },
   };
 
