@@ -15,7 +15,7 @@ from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.live_room import LiveRooms
-from signaling import health, pages, room_namespace
+from signaling import health, pages, rest, room_namespace
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     health.setup(app)
+    rest.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
     room_namespace.setup(app, client_manager=_socketio_manager(config))
     return app
