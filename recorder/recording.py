@@ -152,8 +152,14 @@ class RoomRecorder:
         if participant is not None and str(participant) not in self._consents:
             skipped = sealer.state["skipped_producers"]
             if not any(s["producer_id"] == producer.id for s in skipped):
-                skipped.append({"producer_id": producer.id, "participant_id": str(participant),
-                                "reason": "no consent", "at": iso(time.time())})
+                skipped.append(
+                    {
+                        "producer_id": producer.id,
+                        "participant_id": str(participant),
+                        "reason": "no consent",
+                        "at": iso(time.time()),
+                    }
+                )
                 sealer.save()
             return
         track_id = f"t{len(self._tracks) + 1:02d}"

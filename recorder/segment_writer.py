@@ -76,8 +76,12 @@ class OpenSegment:
     frames: int = 0
 
     def describe(self) -> dict[str, Any]:
-        return {"file": self.path.name, "track": self.track_id, "first_ts": self.first_ts,
-                "start_wall": self.start_wall}
+        return {
+            "file": self.path.name,
+            "track": self.track_id,
+            "first_ts": self.first_ts,
+            "start_wall": self.start_wall,
+        }
 
 
 @dataclass

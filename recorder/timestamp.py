@@ -116,8 +116,17 @@ def openssl_verify(data_file: Path, tsr_file: Path, ca_file: Path) -> tuple[bool
     if openssl is None:
         return False, "openssl not found"
     proc = subprocess.run(
-        [openssl, "ts", "-verify", "-data", str(data_file), "-in", str(tsr_file),
-         "-CAfile", str(ca_file)],
+        [
+            openssl,
+            "ts",
+            "-verify",
+            "-data",
+            str(data_file),
+            "-in",
+            str(tsr_file),
+            "-CAfile",
+            str(ca_file),
+        ],
         capture_output=True,
         text=True,
         check=False,

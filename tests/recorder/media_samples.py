@@ -77,7 +77,9 @@ def video_frames(codec: MediaCodec, count: int = 90, start_ts: int = 0) -> list[
 
 
 def opus_frames(count: int = 150, start_ts: int = 0) -> list[EncodedFrame]:
-    return [EncodedFrame(d, start_ts + i * 960, OPUS_CODEC) for i, d in enumerate(opus_payloads(count))]
+    return [
+        EncodedFrame(d, start_ts + i * 960, OPUS_CODEC) for i, d in enumerate(opus_payloads(count))
+    ]
 
 
 def demux(path: str) -> list[bytes]:
