@@ -57,9 +57,8 @@ def run_list(args: argparse.Namespace) -> int:
     )
     for r in rows:
         start = datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        print(
-            f"{r.id:<28} {r.room:<16} {r.state:<12} {start:<20} {r.duration_s:>8.1f}s {r.segments:>8}"
-        )
+        row = f"{r.id:<28} {r.room:<16} {r.state:<12} {start:<20}"
+        print(f"{row} {r.duration_s:>8.1f}s {r.segments:>8}")
     return 0
 
 

@@ -57,28 +57,37 @@ def probe_torn(path: Path) -> Playable:
     return Playable(frames, last_ms - first_ms)
 
 
-async def recover_interrupted(
-    recordings_root: Path, key: Ed25519PrivateKey, tsa_url: str | None = None
-) -> list[str]:
-    """Seal every recording under recordings_root left running; returns their ids."""
-    recovered: list[str] = []
+def find_interrupted(recordings_root: Path) -> list[Sealer]:
+    """Recordings under recordings_root still in state "recording"."""
+    found: list[Sealer] = []
     if not recordings_root.is_dir():
-        return recovered
+        return found
     for directory in sorted(recordings_root.iterdir()):
         try:
             state = store.read_state(directory)
         except (OSError, ValueError):
             continue
-        if state.get("state") != store.RECORDING:
-            continue
-        await _recover(directory, Sealer(directory, state), key, tsa_url)
-        recovered.append(state["id"])
+        if state.get("state") == store.RECORDING:
+            found.append(Sealer(directory, state))
+    return found
+
+
+async def recover_interrupted(
+    recordings_root: Path, key: Ed25519PrivateKey, tsa_url: str | None = None
+) -> list[str]:
+    """Seal every recording under recordings_root left running; returns their ids."""
+    recovered: list[str] = []
+    for sealer in find_interrupted(recordings_root):
+        ended = seal_leftovers(sealer)
+        await sealer.finish(store.INTERRUPTED, key, ended_at=ended, tsa_url=tsa_url)
+        logger.info("recording %s closed as interrupted", sealer.state["id"])
+        recovered.append(sealer.state["id"])
     return recovered
 
 
-async def _recover(
-    directory: Path, sealer: Sealer, key: Ed25519PrivateKey, tsa_url: str | None
-) -> None:
+def seal_leftovers(sealer: Sealer) -> float:
+    """Seal or exclude the segments open at the crash; returns the last write time."""
+    directory = sealer.directory
     state = sealer.state
     sealed = {s["file"] for s in state["segments"]}
     open_segments = dict(state["open_segments"])
@@ -119,5 +128,4 @@ async def _recover(
     for track in state["tracks"].values():
         if track.get("left_at") is None:
             track["left_at"] = "interrupted"
-    await sealer.finish(store.INTERRUPTED, key, ended_at=last_write, tsa_url=tsa_url)
-    logger.info("recording %s closed as interrupted", state["id"])
+    return float(last_write)
