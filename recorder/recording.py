@@ -67,6 +67,7 @@ class _Track:
     consumer: Consumer
     writer: SegmentWriter
     task: asyncio.Task[None] | None = None
+    progress: asyncio.Future[None] | None = None
 
 
 class RoomRecorder:
@@ -202,6 +203,9 @@ class RoomRecorder:
         try:
             while True:
                 track.writer.write(await track.consumer.recv_frame())
+                waiter = track.progress
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
         except ConsumerClosed:
             track.writer.close()
             self._mark_left(track)
@@ -211,6 +215,14 @@ class RoomRecorder:
             logger.exception("recording %s: track %s failed", self.id, track.id)
             track.writer.close()
             self._mark_left(track)
+
+    async def wait_written(self) -> None:
+        """Return once every frame queued for the recorder so far has been written."""
+        loop = asyncio.get_running_loop()
+        for track in list(self._tracks.values()):
+            while track.consumer.queued and track.task is not None and not track.task.done():
+                track.progress = loop.create_future()
+                await track.progress
 
     def _mark_left(self, track: _Track) -> None:
         if self._sealer is not None:
