@@ -26,18 +26,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiortc.codecs import get_encoder  # noqa: E402
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters  # noqa: E402
-from aiortc.rtp import RtpPacket  # noqa: E402
-from pylibsrtp import Policy, Session  # noqa: E402
+from aiortc.codecs import get_encoder
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+from pylibsrtp import Policy, Session
 
-from hub.config import RecorderConfig  # noqa: E402
-from media.frames import EncodedFrame, MediaCodec  # noqa: E402
-from media.router import Router  # noqa: E402
-from recorder.manifest import Consent, Participant, RecordingMetadata  # noqa: E402
-from recorder.recording import RoomRecorder  # noqa: E402
-from recorder.signing import load_or_create_signing_key  # noqa: E402
-from tests.recorder.media_samples import (  # noqa: E402
+from hub.config import RecorderConfig
+from media.frames import EncodedFrame, MediaCodec
+from media.router import Router
+from recorder.manifest import Consent, Participant, RecordingMetadata
+from recorder.recording import RoomRecorder
+from recorder.signing import load_or_create_signing_key
+from tests.recorder.media_samples import (
     H264_CODEC,
     OPUS_CODEC,
     VP8_CODEC,
@@ -57,6 +57,7 @@ def frames_for(codec: MediaCodec, seconds: float) -> list[EncodedFrame]:
 
 
 async def forward(frames: list[EncodedFrame]) -> tuple[float, int]:
+    """One subscriber's forwarding: a sender task packs each frame into SRTP packets."""
     codec = frames[0].codec
     router = Router()
     producer = router.create_direct_transport().produce(codec)
@@ -67,25 +68,34 @@ async def forward(frames: list[EncodedFrame]) -> tuple[float, int]:
         )
     )
     srtp = Session(Policy(key=bytes(30), ssrc_type=Policy.SSRC_ANY_OUTBOUND))
-    sent = 0
-    start = time.process_time()
-    for frame in frames:
-        producer.send(frame)
-        while consumer.queued:
-            f = await consumer.recv_frame()
-            payloads, timestamp = packer.pack(f.as_packet())  # type: ignore[attr-defined]
+    done = asyncio.get_running_loop().create_future()
+
+    async def sender() -> None:
+        seq = 0
+        for _ in range(len(frames)):
+            frame = await consumer.recv_frame()
+            payloads, timestamp = packer.pack(frame.as_packet())  # type: ignore[attr-defined]
             for i, payload in enumerate(payloads):
                 rtp = RtpPacket(
                     payload_type=96,
-                    sequence_number=(sent + i) & 0xFFFF,
+                    sequence_number=seq & 0xFFFF,
                     timestamp=timestamp,
                     ssrc=1234,
                     payload=payload,
                     marker=int(i == len(payloads) - 1),
                 )
                 srtp.protect(rtp.serialize())
-            sent += len(payloads)
+                seq += 1
+        done.set_result(None)
+
+    start = time.process_time()
+    task = asyncio.ensure_future(sender())
+    for frame in frames:
+        producer.send(frame)
+        await asyncio.sleep(0)  # the loop runs between frames, as with a network
+    await done
     cpu = time.process_time() - start
+    await task
     await router.close()
     return cpu, len(frames) - consumer.delivered_frames
 
@@ -107,7 +117,8 @@ async def record(frames: list[EncodedFrame], root: Path) -> tuple[float, int]:
     await rec.start()
     for frame in frames:
         producer.send(frame)
-        await rec.wait_written()
+        await asyncio.sleep(0)  # the loop runs between frames, as with a network
+    await rec.wait_written()
     await rec.stop()
     cpu = time.process_time() - start
     await router.close()
