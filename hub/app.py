@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import cast
 
 from aiohttp import web
 
@@ -40,7 +41,7 @@ async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
     from recorder.signing import load_or_create_signing_key
     from recorder.store import recordings_dir
 
-    config: Config = app[CONFIG]
+    config = cast(Config, app[CONFIG])
     key = load_or_create_signing_key(config.server.data_dir)
     for recording_id in await recover_interrupted(
         recordings_dir(config.server.data_dir), key, config.recorder.tsa_url

@@ -226,7 +226,12 @@ class RoomRecorder:
 
     def _mark_left(self, track: _Track) -> None:
         if self._sealer is not None:
-            self._sealer.state["tracks"][track.id]["left_at"] = iso(time.time())
+            entry = self._sealer.state["tracks"][track.id]
+            entry["left_at"] = iso(time.time())
+            entry["frames_recorded"] = track.writer.frames_written
+            # before the first keyframe / dropped by the consumer's bounded queue
+            entry["frames_skipped"] = track.writer.frames_skipped
+            entry["frames_dropped"] = track.consumer.dropped_frames
             self._sealer.save()
 
     def _segment_opened(self, segment: OpenSegment) -> None:
