@@ -35,22 +35,28 @@ def probe_torn(path: Path) -> Playable:
     """How much of a possibly truncated segment plays, read without decoding."""
     frames = 0
     first_key = False
-    first_ms = last_ms = 0
+    first_ms = last_ms = prev_ms = 0
     try:
         with av.open(str(path)) as container:
             for packet in container.demux():
                 if not packet.size:
                     continue
+                if packet.is_corrupt:  # a frame cut by the crash: stop before it
+                    break
                 pts = packet.pts if packet.pts is not None else packet.dts
                 ms = int(pts * packet.time_base * 1000) if pts is not None else last_ms
                 if frames == 0:
                     first_key, first_ms = packet.is_keyframe, ms
                 frames += 1
-                last_ms = ms
+                prev_ms, last_ms = last_ms, ms
     except av.error.FFmpegError as exc:
         if frames == 0:
             return Playable(0, 0, f"unreadable: {exc}")
-    if frames == 0:
+    # The last frame read may be cut short (an MPEG-TS PES ends only where the next
+    # begins): count it out; its bytes stay in the file, hashed, unaltered.
+    frames -= 1
+    last_ms = prev_ms
+    if frames <= 0:
         return Playable(0, 0, "no complete frame")
     if not first_key:
         return Playable(0, 0, "does not start on a keyframe")

@@ -116,3 +116,23 @@ async def test_producer_without_consent_is_not_recorded_until_consent(
     manifest = json.loads((rec.directory / "manifest.json").read_bytes())
     assert manifest["skipped_producers"][0]["participant_id"] == "c"
     assert track_payloads(rec.directory, manifest, "t01") == [f.data for f in frames[20:]]
+
+
+async def test_sm3_chain_when_openssl_provides_it(tmp_path, key):
+    import hashlib
+
+    from hub.config import RecorderConfig
+    from recorder.chain import HashUnavailable
+
+    config = RecorderConfig(segment_duration_s=0.5, hash_algorithm="sm3")
+    if "sm3" not in hashlib.algorithms_available:
+        with pytest.raises(HashUnavailable, match="sm3"):
+            RoomRecorder(Router(), tmp_path, metadata("a"), [consent("a")], key, config)
+        return
+    rec, _ = await record(tmp_path, key, config, [(OPUS_CODEC, opus_frames(60))])
+    manifest = json.loads((rec.directory / "manifest.json").read_bytes())
+    assert manifest["hash_algorithm"] == "sm3"
+    seg = manifest["segments"][0]
+    sm3 = hashlib.new("sm3", (rec.directory / seg["file"]).read_bytes()).hexdigest()
+    assert seg["hash"] == sm3
+    assert verify(rec.directory).ok

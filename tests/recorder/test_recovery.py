@@ -46,8 +46,8 @@ def run_and_kill(recordings: Path, data_dir: Path) -> tuple[int, int]:
 def payloads(directory: Path, manifest: dict, track: str) -> list[bytes]:
     out: list[bytes] = []
     for seg in manifest["segments"]:
-        if seg["track"] == track:
-            out.extend(demux(str(directory / seg["file"])))
+        if seg["track"] == track:  # a torn segment: only the frames it counts as whole
+            out.extend(demux(str(directory / seg["file"]))[: seg["frames"]])
     return out
 
 
@@ -99,3 +99,32 @@ def test_unplayable_torn_segment_is_excluded_and_named(tmp_path):
     bad = tmp_path / "t01-00001.webm"
     bad.write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 10)
     assert probe_torn(bad).frames == 0
+
+
+def test_truncated_segment_is_playable_as_an_unaltered_prefix(tmp_path):
+    from recorder.segment_writer import SegmentWriter
+    from tests.recorder.media_samples import H264_CODEC, VP8_CODEC, video_frames
+
+    for codec in (VP8_CODEC, H264_CODEC):
+        closed = []
+        writer = SegmentWriter(
+            tmp_path,
+            f"t0{1 if codec is VP8_CODEC else 2}",
+            codec,
+            segment_duration_s=10,
+            cluster_ms=200,
+            on_open=lambda s: None,
+            on_close=closed.append,
+        )
+        frames = video_frames(codec, 60)
+        for frame in frames:
+            writer.write(frame)
+        writer.close()
+        path = closed[0].path
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) * 2 // 3 + 7])  # cut mid-frame
+        playable = probe_torn(path)
+        assert 0 < playable.frames < 60
+        got = demux(str(path))[: playable.frames]
+        sent = [(TS_AUD if codec is H264_CODEC else b"") + f.data for f in frames]
+        assert got == sent[: playable.frames]
