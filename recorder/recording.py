@@ -94,6 +94,8 @@ class RoomRecorder:
         self._transport: DirectTransport | None = None
         self._sealer: Sealer | None = None
         self._started = self._stopped = False
+        self._done = asyncio.Event()
+        self._stop_task: asyncio.Task[Path] | None = None
 
     # -- consent --------------------------------------------------------------------
     def missing_consents(self) -> list[str]:
@@ -132,6 +134,7 @@ class RoomRecorder:
             app_data={"role": "recorder", "recording_id": self.id}
         )
         self.router.observer.on("newproducer", self._add_producer)
+        self.router.observer.on("close", self._router_closed)
         for producer in self.router.producers:
             self._add_producer(producer)
 
@@ -251,6 +254,15 @@ class RoomRecorder:
             clock_rate=segment.clock_rate,
         )
 
+    def _router_closed(self) -> None:
+        """The room ended without stop(): seal anyway."""
+        if not self._stopped:
+            self._stop_task = asyncio.get_running_loop().create_task(self.stop())
+
+    async def wait_stopped(self) -> None:
+        """Return once the recording is sealed (by stop() or because the router closed)."""
+        await self._done.wait()
+
     async def stop(self) -> Path:
         """Write what is queued, seal every segment, sign the manifest. Returns the dir."""
         if not self._started or self._sealer is None:
@@ -259,6 +271,7 @@ class RoomRecorder:
             return self.directory
         self._stopped = True
         self.router.observer.off("newproducer", self._add_producer)
+        self.router.observer.off("close", self._router_closed)
         for track in self._tracks.values():
             if track.task is not None and not track.task.done():
                 track.task.cancel()
@@ -272,7 +285,10 @@ class RoomRecorder:
                 self._mark_left(track)
         if self._transport is not None:
             await self._transport.close()
-        await self._sealer.finish(COMPLETED, self._key, tsa_url=self.config.tsa_url)
+        try:
+            await self._sealer.finish(COMPLETED, self._key, tsa_url=self.config.tsa_url)
+        finally:
+            self._done.set()
         return self.directory
 
 

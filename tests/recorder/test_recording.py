@@ -136,3 +136,23 @@ async def test_sm3_chain_when_openssl_provides_it(tmp_path, key):
     sm3 = hashlib.new("sm3", (rec.directory / seg["file"]).read_bytes()).hexdigest()
     assert seg["hash"] == sm3
     assert verify(rec.directory).ok
+
+
+async def test_recording_is_sealed_when_the_room_closes_without_stop(
+    tmp_path, key, recorder_config
+):
+    router = Router()
+    producer = router.create_direct_transport().produce(
+        OPUS_CODEC, app_data={"participant_id": "a"}
+    )
+    rec = RoomRecorder(router, tmp_path, metadata("a"), [consent("a")], key, recorder_config)
+    await rec.start()
+    frames = opus_frames(40)
+    await send_all(producer, frames)
+    await rec.wait_written()
+    await router.close()
+    await rec.wait_stopped()
+    manifest = json.loads((rec.directory / "manifest.json").read_bytes())
+    assert manifest["state"] == COMPLETED
+    assert track_payloads(rec.directory, manifest, "t01") == [f.data for f in frames]
+    assert verify(rec.directory).ok
