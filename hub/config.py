@@ -87,7 +87,7 @@ class RecorderConfig:
     segment_duration_s: float = 10.0
     # WebM cluster length: how much a crash can lose at most (MPEG-TS writes
     # every frame at once).
-    flush_interval_ms: int = 1000
+    flush_interval_ms: int = 500
     # RFC 3161 timestamp authority URL. When set, the manifest's SHA-256 is
     # timestamped and the token stored as manifest.tsr. Env MEDIATION_HUB_TSA_URL.
     tsa_url: str | None = None

@@ -48,7 +48,7 @@ class RecorderSettings(Protocol):
 class RecorderDefaults:
     hash_algorithm: str = "sha256"
     segment_duration_s: float = 10.0
-    flush_interval_ms: int = 1000
+    flush_interval_ms: int = 500
     tsa_url: str | None = None
 
 

@@ -3,7 +3,7 @@
 Containers, chosen for what survives a kill -9:
 
 - VP8 and Opus go into WebM (Matroska). FFmpeg's Matroska muxer writes a cluster
-  at most every `cluster_ms` (1 s by default) and `flush_packets` pushes it to the
+  at most every `cluster_ms` (0.5 s by default) and `flush_packets` pushes it to the
   kernel at once, so a killed process loses at most the cluster being built. A
   truncated WebM still opens: the header and every complete cluster are read, the
   missing Cues/Duration are only an index.
@@ -115,7 +115,7 @@ class SegmentWriter:
         codec: MediaCodec,
         *,
         segment_duration_s: float,
-        cluster_ms: int = 1000,
+        cluster_ms: int = 500,
         on_open: Callable[[OpenSegment], None],
         on_close: Callable[[ClosedSegment], None],
         request_keyframe: Callable[[], None] | None = None,
