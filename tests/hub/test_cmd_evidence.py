@@ -91,3 +91,14 @@ async def test_serve_startup_seals_an_interrupted_recording(
     await aiohttp_client(build_app(hub_config))
     assert read_state(directory)["state"] == "interrupted"
     assert (directory / STATE_FILE).is_file() and (directory / "manifest.json").is_file()
+
+
+def test_recorder_config_from_environment():
+    from hub.config import from_env
+
+    config = from_env(
+        env={"MEDIATION_HUB_TSA_URL": "http://tsa.example/", "MEDIATION_HUB_RECORDER_HASH": "sm3"}
+    )
+    assert config.recorder.tsa_url == "http://tsa.example/"
+    assert config.recorder.hash_algorithm == "sm3"
+    assert from_env(env={}).recorder == RecorderConfig()
