@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import Any
 
 from aiohttp import web
 
+import web as web_pages
 from hub.config import Config
 from hub.secrets import load_or_create_token_secret
 from media.counters import MediaCounters
+from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.live_room import LiveRooms
-from signaling import health
+from signaling import health, pages, room_namespace
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _media_ctx(app: web.Application) -> AsyncIterator[None]:
     config: Config = app[CONFIG]
+    if config.media.ice_addresses or not config.media.ice_discover:
+        announce_host_addresses(config.media.ice_addresses, discover=config.media.ice_discover)
     live = LiveRooms(config.media, counters=app[MEDIA_COUNTERS])
     app[LIVE_ROOMS] = live
     yield
@@ -41,7 +45,7 @@ async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
     from recorder.signing import load_or_create_signing_key
     from recorder.store import recordings_dir
 
-    config = cast(Config, app[CONFIG])
+    config: Config = app[CONFIG]
     key = load_or_create_signing_key(config.server.data_dir)
     for recording_id in await recover_interrupted(
         recordings_dir(config.server.data_dir), key, config.recorder.tsa_url
@@ -60,4 +64,15 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)
     health.setup(app)
+    pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
+    room_namespace.setup(app, client_manager=_socketio_manager(config))
     return app
+
+
+def _socketio_manager(config: Config) -> Any:
+    """In-process by default; Redis pub/sub fan-out across nodes with REDIS_URL."""
+    if not config.signaling.redis_url:
+        return None
+    import socketio
+
+    return socketio.AsyncRedisManager(config.signaling.redis_url)

@@ -28,7 +28,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="run the hub (HTTP, socket.io, media)")
     add_common(p)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host", default=None, help="bind address (default 127.0.0.1; 0.0.0.0 with --self-signed)"
+    )
     p.add_argument("--port", type=int, default=8080)
     p.add_argument(
         "--ice-address",
@@ -44,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--tls-cert", type=Path, help="PEM certificate (serve HTTPS)")
     p.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    p.add_argument(
+        "--self-signed",
+        action="store_true",
+        help="serve HTTPS on the LAN with a certificate made for this machine's addresses "
+        "(kept in DATA_DIR/tls/); prints the address and QR code to open from a phone",
+    )
     p.set_defaults(func=run)
 
 
@@ -51,18 +59,38 @@ def run(args: argparse.Namespace) -> int:
     from hub.app import build_app
 
     config = config_from_args(args)
-    config.server.host = args.host
+    config.server.host = args.host or ("0.0.0.0" if args.self_signed else "127.0.0.1")
     config.server.port = args.port
     if args.ice_address:
         config.media.ice_addresses = list(args.ice_address)
     if args.no_ice_discover:
         config.media.ice_discover = False
     ssl_context = None
+    lan: list[str] = []
+    if args.self_signed and not args.tls_cert:
+        from hub.tls import ensure_self_signed, lan_addresses
+
+        lan = lan_addresses()
+        args.tls_cert, args.tls_key = ensure_self_signed(config.server.data_dir, lan)
+        if lan and not config.server.public_url:
+            config.server.public_url = f"https://{lan[0]}:{args.port}"
     if args.tls_cert:
         config.server.tls_cert, config.server.tls_key = args.tls_cert, args.tls_key
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
     app = build_app(config)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
-    web.run_app(app, host=args.host, port=args.port, ssl_context=ssl_context, print=None)
+    if args.self_signed:
+        _print_phone_hint(config.base_url, args.tls_cert)
+    web.run_app(app, host=config.server.host, port=args.port, ssl_context=ssl_context, print=None)
     return 0
+
+
+def _print_phone_hint(base_url: str, cert: Path) -> None:
+    """Where a phone on the same network opens the hub, as text and a QR code."""
+    import segno
+
+    print(f"手机扫码或打开 / open on a phone on this network: {base_url}")
+    print(f"(self-signed certificate {cert}: the browser warns once; accept to continue)")
+    print(f"邀请 / invite: mediation-hub invite --room ROOM --name NAME --base-url {base_url}")
+    segno.make(base_url, error="m").terminal(compact=True)

@@ -61,7 +61,7 @@ class SignalingConfig:
 @dataclass
 class RoomsConfig:
     # A live room with nobody in it closes after this many seconds.
-    empty_timeout_s: float = 300.0
+    empty_timeout_s: float = 60.0
     # The notice shown to parties before joining (consent). Its SHA-256 goes into
     # the evidence manifest with each consent.
     consent_notice_zh: str = (

@@ -10,6 +10,7 @@ tests/media/test_aiortc_taps.py fails loudly if an upgrade moves any of this.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +23,7 @@ from aiortc.jitterbuffer import JitterFrame
 # The private attributes we touch, by their mangled names.
 _RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _RECEIVER_DECODER_THREAD = "_RTCRtpReceiver__decoder_thread"
+_RECEIVER_RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"  # RTX SSRC -> media SSRC
 _TRANSCEIVER_CODECS = "_codecs"
 
 FrameCallback = Callable[[RTCRtpCodecParameters, JitterFrame], None]
@@ -71,14 +73,16 @@ def is_tapped(receiver: RTCRtpReceiver) -> bool:
     return isinstance(getattr(receiver, _RECEIVER_DECODER_QUEUE, None), _FrameTap)
 
 
-def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[None] | None:
-    """Send a PLI for the stream this receiver currently receives."""
-    sources = receiver.getSynchronizationSources()
-    if not sources:
+def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[Any] | None:
+    """Send a PLI for each media stream this receiver currently receives.
+
+    Browsers also send RTX (retransmissions and bandwidth-probing padding) on
+    their own SSRC; a PLI for that SSRC is ignored, so those are left out."""
+    rtx_ssrcs = getattr(receiver, _RECEIVER_RTX_SSRC, {})
+    ssrcs = [s.source for s in receiver.getSynchronizationSources() if s.source not in rtx_ssrcs]
+    if not ssrcs:
         return None
-    ssrc = max(sources, key=lambda s: s.timestamp).source
-    result: Awaitable[None] = receiver._send_rtcp_pli(ssrc)
-    return result
+    return asyncio.gather(*(receiver._send_rtcp_pli(ssrc) for ssrc in ssrcs))
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
@@ -86,7 +90,7 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     of asking a local encoder for a keyframe, which we don't have)."""
     if not callable(getattr(sender, "_send_keyframe", None)):
         raise AiortcInternalsChanged("RTCRtpSender._send_keyframe is gone")
-    sender._send_keyframe = callback  # type: ignore[method-assign]
+    sender._send_keyframe = callback  # type: ignore[method-assign,unused-ignore]
 
 
 def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
@@ -120,7 +124,7 @@ def set_host_addresses(addresses: list[str], *, discover: bool) -> None:
     aioice.ice.get_host_addresses = get_host_addresses
 
 
-def check() -> None:
+async def check() -> None:
     """Raise AiortcInternalsChanged unless every internal we use is present."""
     from aiortc import RTCPeerConnection
 
@@ -129,6 +133,8 @@ def check() -> None:
         transceiver = pc.addTransceiver("video", direction="recvonly")
         tap_receiver(transceiver.receiver, lambda codec, frame: None)
         on_keyframe_request(transceiver.sender, lambda: None)
+        if not isinstance(getattr(transceiver.receiver, _RECEIVER_RTX_SSRC, None), dict):
+            raise AiortcInternalsChanged("RTCRtpReceiver has no RTX SSRC map")
         if not callable(getattr(transceiver.receiver, "_send_rtcp_pli", None)):
             raise AiortcInternalsChanged("RTCRtpReceiver._send_rtcp_pli is gone")
         if not isinstance(getattr(transceiver, _TRANSCEIVER_CODECS, None), list):
@@ -136,4 +142,4 @@ def check() -> None:
         if not callable(getattr(aioice.ice, "get_host_addresses", None)):
             raise AiortcInternalsChanged("aioice.ice.get_host_addresses is gone")
     finally:
-        transceiver.receiver._track = None  # nothing started; let it go
+        await pc.close()

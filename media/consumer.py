@@ -85,6 +85,9 @@ class Consumer:
         if self._need_keyframe:
             if not frame.keyframe:
                 self._drop(1)
+                # keep asking while we wait: a lost PLI must not starve this consumer
+                # (the producer rate-limits and coalesces these requests)
+                self._producer.request_keyframe()
                 return
             self._need_keyframe = False
         queue = self._queue

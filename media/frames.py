@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import av
 
@@ -72,9 +73,9 @@ class EncodedFrame:
         self.codec = codec
         self.keyframe = is_keyframe(codec.mime_type, data) if keyframe is None else keyframe
         self.arrival = time.monotonic() if arrival is None else arrival  # when the hub got it
-        self._packet: av.Packet | None = None
+        self._packet: av.Packet[Any] | None = None
 
-    def as_packet(self) -> av.Packet:
+    def as_packet(self) -> av.Packet[Any]:
         """The frame as an av.Packet (built once, shared): what aiortc senders pack()."""
         if self._packet is None:
             packet = av.Packet(self.data)

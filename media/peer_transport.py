@@ -15,6 +15,7 @@ from typing import Any
 import av
 from aiortc import (
     MediaStreamTrack,
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -77,12 +78,17 @@ def parse_sdp(sdp: object) -> SessionDescription:
         raise InvalidSdpError("SDP must be a non-empty string")
     if len(sdp) > MAX_SDP_BYTES:
         raise InvalidSdpError(f"SDP larger than {MAX_SDP_BYTES} bytes")
+    if not sdp.startswith("v=0"):
+        raise InvalidSdpError("SDP must start with v=0")
     try:
         description = SessionDescription.parse(sdp)
     except Exception as exc:  # the parser raises assorted errors on garbage
         raise InvalidSdpError(f"SDP does not parse: {exc}") from None
+    if not any(m.kind in ("audio", "video") for m in description.media):
+        raise InvalidSdpError("SDP has no audio or video section")
     for media in description.media:
-        if media.kind in ("audio", "video") and media.port != 0 and not media.ice.usernameFragment:
+        has_ice = media.ice is not None and bool(media.ice.usernameFragment)
+        if media.kind in ("audio", "video") and media.port != 0 and not has_ice:
             raise InvalidSdpError("SDP media section has no ICE credentials")
     return description
 
@@ -99,9 +105,10 @@ class ConsumerTrack(MediaStreamTrack):
         self._consumer = consumer
         self._started = False
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[Any]:
         if not self._started:
             self._started = True
+            logger.debug("consumer %s: sender started", self._consumer.id[:8])
             self._consumer.resume()
         try:
             frame = await self._consumer.recv_frame()
@@ -115,7 +122,12 @@ class PeerTransport(Transport):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         servers = [RTCIceServer(urls=url) for url in self._options.ice_servers]
-        configuration = RTCConfiguration(iceServers=servers)
+        # max-bundle: one ICE/DTLS transport for everything. With aiortc's default
+        # ("balanced") an offer with two m-lines of one kind loses the second when
+        # the answer bundles onto the other kind's transport.
+        configuration = RTCConfiguration(
+            iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
         self._publish_pc = RTCPeerConnection(configuration)
         self._subscribe_pc = RTCPeerConnection(configuration)
         self._publish_lock = asyncio.Lock()
@@ -127,7 +139,11 @@ class PeerTransport(Transport):
 
     def _state_listener(self, name: str, pc: RTCPeerConnection) -> Any:
         def listener() -> None:
-            self.observer.emit("connectionstatechange", name, pc.connectionState)
+            state = pc.connectionState
+            if name == "publish" and state in ("failed", "closed"):
+                for producer in list(self._producers.values()):
+                    producer.close()  # its media stopped: subscribers drop its tiles
+            self.observer.emit("connectionstatechange", name, state)
 
         return listener
 
@@ -259,6 +275,11 @@ class PeerTransport(Transport):
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
         except Exception as exc:
             raise InvalidSdpError(f"answer rejected: {exc}") from None
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "subscribe answer applied: %s",
+                [(t.mid, t.currentDirection, t.direction) for t in pc.getTransceivers()],
+            )
 
     def _consumer_closed(self, consumer: Consumer) -> None:
         super()._consumer_closed(consumer)

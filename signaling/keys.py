@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    pass
+    from media.counters import MediaCounters
+    from rooms.db import Database
+    from rooms.live_room import LiveRooms
 
-# The hub's Config (hub.config.Config); typed as Any so signaling doesn't import hub.
-CONFIG = web.AppKey("config", Any)
-TOKEN_SECRET = web.AppKey("token_secret", bytes)
-DATABASE = web.AppKey("database", "Database")
-LIVE_ROOMS = web.AppKey("live_rooms", "LiveRooms")
-MEDIA_COUNTERS = web.AppKey("media_counters", "MediaCounters")
+# The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
+CONFIG: web.AppKey[Any] = web.AppKey("config")
+TOKEN_SECRET: web.AppKey[bytes] = web.AppKey("token_secret")
+DATABASE: web.AppKey[Database] = web.AppKey("database")
+LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
+MEDIA_COUNTERS: web.AppKey[MediaCounters] = web.AppKey("media_counters")

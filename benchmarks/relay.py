@@ -1,0 +1,370 @@
+"""Forwarding cost: our encoded-frame relay vs aiortc's stock MediaRelay.
+
+One publisher (pre-encoded VP8, 640x480, 30 fps, ~0.5 Mbps) and N subscribers,
+each role in its own process, over loopback. For every N we measure the server
+process's CPU-seconds per forwarded stream-second, marginal over the same server
+with no subscriber (publisher ingest only), for both paths in the same run, plus
+the per-frame delay inside the hub (arrival -> hand-off to the sender, our path).
+
+    python benchmarks/relay.py            # full: N = 1..32 (MediaRelay up to 4), 3 runs each
+    python benchmarks/relay.py --smoke    # CI: N = 1, one short run per path
+
+Figures are medians over the runs; the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORWARD, MEDIARELAY = "forward", "mediarelay"
+
+
+# -- server ------------------------------------------------------------------------------
+async def run_server(mode: str) -> None:
+    import psutil
+    from aiohttp import web
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+    from aiortc.contrib.media import MediaRelay
+
+    from media.ice import announce_host_addresses
+    from media.router import Router
+
+    announce_host_addresses(["127.0.0.1"], discover=False)
+    router = Router()
+    relay = MediaRelay()
+    source: dict[str, Any] = {}
+    subscribers: dict[str, Any] = {}
+    ids = itertools.count()
+    proc = psutil.Process()
+
+    async def publish(request: web.Request) -> web.Response:
+        body = await request.json()
+        if mode == FORWARD:
+            transport = router.create_peer_transport()
+            answer = await transport.publish(body["sdp"])
+            return web.json_response({"sdp": answer})
+        pc = RTCPeerConnection()
+        pc.on("track", lambda track: source.__setitem__("track", track))
+        await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        source["pc"] = pc
+        return web.json_response({"sdp": pc.localDescription.sdp})
+
+    async def subscribe(request: web.Request) -> web.Response:
+        key = str(next(ids))  # unique even when subscriber processes ask at once
+        if mode == FORWARD:
+            transport = router.create_peer_transport()
+            for producer in router.producers:
+                transport.consume(producer)
+            subscribers[key] = transport
+            offer = await transport.subscribe_offer()
+        else:
+            pc = RTCPeerConnection()
+            pc.addTrack(relay.subscribe(source["track"]))
+            await pc.setLocalDescription(await pc.createOffer())
+            subscribers[key] = pc
+            offer = pc.localDescription.sdp
+        return web.json_response({"id": key, "sdp": offer})
+
+    async def answer(request: web.Request) -> web.Response:
+        body = await request.json()
+        target = subscribers[body["id"]]
+        if mode == FORWARD:
+            await target.subscribe_answer(body["sdp"])
+        else:
+            await target.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
+        return web.json_response({})
+
+    async def stats(request: web.Request) -> web.Response:
+        times = proc.cpu_times()
+        delays: list[float] = []
+        for transport in router.transports:
+            for consumer in transport.consumers:
+                delays.extend(consumer.delays)
+        return web.json_response(
+            {
+                "cpu": times.user + times.system,
+                "received": router.counters.received_frames,
+                "forwarded": router.counters.forwarded_frames,
+                "delays": delays,
+                "rss": proc.memory_info().rss,
+            }
+        )
+
+    app = web.Application()
+    app.add_routes(
+        [
+            web.post("/publish", publish),
+            web.post("/subscribe", subscribe),
+            web.post("/answer", answer),
+            web.get("/stats", stats),
+        ]
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(json.dumps({"port": port}), flush=True)
+    await asyncio.Event().wait()
+
+
+# -- clients -----------------------------------------------------------------------------
+async def run_publisher(url: str) -> None:
+    import aiohttp
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    from media.ice import announce_host_addresses
+    from tests.media.fixtures import PacketTrack, encoded_video
+
+    announce_host_addresses(["127.0.0.1"], discover=False)
+    frames = encoded_video("libvpx", count=150, width=640, height=480, bitrate=500_000)
+    pc = RTCPeerConnection()
+    pc.addTransceiver(PacketTrack("video", frames), direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url + "/publish", json={"sdp": pc.localDescription.sdp}) as r:
+            body = await r.json()
+    await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
+    print(json.dumps({"published": True}), flush=True)
+    await asyncio.Event().wait()
+
+
+async def run_subscribers(url: str, count: int) -> None:
+    import aiohttp
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    from media import _aiortc_taps as taps
+    from media.ice import announce_host_addresses
+
+    announce_host_addresses(["127.0.0.1"], discover=False)
+    received = [0] * count
+    pcs = []
+    async with aiohttp.ClientSession() as http:
+        for i in range(count):
+            pc = RTCPeerConnection()
+            pcs.append(pc)
+
+            def on_track(track: Any, i: int = i, pc: Any = pc) -> None:
+                def count_frame(codec: Any, frame: Any) -> None:
+                    received[i] += 1
+
+                for t in pc.getTransceivers():
+                    if t.receiver.track is track:
+                        taps.tap_receiver(t.receiver, count_frame)  # count, never decode
+
+            pc.on("track", on_track)
+            async with http.post(url + "/subscribe", json={}) as r:
+                offer = await r.json()
+            await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+            async with http.post(
+                url + "/answer", json={"id": offer["id"], "sdp": pc.localDescription.sdp}
+            ):
+                pass
+    print(json.dumps({"subscribed": count}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(
+        signal.SIGUSR1, lambda: print(json.dumps({"received": received}), flush=True)
+    )
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    print(json.dumps({"received": received}), flush=True)
+
+
+# -- orchestration -----------------------------------------------------------------------
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, __file__, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _line(proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("{"):
+            data: dict[str, Any] = json.loads(line)
+            return data
+        if not line and proc.poll() is not None:
+            break
+    raise RuntimeError(f"process {proc.args} said nothing useful")
+
+
+def _stats(url: str) -> dict[str, Any]:
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/stats", timeout=10) as response:
+        data: dict[str, Any] = json.loads(response.read())
+        return data
+
+
+def _wait_for(predicate: Any, url: str, limit: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        stats = _stats(url)
+        if predicate(stats):
+            return stats
+        time.sleep(0.2)
+    raise RuntimeError(f"server never reached the expected state: {_stats(url)}")
+
+
+def measure(mode: str, n: int, window: float, warmup: float) -> dict[str, Any]:
+    """One run: server CPU over `window` seconds with n subscribers flowing."""
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        server = _spawn("--role", "server", "--mode", mode)
+        procs.append(server)
+        url = f"http://127.0.0.1:{_line(server)['port']}"
+        publisher = _spawn("--role", "publisher", "--url", url)
+        procs.append(publisher)
+        _line(publisher)
+        if mode == FORWARD:
+            _wait_for(lambda s: s["received"] > 30, url)
+        else:
+            time.sleep(warmup)  # MediaRelay exposes no counters; let the decoder settle
+        groups = [n // 4 + (1 if i < n % 4 else 0) for i in range(min(4, n))] if n else []
+        subs = [_spawn("--role", "subscribers", "--url", url, "--count", str(g)) for g in groups]
+        procs.extend(subs)
+        for sub in subs:
+            _line(sub)
+        time.sleep(warmup)  # let every subscriber connect and reach steady state
+        first: list[int] = []
+        for sub in subs:
+            sub.send_signal(signal.SIGUSR1)
+            first.extend(_line(sub)["received"])
+        before = _stats(url)
+        start = time.monotonic()
+        time.sleep(window)
+        after = _stats(url)
+        elapsed = time.monotonic() - start
+        last: list[int] = []
+        for sub in subs:
+            sub.send_signal(signal.SIGUSR1)
+            last.extend(_line(sub)["received"])
+            sub.send_signal(signal.SIGTERM)
+        received = [b - a for a, b in zip(first, last, strict=True)]
+        delays = sorted(after["delays"])
+        return {
+            "cpu_s": after["cpu"] - before["cpu"],
+            "elapsed": elapsed,
+            "fps_per_sub": [r / elapsed for r in received],
+            "delay_p50_ms": 1000 * delays[len(delays) // 2] if delays else None,
+            "delay_p99_ms": 1000 * delays[int(len(delays) * 0.99)] if delays else None,
+            "rss_mb": after["rss"] / 1e6,
+        }
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--window", type=float, default=5.0)
+    parser.add_argument("--subscribers", default="1,2,4,8,16,32")
+    parser.add_argument("--mediarelay-max", type=int, default=4)
+    parser.add_argument("--role", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default=FORWARD, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.role == "server":
+        asyncio.run(run_server(args.mode))
+        return 0
+    if args.role == "publisher":
+        asyncio.run(run_publisher(args.url))
+        return 0
+    if args.role == "subscribers":
+        asyncio.run(run_subscribers(args.url, args.count))
+        return 0
+
+    if args.smoke:
+        args.runs, args.window, ns, warmup = 1, 1.0, [1], 1.0
+    else:
+        ns, warmup = [int(x) for x in args.subscribers.split(",")], 2.0
+
+    def median_run(mode: str, n: int) -> dict[str, Any]:
+        runs = [measure(mode, n, args.window, warmup) for _ in range(args.runs)]
+        return {
+            "cpu_per_s": statistics.median(r["cpu_s"] / r["elapsed"] for r in runs),
+            "fps": statistics.median(statistics.mean(r["fps_per_sub"] or [0]) for r in runs),
+            "p50": statistics.median(r["delay_p50_ms"] or 0 for r in runs),
+            "p99": statistics.median(r["delay_p99_ms"] or 0 for r in runs),
+            "rss": statistics.median(r["rss_mb"] for r in runs),
+        }
+
+    results: dict[str, dict[int, dict[str, Any]]] = {FORWARD: {}, MEDIARELAY: {}}
+    for mode in (FORWARD, MEDIARELAY):
+        results[mode][0] = median_run(mode, 0)
+        for n in ns:
+            if mode == MEDIARELAY and n > args.mediarelay_max:
+                continue
+            results[mode][n] = median_run(mode, n)
+
+    print(f"\nrelay benchmark: median of {args.runs} run(s), {args.window:.0f} s windows")
+    print("server CPU-seconds per forwarded stream-second (marginal over 0 subscribers)")
+    columns = ("N", "path", "cores", "per sub", "fps/sub", "p50 ms", "p99 ms", "RSS MB")
+    widths = (4, -11, 7, 9, 8, 7, 7, 7)
+    print(
+        " ".join(
+            f"{c:<{-w}}" if w < 0 else f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
+        )
+    )
+    per_sub: dict[str, dict[int, float]] = {FORWARD: {}, MEDIARELAY: {}}
+    for mode in (FORWARD, MEDIARELAY):
+        base = results[mode][0]["cpu_per_s"]
+        for n, r in sorted(results[mode].items()):
+            marginal = (r["cpu_per_s"] - base) / n if n else 0.0
+            if n:
+                per_sub[mode][n] = max(marginal, 1e-6)
+            print(
+                f"{n:>4} {mode:<11} {r['cpu_per_s']:>7.3f} {100 * marginal:>8.2f}% "
+                f"{r['fps']:>8.1f} {r['p50']:>7.2f} {r['p99']:>7.2f} {r['rss']:>7.0f}"
+            )
+    common = sorted(set(per_sub[FORWARD]) & set(per_sub[MEDIARELAY]))
+    for n in common:
+        ratio = per_sub[MEDIARELAY][n] / per_sub[FORWARD][n]
+        note = ""
+        if results[MEDIARELAY][n]["fps"] < 25:
+            note = " (MediaRelay could not keep up: CPU-bound, so its cost is understated)"
+        print(f"ratio at N={n}: MediaRelay costs {ratio:.1f}x our forwarding per subscriber{note}")
+    top = max(per_sub[FORWARD])
+    print(
+        f"capacity estimate at N={top}: {1 / per_sub[FORWARD][top]:.0f} "
+        "0.5 Mbps video subscribers per core (forwarding only)"
+    )
+    for mode in (FORWARD,):
+        for n, r in results[mode].items():
+            if n and r["fps"] < 20:
+                print(f"FAIL: {mode} N={n} subscribers got {r['fps']:.1f} fps", file=sys.stderr)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""mediation-hub invite: create a room if needed and print a join link for one person."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import uuid
+
+from hub.cmd_serve import add_common, config_from_args
+from hub.config import Config
+from hub.secrets import load_or_create_token_secret
+from rooms import actions
+from rooms.db import Database, init_schema
+from rooms.tokens import MEDIATOR, PARTY, issue
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_ttl(text: str) -> int:
+    """'90s', '30m', '2h', '7d' -> seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 30m, 2h, 1d)")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("invite", help="print a join link (and QR code) for one person")
+    add_common(p)
+    p.add_argument("--room", required=True, help="room name (created if it doesn't exist)")
+    p.add_argument("--name", required=True, help="the person's display name, e.g. 张三")
+    p.add_argument("--role", choices=(PARTY, MEDIATOR), default=PARTY)
+    p.add_argument("--ttl", type=parse_ttl, default=parse_ttl("2h"), help="link lifetime")
+    p.add_argument("--qr", action="store_true", help="also print a QR code in the terminal")
+    p.add_argument("--base-url", help="public base URL of the hub (default from config)")
+    p.set_defaults(func=run)
+
+
+async def create_invitation(
+    config: Config, room_name: str, name: str, role: str, ttl_s: int
+) -> str:
+    """Create the room if needed; return the join path /join/<token>."""
+    secret = load_or_create_token_secret(config.server.data_dir)  # creates the data dir too
+    database = Database(config.database_url)
+    try:
+        await init_schema(database.engine)
+        async with database.session() as db:
+            room = await actions.do_get_or_create_room(db, room_name)
+            room_id = room.id
+    finally:
+        await database.close()
+    token = issue(
+        secret,
+        sub=f"{role}-{uuid.uuid4().hex[:12]}",
+        name=name,
+        role=role,
+        room=room_id,
+        ttl_s=ttl_s,
+    )
+    return f"/join/{token}"
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    if not args.name.strip() or len(args.name) > 50:
+        raise SystemExit("--name must be 1-50 characters")
+    path = asyncio.run(create_invitation(config, args.room, args.name.strip(), args.role, args.ttl))
+    url = (args.base_url or config.base_url).rstrip("/") + path
+    print(url)
+    if args.qr:
+        import segno
+
+        segno.make(url, error="m").terminal(compact=True)
+    return 0

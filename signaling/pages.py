@@ -1,0 +1,100 @@
+"""Pages and their data: /join/<token> (party and mediator room page), its QR code,
+and the static files and npm-installed client libraries they load."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import segno
+from aiohttp import web
+
+from rooms import actions
+from rooms.models import ROOM_ENDED
+from rooms.tokens import TokenError, verify
+from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+
+routes = web.RouteTableDef()
+
+STATIC_DIR: web.AppKey[Path] = web.AppKey("static_dir")
+NODE_MODULES: web.AppKey[Path] = web.AppKey("node_modules")
+
+_STATUS = {"token_missing": 401, "token_invalid": 401, "token_expired": 410}
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def consent_notice(app: web.Application) -> dict[str, str]:
+    rooms_config = app[CONFIG].rooms
+    zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
+    return {"zh": zh, "en": en, "sha256": hashlib.sha256(f"{zh}\n{en}".encode()).hexdigest()}
+
+
+@routes.get("/join/{token}")
+async def join_page(request: web.Request) -> web.StreamResponse:
+    """The page itself holds no data: it asks /api/v1/join/<token>, which checks the token."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "join" / "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
+@routes.get("/api/v1/join/{token}")
+async def join_info(request: web.Request) -> web.Response:
+    """What the join page shows before connecting; errors say why the link can't be used."""
+    try:
+        token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
+    except TokenError as exc:
+        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+    async with request.app[DATABASE].session() as db:
+        room = await actions.get_room(db, token.room or "")
+    if room is None:
+        return _error(404, "room_not_found", "调解室不存在 / no such room")
+    if room.state == ROOM_ENDED:
+        return _error(410, "room_ended", "调解室已结束 / the room has ended")
+    return web.json_response(
+        {
+            "room": {"id": room.id, "name": room.name, "state": room.state},
+            "name": token.name,
+            "role": token.role,
+            "expiresAt": token.exp,
+            "consent": consent_notice(request.app),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@routes.get("/join/{token}/qr.png")
+async def join_qr(request: web.Request) -> web.Response:
+    """A QR code of the join link, for the mediator's screen or a printout."""
+    raw = request.match_info["token"]
+    try:
+        verify(request.app[TOKEN_SECRET], raw)
+    except TokenError as exc:
+        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+    url = f"{request.app[CONFIG].base_url}/join/{raw}"
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
+    return web.Response(
+        body=buffer.getvalue(), content_type="image/png", headers={"Cache-Control": "no-store"}
+    )
+
+
+async def socketio_client(request: web.Request) -> web.FileResponse:
+    path = request.app[NODE_MODULES] / "socket.io-client" / "dist" / "socket.io.min.js"
+    if not path.exists():
+        raise web.HTTPServiceUnavailable(
+            text="socket.io-client is not installed: run `make web-deps` (npm ci in web/)"
+        )
+    return web.FileResponse(path)
+
+
+def setup(app: web.Application, *, static_dir: Path, node_modules: Path) -> None:
+    app[STATIC_DIR] = static_dir
+    app[NODE_MODULES] = node_modules
+    app.add_routes(routes)
+    app.router.add_get("/vendor/socket.io.min.js", socketio_client)
+    app.router.add_static("/static/", static_dir, follow_symlinks=False)

@@ -1,0 +1,361 @@
+"""socket.io namespace for mediation rooms: thin handlers over rooms.live_room.
+
+Every request is validated here and answered with {ok: true, ...} or
+{ok: false, error: {code, message}}; see docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
+from media.peer_transport import MAX_SDP_BYTES
+from rooms import actions
+from rooms.live_room import (
+    LEFT,
+    REMOVED,
+    ROOM_ENDED,
+    LiveParticipant,
+    LiveRoom,
+    RoomError,
+    participant_info,
+    producer_info,
+)
+from rooms.models import ROOM_ENDED as STORED_ROOM_ENDED
+from rooms.tokens import MEDIATOR, PARTY, STAFF_ROLES, AccessToken, TokenError, verify
+from signaling.errors import SignalingError, error, fail, ok
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
+from signaling.payloads import check_payload, get_choice, get_str
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
+MODERATOR_ROLES = (MEDIATOR, "admin")
+SOURCES = ("camera", "mic", "screen")
+
+
+@dataclass
+class SocketSession:
+    sid: str
+    token: AccessToken
+    room: LiveRoom | None = None
+    participant: LiveParticipant | None = None
+
+    def joined(self) -> tuple[LiveRoom, LiveParticipant]:
+        if self.room is None or self.participant is None or self.room.closed:
+            raise fail("not_joined")
+        if self.room.get(self.participant.id) is not self.participant:
+            raise fail("not_joined")
+        return self.room, self.participant
+
+
+class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(self, app: web.Application, namespace: str = "/") -> None:
+        super().__init__(namespace)
+        self.app = app
+        self.sessions: dict[str, SocketSession] = {}
+        self.sid_of: dict[str, str] = {}  # participant id -> current sid
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._handlers: dict[str, Handler] = {
+            "join": self.join,
+            "publish": self.publish,
+            "subscribe": self.subscribe,
+            "subscribe-answer": self.subscribe_answer,
+            "mute": self.mute,
+            "unmute": self.unmute,
+            "keyframe": self.keyframe,
+            "leave": self.leave,
+            "mute-participant": self.mute_participant,
+            "remove-participant": self.remove_participant,
+            "end-room": self.end_room,
+            "consent": self.consent,
+            "record-consent": self.record_consent,
+        }
+
+    # -- Notifier (rooms.live_room) ----------------------------------------------------
+    def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
+        sid = self.sid_of.get(participant_id)
+        if sid is not None:
+            self._spawn(self.emit(event, payload, to=sid))
+
+    def to_room(
+        self, room_id: str, event: str, payload: dict[str, Any], *, skip: str | None = None
+    ) -> None:
+        skip_sid = self.sid_of.get(skip) if skip else None
+        self._spawn(self.emit(event, payload, room=room_id, skip_sid=skip_sid))
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- dispatch ------------------------------------------------------------------------
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect":
+            return await self.on_connect(*args)
+        if event == "disconnect":
+            return await self.on_disconnect(args[0])
+        sid, rest = args[0], args[1:]
+        handler = self._handlers.get(event)
+        if handler is None:
+            return error("unknown_event", f"未知的请求 {event!r} / unknown request")
+        session = self.sessions.get(sid)
+        if session is None:
+            return error("not_joined", "未连接 / not connected")
+        try:
+            payload = check_payload(rest, self.app[CONFIG].signaling.max_message_bytes)
+            return ok(await handler(session, payload))
+        except SignalingError as exc:
+            return error(exc.code, exc.message)
+        except RoomError as exc:
+            return error(exc.code, exc.message)
+        except UnsupportedCodecError as exc:
+            return error("unsupported_codec", str(exc))
+        except InvalidSdpError as exc:
+            return error("invalid_sdp", str(exc))
+        except InvalidStateError as exc:
+            return error("invalid_state", str(exc))
+        except MediaError as exc:
+            return error("invalid_state", str(exc))
+        except Exception:
+            logger.exception("event %r from %s failed", event, sid)
+            return error("internal", "服务器内部错误 / internal server error")
+
+    async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            access = verify(self.app[TOKEN_SECRET], token)
+        except TokenError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, {"code": exc.code, "message": exc.message}
+            ) from None
+        self.sessions[sid] = SocketSession(sid=sid, token=access)
+
+    async def on_disconnect(self, sid: str) -> None:
+        session = self.sessions.pop(sid, None)
+        if session is None or session.participant is None or session.room is None:
+            return
+        pid = session.participant.id
+        if self.sid_of.get(pid) == sid:
+            del self.sid_of[pid]
+            session.room.disconnected(pid)
+
+    # -- requests --------------------------------------------------------------------------
+    async def join(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        if session.participant is not None:
+            raise fail("already_joined")
+        token = session.token
+        room_id = token.room or get_str(data, "room", max_len=64)
+        if token.role == PARTY and data.get("room") not in (None, token.room):
+            raise fail("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
+        if token.role not in STAFF_ROLES and token.role != PARTY:
+            raise fail("forbidden")
+        async with self.app[DATABASE].session() as db:
+            stored = await actions.get_room(db, room_id or "")
+            if stored is None:
+                raise fail("room_not_found")
+            if stored.state == STORED_ROOM_ENDED:
+                raise fail("room_ended")
+            config = self.app[CONFIG]
+            room = self.app[LIVE_ROOMS].open(
+                stored.id,
+                stored.name,
+                self,
+                reconnect_grace_s=config.signaling.reconnect_grace_s,
+                empty_timeout_s=config.rooms.empty_timeout_s,
+            )
+            existing = room.by_subject(token.sub)
+            participant_id = existing.id if existing else None
+            if participant_id is None:
+                row = await actions.do_add_participant(
+                    db, stored, subject=token.sub, display_name=token.name, role=token.role
+                )
+                participant_id = row.id
+        consent = data.get("consent", False)
+        if not isinstance(consent, bool):
+            raise fail("bad_request", "consent 必须是布尔值 / consent must be a boolean")
+        old_sid = self.sid_of.get(participant_id)
+        self.sid_of[participant_id] = session.sid  # before join: its notices skip this socket
+        try:
+            participant, resumed = await room.join(
+                subject=token.sub, name=token.name, role=token.role, participant_id=participant_id
+            )
+        except BaseException:
+            if self.sid_of.get(participant_id) == session.sid:
+                del self.sid_of[participant_id]
+            raise
+        session.room, session.participant = room, participant
+        await self.enter_room(session.sid, room.id)
+        if consent and participant.id not in room.consents:
+            room.record_consent(participant, method="page", notice_sha256=self._notice_sha256())
+        if old_sid and old_sid != session.sid:
+            old = self.sessions.pop(old_sid, None)
+            if old is not None:
+                old.participant = None
+            self._spawn(self.disconnect(old_sid))
+        return {
+            "room": {"id": stored.id, "name": stored.name, "state": stored.state},
+            "self": participant_info(participant),
+            "resumed": resumed,
+            "participants": [
+                participant_info(p) for p in room.participants if p.id != participant.id
+            ],
+            "iceServers": [{"urls": u} for u in config.media.ice_servers],
+            "consents": [c.as_dict() for c in room.consents.values()],
+        }
+
+    def _notice_sha256(self) -> str:
+        rooms_config = self.app[CONFIG].rooms
+        notice = f"{rooms_config.consent_notice_zh}\n{rooms_config.consent_notice_en}"
+        return hashlib.sha256(notice.encode()).hexdigest()
+
+    async def consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        """The participant accepted the recording notice on its page."""
+        room, participant = session.joined()
+        if data.get("accepted") is not True:
+            raise fail("bad_request", "需要 accepted: true / accepted must be true")
+        record = room.consents.get(participant.id) or room.record_consent(
+            participant, method="page", notice_sha256=self._notice_sha256()
+        )
+        return {"consent": record.as_dict()}
+
+    async def record_consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        """The mediator records that a participant consented verbally."""
+        room, mediator, target = self._moderate(session, data)
+        record = room.consents.get(target.id) or room.record_consent(
+            target, method="verbal", notice_sha256=self._notice_sha256(), recorded_by=mediator.id
+        )
+        return {"consent": record.as_dict()}
+
+    async def publish(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, participant = session.joined()
+        sdp = get_str(data, "sdp", max_len=MAX_SDP_BYTES)
+        source = get_choice(data, "source", SOURCES, required=False)
+        answer, producers = await room.publish(participant, sdp or "", source)
+        return {"sdp": answer, "producers": [producer_info(p) for p in producers]}
+
+    async def subscribe(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, participant = session.joined()
+        offer, consumers = await room.subscribe(participant)
+        return {"sdp": offer, "consumers": consumers}
+
+    async def subscribe_answer(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant = session.joined()
+        await room.subscribe_answer(participant, get_str(data, "sdp", max_len=MAX_SDP_BYTES) or "")
+
+    def _own_producer(self, session: SocketSession, data: dict[str, Any]) -> Any:
+        room, participant = session.joined()
+        producer_id = get_str(data, "producerId", max_len=64) or ""
+        producer = room.find_producer(producer_id)
+        if producer is None or producer.app_data.get("participant") != participant.id:
+            raise fail("not_found")
+        return room, participant, producer
+
+    async def mute(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant, producer = self._own_producer(session, data)
+        room.set_paused(producer, True, by=participant.id)
+
+    async def unmute(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant, producer = self._own_producer(session, data)
+        if producer.app_data.get("muted_by_moderator") and participant.role == PARTY:
+            raise fail("forbidden", "调解员已将您静音 / the mediator muted you")
+        room.set_paused(producer, False, by=participant.id)
+
+    async def keyframe(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, _ = session.joined()
+        producer = room.find_producer(get_str(data, "producerId", max_len=64) or "")
+        if producer is None:
+            raise fail("not_found")
+        producer.request_keyframe()
+
+    async def leave(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant = session.joined()
+        await self.leave_room(session.sid, room.id)
+        self.sid_of.pop(participant.id, None)
+        session.room = session.participant = None
+        await room.leave(participant.id, LEFT)
+        await self._mark_left(participant.id)
+
+    async def _mark_left(self, participant_id: str) -> None:
+        async with self.app[DATABASE].session() as db:
+            await actions.do_mark_participant_left(db, participant_id)
+
+    def _moderate(self, session: SocketSession, data: dict[str, Any]) -> tuple[LiveRoom, Any, Any]:
+        room, participant = session.joined()
+        if participant.role not in MODERATOR_ROLES:
+            raise fail("forbidden", "只有调解员可以执行此操作 / mediators only")
+        target = room.get(get_str(data, "participantId", max_len=64) or "")
+        if target is None:
+            raise fail("not_found")
+        return room, participant, target
+
+    async def mute_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant, target = self._moderate(session, data)
+        kind = get_choice(data, "kind", ("audio", "video"))
+        for producer in target.producers:
+            if producer.kind == kind:
+                producer.app_data["muted_by_moderator"] = True
+                room.set_paused(producer, True, by=participant.id)
+
+    async def remove_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, _, target = self._moderate(session, data)
+        if target.role in MODERATOR_ROLES:
+            raise fail("forbidden", "不能移出调解员 / mediators cannot be removed")
+        await self._expel(room, target.id, "removed", {"reason": REMOVED})
+        await room.leave(target.id, REMOVED)
+        await self._mark_left(target.id)
+
+    async def end_room(self, session: SocketSession, data: dict[str, Any]) -> None:
+        room, participant = session.joined()
+        if participant.role not in MODERATOR_ROLES:
+            raise fail("forbidden", "只有调解员可以结束调解 / mediators only")
+        for p in room.participants:
+            if p.id != participant.id:
+                await self._expel(room, p.id, "room-ended", {"reason": ROOM_ENDED})
+        # the mediator gets its ack; its page closes the socket itself
+        self.sid_of.pop(participant.id, None)
+        session.room = session.participant = None
+        await self.leave_room(session.sid, room.id)
+        async with self.app[DATABASE].session() as db:
+            stored = await actions.get_room(db, room.id)
+            if stored is not None:
+                await actions.do_end_room(db, stored)
+        for p in room.participants:
+            await self._mark_left(p.id)
+        await room.close()
+
+    async def _expel(
+        self, room: LiveRoom, participant_id: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        sid = self.sid_of.pop(participant_id, None)
+        if sid is None:
+            return
+        await self.emit(event, payload, to=sid)
+        session = self.sessions.get(sid)
+        if session is not None:
+            session.room = session.participant = None
+        await self.leave_room(sid, room.id)
+        await self.disconnect(sid)  # queued after the notification, so it arrives first
+
+
+def setup(app: web.Application, *, client_manager: Any = None) -> socketio.AsyncServer:
+    """Attach the socket.io server (at /socket.io/) to the aiohttp app."""
+    server = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=client_manager,
+        cors_allowed_origins=None,  # same origin only
+        max_http_buffer_size=1_000_000,
+        logger=False,
+        engineio_logger=False,
+    )
+    server.register_namespace(RoomNamespace(app))
+    server.attach(app)
+    return server

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from hub.app import build_app
+from hub.config import Config
+from rooms import actions
+from rooms.tokens import issue
+from signaling.keys import DATABASE, TOKEN_SECRET
+from tests.signaling.client import ProtocolClient
+
+
+@dataclass
+class Hub:
+    app: web.Application
+    server: TestServer
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/"))
+
+    async def room(self, name: str = "测试调解室") -> str:
+        async with self.app[DATABASE].session() as db:
+            return (await actions.do_get_or_create_room(db, name)).id
+
+    def token(
+        self,
+        room: str | None,
+        *,
+        name: str = "张三",
+        role: str = "party",
+        sub: str | None = None,
+        ttl_s: float = 3600,
+    ) -> str:
+        return issue(
+            self.app[TOKEN_SECRET],
+            sub=sub or f"{role}-{name}",
+            name=name,
+            role=role,
+            room=room,
+            ttl_s=ttl_s,
+        )
+
+
+@pytest.fixture
+async def hub(aiohttp_server: Callable[..., Awaitable[TestServer]], hub_config: Config) -> Hub:
+    hub_config.signaling.reconnect_grace_s = 2.0
+    app = build_app(hub_config)
+    server = await aiohttp_server(app)
+    return Hub(app=app, server=server)
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[list[ProtocolClient]]:
+    made: list[ProtocolClient] = []
+    yield made
+    for client in made:
+        await client.close()
