@@ -19,7 +19,7 @@ from aiohttp import web
 from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
-from rooms import actions
+from rooms import actions, domain, policy
 from rooms.live_room import (
     LEFT,
     REMOVED,
@@ -169,6 +169,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise fail("room_not_found")
             if stored.state == STORED_ROOM_ENDED:
                 raise fail("room_ended")
+            await self._admit(db, token, stored)
             config = self.app[CONFIG]
             room = self.app[LIVE_ROOMS].open(
                 stored.id,
@@ -221,6 +222,28 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recordings.state(room.id),
         }
+
+    async def _admit(self, db: Any, token: AccessToken, stored: Any) -> None:
+        """May this token enter this stored room? Invitation links use up a use on
+        a subject's first entry (a reload or reconnect doesn't count again)."""
+        if token.role == PARTY or token.room == stored.id:
+            # the token itself names this room (an invitation link or CLI invite)
+            if token.inv and not await actions.has_joined(db, stored.id, token.sub):
+                try:
+                    await domain.do_redeem_invitation(db, token.inv)
+                except domain.DomainError as exc:
+                    raise fail(exc.code, exc.message) from None
+            return
+        subject = policy.Subject.from_token(token, await domain.org_path(db, token.org))
+        try:
+            policy.authorize(
+                subject,
+                policy.ROOM_JOIN,
+                org_path=await domain.org_path(db, stored.organisation_id) or "\0",
+                room_id=stored.id,
+            )
+        except policy.Denied as exc:
+            raise fail(exc.code, exc.message) from None
 
     def _notice_sha256(self) -> str:
         rooms_config = self.app[CONFIG].rooms
