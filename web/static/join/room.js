@@ -29,6 +29,7 @@
     midToProducer: new Map(),
     pendingTracks: new Map(), // producer id -> track that arrived before its participant
     negotiation: Promise.resolve(),
+    preview: Promise.resolve(),
     renegotiateAgain: false,
     joinClickedAt: 0,
     firstFrameMs: null,
@@ -83,8 +84,11 @@
       $("join").disabled = !$("consent").checked;
     });
     $("join").addEventListener("click", onJoinClick);
-    $("camera-retry").addEventListener("click", () => startPreview());
-    await startPreview();
+    $("camera-retry").addEventListener("click", () => {
+      state.preview = startPreview();
+    });
+    state.preview = startPreview();
+    await state.preview;
   }
 
   async function startPreview() {
@@ -211,13 +215,16 @@
     state.self = ack.self;
     state.iceServers = ack.iceServers || [];
     document.body.dataset.role = ack.self.role;
-    if (first) showRoom();
+    if (first) {
+      await state.preview;
+      showRoom();
+    }
     banner(state.mutedByMediator ? "muted_by_mediator" : null);
     // the participant list is authoritative after every (re)join: no ghosts
     for (const id of [...state.participants.keys()]) removeParticipant(id);
     for (const p of ack.participants) addParticipant(p);
+    scheduleSubscribe(); // receive while our own media is still being negotiated
     await publish();
-    scheduleSubscribe();
   }
 
   function showRoom() {
@@ -267,6 +274,7 @@
 
   async function publish() {
     state.myProducers = {};
+    await state.preview; // a quick tap on "join" must not outrun the camera
     const tracks = state.stream ? state.stream.getTracks() : [];
     if (!tracks.length) return;
     const pc = new RTCPeerConnection({ iceServers: state.iceServers });
