@@ -169,3 +169,15 @@ def test_camera_refused_joins_with_sound_only(
     wait_until(mediator, AUDIO_FLOWING, 1)  # and is heard
     party_id = party.evaluate("window.hub.self.id")
     expect(mediator.locator(f'.tile[data-participant-id="{party_id}"]')).to_have_count(1)
+    # connection quality on the loopback: good, on the tile, in window.hub.stats() and in
+    # the connection info panel
+    tile = mediator.locator(f'.tile[data-participant-id="{party_id}"]')
+    expect(tile).to_have_attribute("data-quality", "good", timeout=15000)
+    summary = mediator.evaluate(
+        "async (id) => (await window.hub.stats()).participants[id]", party_id
+    )
+    assert summary["quality"] == "good" and summary["bitrateKbps"] > 0, summary
+    assert summary["rttMs"] is not None and summary["rttMs"] < 300, summary
+    mediator.locator("#conn summary").click()
+    expect(mediator.locator("#conn-info")).to_contain_text("张三")
+    expect(mediator.locator("#conn-info")).to_contain_text("kbps")
