@@ -1,11 +1,15 @@
-"""Database engine and sessions (SQLAlchemy async). SQLite by default, PostgreSQL by URL."""
+"""Database engine, sessions and migrations (SQLAlchemy async + Alembic).
+SQLite by default, PostgreSQL by URL (postgresql+asyncpg://...)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from rooms.models import Base
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -32,10 +36,30 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-async def init_schema(engine: AsyncEngine) -> None:
-    """Bring the schema up to date."""
+def alembic_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
+    """Upgrade (or downgrade) the schema to `revision`."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config(connection)
+        if down:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
+
     async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+        await conn.run_sync(run)
+
+
+async def init_schema(engine: AsyncEngine) -> None:
+    """Bring the schema up to date (every start; a no-op when current)."""
+    await migrate(engine, "head")
 
 
 class Database:
@@ -52,8 +76,6 @@ class Database:
             yield session
 
     async def ping(self) -> None:
-        from sqlalchemy import text
-
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 

@@ -1,11 +1,15 @@
-"""Stored domain objects (SQLAlchemy 2 declarative). No media imports here."""
+"""Stored domain objects (SQLAlchemy 2 declarative). No media imports here.
+
+Schema changes go through an Alembic migration in rooms/migrations/versions.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -21,6 +25,90 @@ class Base(DeclarativeBase):
     pass
 
 
+# Organisation levels of a city's mediation network (any depth works).
+CITY, TOWNSHIP, COMMUNITY = "city", "township", "community"
+LEVELS = (CITY, TOWNSHIP, COMMUNITY)
+
+
+class Organisation(Base):
+    """A node of the tree: city justice bureau -> township (镇街) -> community (社区).
+
+    `path` is the materialised path of ids ("/root/child/"), so a subtree is one
+    prefix query and "is X inside Y" is a string test."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """Staff. Roles are those of rooms.tokens.STAFF_ROLES; passwords are argon2 hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Case statuses and the allowed transitions between them.
+RECEIVED, ACCEPTED, ASSIGNED, MEDIATING = "received", "accepted", "assigned", "mediating"
+AGREED, FAILED, FOLLOW_UP, ARCHIVED = "agreed", "failed", "follow-up", "archived"
+CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    RECEIVED: (ACCEPTED,),
+    ACCEPTED: (ASSIGNED,),
+    ASSIGNED: (MEDIATING,),
+    MEDIATING: (AGREED, FAILED),
+    AGREED: (FOLLOW_UP, ARCHIVED),
+    FAILED: (FOLLOW_UP, ARCHIVED),
+    FOLLOW_UP: (ARCHIVED,),
+    ARCHIVED: (),
+}
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    mediator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=RECEIVED)
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # optimistic concurrency: a transition only applies to the version it read
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseTransition(Base):
+    """Every status change of a case, with who and when."""
+
+    __tablename__ = "case_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    by_user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("case_id", "from_status", "to_status", "at"),)
+
+
 # Room states: scheduled -> open -> live -> ended
 ROOM_SCHEDULED = "scheduled"
 ROOM_OPEN = "open"
@@ -30,11 +118,17 @@ ROOM_STATES = (ROOM_SCHEDULED, ROOM_OPEN, ROOM_LIVE, ROOM_ENDED)
 
 
 class Room(Base):
+    """A mediation room: for a case, or an ad-hoc meeting of an organisation."""
+
     __tablename__ = "rooms"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=ROOM_OPEN)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -51,3 +145,38 @@ class Participant(Base):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: hash = H(prev_hash || canonical entry)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Invitation(Base):
+    """One person's way into one room: a link (a token naming this row) or a
+    6-digit code. Limited uses, expiry, revocable."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(6), index=True)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,55 @@
+"""A small demo city: `mediation-hub seed-demo`, and the tests' standard world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rooms.domain import do_create_organisation, do_create_user
+from rooms.models import CITY, COMMUNITY, TOWNSHIP, Organisation, User
+from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, REVIEWER
+
+DEMO_PASSWORD = "demo-password-2026"  # printed by seed-demo; demo data only
+
+
+@dataclass
+class DemoCity:
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -> DemoCity:
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role."""
+    demo = DemoCity()
+
+    async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
+        demo.orgs[key] = await do_create_organisation(
+            session, code=code, name=name, level=level, parent=demo.orgs.get(parent or "")
+        )
+
+    await org("city", "330100", "示范市司法局", CITY, None)
+    await org("east", "330101", "东城街道", TOWNSHIP, "city")
+    await org("west", "330102", "西城镇", TOWNSHIP, "city")
+    await org("east-1", "330101001", "东城街道花园社区", COMMUNITY, "east")
+    await org("east-2", "330101002", "东城街道河畔社区", COMMUNITY, "east")
+    await org("west-1", "330102001", "西城镇新村社区", COMMUNITY, "west")
+
+    async def user(key: str, name: str, role: str, at: str) -> None:
+        demo.users[key] = await do_create_user(
+            session,
+            username=key,
+            display_name=name,
+            role=role,
+            organisation=demo.orgs[at],
+            password=password,
+        )
+
+    await user("admin", "系统管理员", ADMIN, "city")
+    await user("command", "指挥中心值班员", COMMAND, "city")
+    await user("intake", "东城受理员", INTAKE, "east")
+    await user("mediator-east", "东城调解员", MEDIATOR, "east")
+    await user("mediator-west", "西城调解员", MEDIATOR, "west")
+    await user("reviewer", "东城审核员", REVIEWER, "east")
+    await user("evaluator", "市评定员", EVALUATOR, "city")
+    return demo

@@ -1,0 +1,336 @@
+"""Writes and protected reads of the domain: organisations, users, cases,
+case rooms, invitations. Writes are do_<verb>_<noun>; protected objects load
+through access_<noun>_by_id(subject, id), which applies rooms.policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rooms import policy
+from rooms.audit import do_append_audit
+from rooms.models import (
+    CASE_TRANSITIONS,
+    LEVELS,
+    RECEIVED,
+    ROOM_ENDED,
+    ROOM_OPEN,
+    Case,
+    CaseTransition,
+    Invitation,
+    Organisation,
+    Room,
+    User,
+    utcnow,
+)
+from rooms.passwords import check_password, hash_password
+from rooms.policy import Denied, Subject
+from rooms.tokens import ROLES, STAFF_ROLES
+
+
+class DomainError(Exception):
+    """A request the domain refuses: `code` machine-readable, `message` human."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# -- organisations ----------------------------------------------------------------------
+async def do_create_organisation(
+    session: AsyncSession, *, code: str, name: str, level: str, parent: Organisation | None
+) -> Organisation:
+    if level not in LEVELS:
+        raise DomainError("bad_request", f"级别无效 / level must be one of {LEVELS}")
+    if await session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise DomainError("conflict", f"机构代码已存在 / code {code} exists", 409)
+    org = Organisation(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+    org.id = secrets.token_hex(16)
+    org.path = (parent.path if parent else "/") + org.id + "/"
+    session.add(org)
+    await session.commit()
+    return org
+
+
+async def org_path(session: AsyncSession, org_id: str | None) -> str | None:
+    if not org_id:
+        return None
+    return await session.scalar(select(Organisation.path).where(Organisation.id == org_id))
+
+
+async def list_organisations(session: AsyncSession, subject: Subject) -> list[Organisation]:
+    policy.authorize(subject, policy.ORG_VIEW)
+    rows = await session.execute(
+        select(Organisation)
+        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .order_by(Organisation.path)
+    )
+    return list(rows.scalars())
+
+
+async def access_organisation_by_id(
+    session: AsyncSession, subject: Subject, org_id: str, action: str = policy.ORG_VIEW
+) -> Organisation:
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise DomainError("not_found", "机构不存在 / no such organisation", 404)
+    _authorize(subject, action, org_path=org.path)
+    return org
+
+
+def _authorize(subject: Subject, action: str, **resource: Any) -> None:
+    try:
+        policy.authorize(subject, action, **resource)
+    except Denied as exc:
+        raise DomainError(exc.code, exc.message, 403) from None
+
+
+# -- users --------------------------------------------------------------------------------
+async def do_create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    organisation: Organisation,
+    password: str,
+) -> User:
+    if role not in STAFF_ROLES:
+        raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
+    if len(password) < 8:
+        raise DomainError("bad_request", "密码至少 8 位 / password needs 8+ characters")
+    if await session.scalar(select(User).where(User.username == username)):
+        raise DomainError("conflict", f"用户名已存在 / username {username} exists", 409)
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        organisation_id=organisation.id,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    await session.commit()
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    user = await session.scalar(select(User).where(User.username == username))
+    # hash anyway on unknown users, so timing doesn't tell which usernames exist
+    ok = check_password(user.password_hash if user else hash_password("x" * 12), password)
+    if user is None or not ok or not user.active:
+        raise DomainError("bad_credentials", "用户名或密码错误 / wrong username or password", 401)
+    return user
+
+
+# -- cases ----------------------------------------------------------------------------------
+async def do_create_case(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    organisation: Organisation,
+    type: str,
+    title: str,
+    severity: str,
+    parties: list[dict[str, str]],
+    mediator_id: str | None = None,
+) -> Case:
+    _authorize(subject, policy.CASE_CREATE, org_path=organisation.path)
+    year = utcnow().year
+    count = await session.scalar(select(func.count()).select_from(Case)) or 0
+    case = Case(
+        number=f"{organisation.code}-{year}-{count + 1:05d}-{secrets.token_hex(2)}",
+        type=type,
+        title=title,
+        organisation_id=organisation.id,
+        mediator_id=mediator_id,
+        severity=severity,
+        status=RECEIVED,
+        parties=parties,
+    )
+    session.add(case)
+    await session.flush()
+    await do_append_audit(
+        session, actor=subject.id, action="case.create", target=f"case:{case.id}", commit=False
+    )
+    await session.commit()
+    return case
+
+
+async def list_cases(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[Case], int]:
+    _authorize(subject, policy.CASE_VIEW)
+    query = (
+        select(Case)
+        .join(Organisation, Organisation.id == Case.organisation_id)
+        .where(Organisation.path.startswith(subject.org_path or "\0"))
+    )
+    if status:
+        query = query.where(Case.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.execute(
+        query.order_by(Case.created_at.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows.scalars()), total
+
+
+async def access_case_by_id(
+    session: AsyncSession, subject: Subject, case_id: str, action: str = policy.CASE_VIEW
+) -> tuple[Case, str]:
+    """The case and its organisation's path, if `subject` may do `action` on it."""
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise DomainError("not_found", "案件不存在 / no such case", 404)
+    path = await org_path(session, case.organisation_id)
+    _authorize(subject, action, org_path=path)
+    return case, path or ""
+
+
+async def do_transition_case(
+    session: AsyncSession, subject: Subject, case: Case, to_status: str, ip: str | None = None
+) -> Case:
+    """Move a case along CASE_TRANSITIONS. Two concurrent transitions: one wins,
+    the other gets `conflict` (compare-and-set on the case's version)."""
+    allowed = CASE_TRANSITIONS.get(case.status, ())
+    if to_status not in allowed:
+        raise DomainError(
+            "invalid_transition",
+            f"案件不能从 {case.status} 转为 {to_status} / "
+            f"a {case.status} case can move to: {', '.join(allowed) or 'nothing'}",
+            409,
+        )
+    from_status, version = case.status, case.version
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == version, Case.status == from_status)
+        .values(status=to_status, version=version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError("conflict", "案件已被他人修改，请刷新 / the case changed; reload", 409)
+    session.add(
+        CaseTransition(
+            case_id=case.id, from_status=from_status, to_status=to_status, by_user_id=subject.id
+        )
+    )
+    await do_append_audit(
+        session,
+        actor=subject.id,
+        action="case.transition",
+        target=f"case:{case.id}",
+        ip=ip,
+        detail={"from": from_status, "to": to_status},
+        commit=False,
+    )
+    await session.commit()
+    await session.refresh(case)
+    return case
+
+
+async def case_history(session: AsyncSession, case: Case) -> list[CaseTransition]:
+    rows = await session.execute(
+        select(CaseTransition).where(CaseTransition.case_id == case.id).order_by(CaseTransition.id)
+    )
+    return list(rows.scalars())
+
+
+# -- rooms and invitations ------------------------------------------------------------------
+async def do_create_case_room(
+    session: AsyncSession, subject: Subject, case: Case, case_org_path: str
+) -> Room:
+    _authorize(subject, policy.ROOM_CREATE, org_path=case_org_path)
+    room = Room(
+        name=f"{case.number} {case.title}"[:200],
+        state=ROOM_OPEN,
+        case_id=case.id,
+        organisation_id=case.organisation_id,
+    )
+    session.add(room)
+    await session.flush()
+    await do_append_audit(
+        session, actor=subject.id, action="room.create", target=f"room:{room.id}", commit=False
+    )
+    await session.commit()
+    return room
+
+
+async def access_room_by_id(
+    session: AsyncSession, subject: Subject, room_id: str, action: str
+) -> Room:
+    room = await session.get(Room, room_id)
+    if room is None:
+        raise DomainError("room_not_found", "调解室不存在 / no such room", 404)
+    _authorize(
+        subject, action, org_path=await org_path(session, room.organisation_id), room_id=room.id
+    )
+    return room
+
+
+async def do_create_invitation(
+    session: AsyncSession,
+    room: Room,
+    *,
+    name: str,
+    role: str,
+    ttl_s: float,
+    max_uses: int = 1,
+    created_by: str | None = None,
+) -> Invitation:
+    if role not in ROLES:
+        raise DomainError("bad_request", "角色无效 / unknown role")
+    if room.state == ROOM_ENDED:
+        raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+    invitation = Invitation(
+        room_id=room.id,
+        name=name,
+        role=role,
+        code=f"{secrets.randbelow(10**6):06d}",
+        max_uses=max_uses,
+        uses=0,
+        expires_at=utcnow() + dt.timedelta(seconds=ttl_s),
+        created_by=created_by,
+    )
+    session.add(invitation)
+    await session.commit()
+    return invitation
+
+
+async def do_redeem_invitation(session: AsyncSession, invitation_id: str) -> Invitation:
+    """Use up one use of an invitation (at join). Refuses used, revoked, expired
+    invitations and ended rooms; concurrent joins can't overspend it."""
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if invitation is None:
+        raise DomainError("token_invalid", "邀请无效 / invalid invitation", 401)
+    if invitation.revoked_at is not None:
+        raise DomainError("invitation_revoked", "邀请已被撤销 / invitation revoked", 403)
+    expires = invitation.expires_at
+    if (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) < utcnow():
+        raise DomainError("token_expired", "链接已过期 / the link has expired", 410)
+    room = await session.get(Room, invitation.room_id, populate_existing=True)
+    if room is None or room.state == ROOM_ENDED:
+        raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.uses < Invitation.max_uses)
+        .values(uses=Invitation.uses + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError("invitation_used", "邀请已被使用 / invitation already used", 403)
+    await session.commit()
+    return invitation
+
+
+async def do_revoke_invitation(session: AsyncSession, invitation: Invitation) -> None:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        await session.commit()

@@ -1,0 +1,118 @@
+"""Who may do what, in one place. Used by the REST API and by signaling alike.
+
+    authorize(subject, action, org_path=..., room_id=...)   # raises Denied
+
+Staff act inside their organisation's subtree only (org_path prefix); command
+staff watch but don't edit; a party may only join the one room its token names.
+ROLE_ACTIONS is the table the authorisation-matrix test is written against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, PARTY, REVIEWER, AccessToken
+
+# actions
+ORG_VIEW, ORG_MANAGE, USER_MANAGE = "org.view", "org.manage", "user.manage"
+CASE_VIEW, CASE_CREATE, CASE_TRANSITION = "case.view", "case.create", "case.transition"
+ROOM_CREATE, ROOM_END, ROOM_JOIN = "room.create", "room.end", "room.join"
+ROOM_MODERATE, ROOM_WATCH = "room.moderate", "room.watch"
+INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
+RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
+AUDIT_VIEW = "audit.view"
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    ADMIN: frozenset(
+        {
+            ORG_VIEW,
+            ORG_MANAGE,
+            USER_MANAGE,
+            CASE_VIEW,
+            CASE_CREATE,
+            CASE_TRANSITION,
+            ROOM_CREATE,
+            ROOM_END,
+            ROOM_JOIN,
+            ROOM_MODERATE,
+            ROOM_WATCH,
+            INVITE_CREATE,
+            INVITE_REVOKE,
+            RECORDING_VIEW,
+            RECORDING_EXPORT,
+            AUDIT_VIEW,
+        }
+    ),
+    INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
+    MEDIATOR: frozenset(
+        {
+            ORG_VIEW,
+            CASE_VIEW,
+            CASE_CREATE,
+            CASE_TRANSITION,
+            ROOM_CREATE,
+            ROOM_END,
+            ROOM_JOIN,
+            ROOM_MODERATE,
+            INVITE_CREATE,
+            INVITE_REVOKE,
+            RECORDING_VIEW,
+            RECORDING_EXPORT,
+        }
+    ),
+    REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW}),
+    EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
+    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
+    PARTY: frozenset({ROOM_JOIN}),
+}
+
+
+class Denied(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who is asking: from an access token, with the organisation's path resolved."""
+
+    id: str
+    name: str
+    role: str
+    org_path: str | None = None  # staff: "/city/township/"
+    room: str | None = None  # party: the one room
+
+    @classmethod
+    def from_token(cls, token: AccessToken, org_path: str | None) -> Subject:
+        return cls(
+            id=token.sub, name=token.name, role=token.role, org_path=org_path, room=token.room
+        )
+
+
+def in_subtree(subject_path: str | None, resource_path: str | None) -> bool:
+    return bool(subject_path and resource_path and resource_path.startswith(subject_path))
+
+
+def authorize(
+    subject: Subject, action: str, *, org_path: str | None = None, room_id: str | None = None
+) -> None:
+    """Raise Denied unless `subject` may do `action` on a resource of the
+    organisation at `org_path` (and, for room actions, the room `room_id`)."""
+    if action not in ROLE_ACTIONS.get(subject.role, frozenset()):
+        raise Denied("forbidden", "无权执行此操作 / not allowed for your role")
+    if subject.role == PARTY:
+        if room_id is None or room_id != subject.room:
+            raise Denied("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
+        return
+    if org_path is not None and not in_subtree(subject.org_path, org_path):
+        raise Denied("forbidden", "不在您的辖区内 / outside your organisation")
+
+
+def allowed(subject: Subject, action: str, **resource: str | None) -> bool:
+    try:
+        authorize(subject, action, **resource)
+    except Denied:
+        return False
+    return True

@@ -1,0 +1,170 @@
+"""The domain against SQLite and PostgreSQL: subtrees, case transitions,
+invitations, passwords."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from rooms.db import Database
+from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms.domain import (
+    DomainError,
+    access_case_by_id,
+    authenticate,
+    case_history,
+    do_create_case,
+    do_create_case_room,
+    do_create_invitation,
+    do_redeem_invitation,
+    do_revoke_invitation,
+    do_transition_case,
+    list_cases,
+    list_organisations,
+)
+from rooms.models import ACCEPTED, ASSIGNED, RECEIVED, User
+from rooms.policy import Subject
+
+
+def subject(user: User, path: str) -> Subject:
+    return Subject(id=user.id, name=user.display_name, role=user.role, org_path=path)
+
+
+async def world(db: Database):  # type: ignore[no-untyped-def]
+    async with db.session() as s:
+        demo = await seed_demo_city(s)
+    paths = {k: o.path for k, o in demo.orgs.items()}
+    east = subject(demo.users["mediator-east"], paths["east"])
+    west = subject(demo.users["mediator-west"], paths["west"])
+    return demo, paths, east, west
+
+
+async def test_staff_see_only_their_subtree(database: Database) -> None:
+    demo, _, east, west = await world(database)
+    async with database.session() as s:
+        case = await do_create_case(
+            s,
+            east,
+            organisation=demo.orgs["east-1"],
+            type="邻里纠纷",
+            title="噪音扰民",
+            severity="yellow",
+            parties=[{"name": "张三", "phone": "13800000000"}],
+        )
+        mine, total = await list_cases(s, east)
+        theirs, their_total = await list_cases(s, west)
+        assert [c.id for c in mine] == [case.id] and total == 1
+        assert theirs == [] and their_total == 0
+        with pytest.raises(DomainError) as refused:
+            await access_case_by_id(s, west, case.id)
+        assert refused.value.code == "forbidden" and refused.value.status == 403
+        orgs = await list_organisations(s, east)
+        assert {o.name for o in orgs} == {"东城街道", "东城街道花园社区", "东城街道河畔社区"}
+        with pytest.raises(DomainError):
+            await do_create_case(
+                s,
+                west,
+                organisation=demo.orgs["east-2"],
+                type="x",
+                title="x",
+                severity="red",
+                parties=[],
+            )
+
+
+async def test_case_moves_only_along_the_allowed_graph(database: Database) -> None:
+    demo, _, east, _ = await world(database)
+    async with database.session() as s:
+        case = await do_create_case(
+            s,
+            east,
+            organisation=demo.orgs["east"],
+            type="婚姻家庭",
+            title="抚养费",
+            severity="green",
+            parties=[],
+        )
+        with pytest.raises(DomainError) as refused:
+            await do_transition_case(s, east, case, "archived")
+        assert refused.value.code == "invalid_transition"
+        await do_transition_case(s, east, case, ACCEPTED)
+        await do_transition_case(s, east, case, ASSIGNED)
+        history = await case_history(s, case)
+        assert [(h.from_status, h.to_status) for h in history] == [
+            (RECEIVED, ACCEPTED),
+            (ACCEPTED, ASSIGNED),
+        ]
+
+
+async def test_concurrent_transitions_leave_one_winner(database: Database) -> None:
+    demo, _, east, _ = await world(database)
+    async with database.session() as s:
+        case = await do_create_case(
+            s,
+            east,
+            organisation=demo.orgs["east"],
+            type="x",
+            title="并发",
+            severity="red",
+            parties=[],
+        )
+
+    async def attempt() -> str:
+        async with database.session() as s:
+            loaded, _ = await access_case_by_id(s, east, case.id)
+            try:
+                await do_transition_case(s, east, loaded, ACCEPTED)
+            except DomainError as exc:
+                return exc.code
+            return "ok"
+
+    results = sorted(await asyncio.gather(attempt(), attempt()))
+    assert results in (["conflict", "ok"], ["invalid_transition", "ok"])
+    async with database.session() as s:
+        loaded, _ = await access_case_by_id(s, east, case.id)
+        assert loaded.status == ACCEPTED and loaded.version == 2
+        assert len(await case_history(s, loaded)) == 1
+
+
+async def test_invitations_are_single_use_revocable_and_expire(database: Database) -> None:
+    demo, paths, east, _ = await world(database)
+    async with database.session() as s:
+        case = await do_create_case(
+            s,
+            east,
+            organisation=demo.orgs["east"],
+            type="x",
+            title="邀请",
+            severity="red",
+            parties=[],
+        )
+        room = await do_create_case_room(s, east, case, paths["east"])
+        once = await do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
+        assert len(once.code) == 6 and once.code.isdigit()
+        await do_redeem_invitation(s, once.id)
+        with pytest.raises(DomainError) as used:
+            await do_redeem_invitation(s, once.id)
+        assert used.value.code == "invitation_used"
+
+        revoked = await do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
+        await do_revoke_invitation(s, revoked)
+        with pytest.raises(DomainError) as gone:
+            await do_redeem_invitation(s, revoked.id)
+        assert gone.value.code == "invitation_revoked"
+
+        expired = await do_create_invitation(s, room, name="王五", role="party", ttl_s=-1)
+        with pytest.raises(DomainError) as late:
+            await do_redeem_invitation(s, expired.id)
+        assert late.value.code == "token_expired"
+
+
+async def test_passwords_are_hashed_and_checked(database: Database) -> None:
+    await world(database)
+    async with database.session() as s:
+        user = await authenticate(s, "mediator-east", DEMO_PASSWORD)
+        assert user.password_hash.startswith("$argon2") and DEMO_PASSWORD not in user.password_hash
+        for name, password in (("mediator-east", "wrong-password"), ("nobody", DEMO_PASSWORD)):
+            with pytest.raises(DomainError) as refused:
+                await authenticate(s, name, password)
+            assert refused.value.code == "bad_credentials"
