@@ -118,6 +118,13 @@ def test_mediator_ends_the_room_for_everyone(
     expect_refused(party, party_url, "room_ended", "已结束")
 
 
+# window.hub.stats() has the numbers behind a participant's quality badge.
+QUALITY_GOOD = """async (id) => {
+  const p = (await window.hub.stats()).participants[id];
+  return !!p && p.quality === 'good' && p.bitrateKbps > 0 && p.rttMs !== null && p.rttMs < 300;
+}"""
+
+
 def test_network_drop_comes_back_without_reload(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
@@ -140,6 +147,15 @@ def test_network_drop_comes_back_without_reload(
     assert party.evaluate("window.__loaded === true")
     assert party.evaluate("window.hub.self.id") == party_id  # the same participant
     assert tile_ids(mediator) == [party_id]  # no ghost, no duplicate
+
+    # connection quality on the loopback: good, on the tile, in window.hub.stats() and in
+    # the connection info panel
+    tile = mediator.locator(f'.tile[data-participant-id="{party_id}"]')
+    expect(tile).to_have_attribute("data-quality", "good", timeout=15000)
+    wait_until(mediator, QUALITY_GOOD, party_id)
+    mediator.locator("#conn summary").click()
+    expect(mediator.locator("#conn-info")).to_contain_text("张三")
+    expect(mediator.locator("#conn-info")).to_contain_text("kbps")
 
 
 # The person taps "don't allow" for the camera (the browser's own refusal, as WeChat or
@@ -169,15 +185,3 @@ def test_camera_refused_joins_with_sound_only(
     wait_until(mediator, AUDIO_FLOWING, 1)  # and is heard
     party_id = party.evaluate("window.hub.self.id")
     expect(mediator.locator(f'.tile[data-participant-id="{party_id}"]')).to_have_count(1)
-    # connection quality on the loopback: good, on the tile, in window.hub.stats() and in
-    # the connection info panel
-    tile = mediator.locator(f'.tile[data-participant-id="{party_id}"]')
-    expect(tile).to_have_attribute("data-quality", "good", timeout=15000)
-    summary = mediator.evaluate(
-        "async (id) => (await window.hub.stats()).participants[id]", party_id
-    )
-    assert summary["quality"] == "good" and summary["bitrateKbps"] > 0, summary
-    assert summary["rttMs"] is not None and summary["rttMs"] < 300, summary
-    mediator.locator("#conn summary").click()
-    expect(mediator.locator("#conn-info")).to_contain_text("张三")
-    expect(mediator.locator("#conn-info")).to_contain_text("kbps")
