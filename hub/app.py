@@ -15,7 +15,7 @@ from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.live_room import LiveRooms
-from signaling import health, pages, room_namespace
+from signaling import health, pages, rest, room_namespace
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,21 @@ async def _media_ctx(app: web.Application) -> AsyncIterator[None]:
     await live.close()
 
 
+async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Evidence key on first start; recordings a crash left running sealed as interrupted."""
+    from recorder.recovery import recover_interrupted
+    from recorder.signing import load_or_create_signing_key
+    from recorder.store import recordings_dir
+
+    config: Config = app[CONFIG]
+    key = load_or_create_signing_key(config.server.data_dir)
+    for recording_id in await recover_interrupted(
+        recordings_dir(config.server.data_dir), key, config.recorder.tsa_url
+    ):
+        logger.warning("recording %s was interrupted; sealed as interrupted", recording_id)
+    yield
+
+
 def build_app(config: Config) -> web.Application:
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     app = web.Application(client_max_size=config.signaling.max_message_bytes * 4)
@@ -47,7 +62,9 @@ def build_app(config: Config) -> web.Application:
     app[MEDIA_COUNTERS] = MediaCounters()
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
+    app.cleanup_ctx.append(_recorder_ctx)
     health.setup(app)
+    rest.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
     room_namespace.setup(app, client_manager=_socketio_manager(config))
     return app

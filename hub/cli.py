@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("hub.cmd_serve", "hub.cmd_invite")
+COMMANDS = ("hub.cmd_serve", "hub.cmd_invite", "hub.cmd_evidence")
 
 
 def build_parser() -> argparse.ArgumentParser:

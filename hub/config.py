@@ -76,12 +76,31 @@ class RoomsConfig:
 
 
 @dataclass
+class RecorderConfig:
+    # Hash of segments and of the evidence chain: "sha256", or "sm3" (GB/T 32905)
+    # where the OpenSSL under Python provides it (hashlib.new("sm3")); the recorder
+    # refuses to start, naming the algorithm, if it does not.
+    # Env MEDIATION_HUB_RECORDER_HASH.
+    hash_algorithm: str = "sha256"
+    # A segment closes at the first keyframe after this many seconds (one is
+    # requested then); each closed segment is hashed into the chain.
+    segment_duration_s: float = 10.0
+    # WebM cluster length: how much a crash can lose at most (MPEG-TS writes
+    # every frame at once).
+    flush_interval_ms: int = 500
+    # RFC 3161 timestamp authority URL. When set, the manifest's SHA-256 is
+    # timestamped and the token stored as manifest.tsr. Env MEDIATION_HUB_TSA_URL.
+    tsa_url: str | None = None
+
+
+@dataclass
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     signaling: SignalingConfig = field(default_factory=SignalingConfig)
     rooms: RoomsConfig = field(default_factory=RoomsConfig)
+    recorder: RecorderConfig = field(default_factory=RecorderConfig)
 
     @property
     def database_url(self) -> str:
@@ -117,4 +136,8 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.media.ice_servers = _split(env["MEDIATION_HUB_ICE_SERVERS"])
     if env.get("MEDIATION_HUB_PUBLIC_URL"):
         config.server.public_url = env["MEDIATION_HUB_PUBLIC_URL"]
+    if env.get("MEDIATION_HUB_RECORDER_HASH"):
+        config.recorder.hash_algorithm = env["MEDIATION_HUB_RECORDER_HASH"]
+    if env.get("MEDIATION_HUB_TSA_URL"):
+        config.recorder.tsa_url = env["MEDIATION_HUB_TSA_URL"]
     return config

@@ -249,8 +249,9 @@ async def do_create_case_room(
     session: AsyncSession, subject: Subject, case: Case, case_org_path: str
 ) -> Room:
     _authorize(subject, policy.ROOM_CREATE, org_path=case_org_path)
+    count = await session.scalar(select(func.count()).where(Room.case_id == case.id)) or 0
     room = Room(
-        name=f"{case.number} {case.title}"[:200],
+        name=f"{case.title[:150]} ({case.number} #{count + 1})",
         state=ROOM_OPEN,
         case_id=case.id,
         organisation_id=case.organisation_id,

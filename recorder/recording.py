@@ -1,0 +1,296 @@
+"""RoomRecorder: records every producer of a Router (present and future), sealed.
+
+    rec = RoomRecorder(router, recordings_root, metadata, consents, key, config)
+    await rec.start()        # raises ConsentMissing if a participant has not consented
+    rec.add_consent(consent) # a party consenting later (their producers are recorded from then)
+    await rec.stop()         # closes and seals every segment, writes the signed manifest
+
+Each producer becomes a track (t01, t02, ...) from the moment it is seen; its
+segments are written by a SegmentWriter through a DirectTransport consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from media.consumer import Consumer, ConsumerClosed
+from media.producer import Producer
+from media.router import Router
+from media.transport import DirectTransport
+from recorder.chain import check_algorithm
+from recorder.manifest import Consent, RecordingMetadata
+from recorder.sealer import Sealer, iso
+from recorder.segment_writer import ClosedSegment, OpenSegment, SegmentWriter, UnsupportedCodec
+from recorder.store import COMPLETED
+
+logger = logging.getLogger(__name__)
+
+
+class RecorderSettings(Protocol):
+    """What the recorder reads from hub.config.RecorderConfig."""
+
+    hash_algorithm: str
+    segment_duration_s: float
+    flush_interval_ms: int
+    tsa_url: str | None
+
+
+@dataclass
+class RecorderDefaults:
+    hash_algorithm: str = "sha256"
+    segment_duration_s: float = 10.0
+    flush_interval_ms: int = 500
+    tsa_url: str | None = None
+
+
+class ConsentMissing(Exception):
+    """A participant present in the room has not consented to recording."""
+
+
+class RecorderStateError(Exception):
+    """start() twice, or stop() before start()."""
+
+
+@dataclass
+class _Track:
+    id: str
+    producer: Producer
+    consumer: Consumer
+    writer: SegmentWriter
+    task: asyncio.Task[None] | None = None
+    progress: asyncio.Future[None] | None = None
+
+
+class RoomRecorder:
+    def __init__(
+        self,
+        router: Router,
+        out_dir: Path,
+        metadata: RecordingMetadata,
+        consents: list[Consent],
+        key: Ed25519PrivateKey,
+        config: RecorderSettings | None = None,
+        *,
+        recording_id: str | None = None,
+    ) -> None:
+        self.router = router
+        self.metadata = metadata
+        self.config: RecorderSettings = config or RecorderDefaults()
+        check_algorithm(self.config.hash_algorithm)
+        self.id = recording_id or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
+        self.directory = out_dir / self.id
+        self._key = key
+        self._consents: dict[str, Consent] = {c.participant_id: c for c in consents}
+        self._tracks: dict[str, _Track] = {}
+        self._transport: DirectTransport | None = None
+        self._sealer: Sealer | None = None
+        self._started = self._stopped = False
+        self._done = asyncio.Event()
+        self._stop_task: asyncio.Task[Path] | None = None
+
+    # -- consent --------------------------------------------------------------------
+    def missing_consents(self) -> list[str]:
+        return [p.id for p in self.metadata.participants if p.id not in self._consents]
+
+    def add_consent(self, consent: Consent) -> None:
+        """Record a consent given during the session; pending producers of that
+        participant are recorded from now on."""
+        self._consents[consent.participant_id] = consent
+        if self._sealer is not None and not self._stopped:
+            self._sealer.state["consents"] = [asdict(c) for c in self._consents.values()]
+            self._sealer.save()
+            for producer in self.router.producers:
+                self._add_producer(producer)
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._started:
+            raise RecorderStateError("already started")
+        missing = self.missing_consents()
+        if missing:
+            raise ConsentMissing(f"no recording consent from: {', '.join(missing)}")
+        self._started = True
+        self.directory.mkdir(parents=True, exist_ok=False)
+        self._sealer = Sealer.create(
+            self.directory,
+            self.id,
+            self.config.hash_algorithm,
+            {
+                "metadata": self.metadata.to_json(),
+                "consents": [asdict(c) for c in self._consents.values()],
+                "skipped_producers": [],
+            },
+        )
+        self._transport = self.router.create_direct_transport(
+            app_data={"role": "recorder", "recording_id": self.id}
+        )
+        self.router.observer.on("newproducer", self._add_producer)
+        self.router.observer.on("close", self._router_closed)
+        for producer in self.router.producers:
+            self._add_producer(producer)
+
+    @property
+    def tracks(self) -> dict[str, dict[str, Any]]:
+        return dict(self._sealer.state["tracks"]) if self._sealer else {}
+
+    @property
+    def frames_written(self) -> int:
+        return sum(t.writer.frames_written for t in self._tracks.values())
+
+    def _add_producer(self, producer: Producer) -> None:
+        sealer, transport = self._sealer, self._transport
+        if sealer is None or transport is None or self._stopped or producer.closed:
+            return
+        if any(t.producer is producer for t in self._tracks.values()):
+            return
+        participant = producer.app_data.get("participant_id")
+        if participant is not None and str(participant) not in self._consents:
+            skipped = sealer.state["skipped_producers"]
+            if not any(s["producer_id"] == producer.id for s in skipped):
+                skipped.append(
+                    {
+                        "producer_id": producer.id,
+                        "participant_id": str(participant),
+                        "reason": "no consent",
+                        "at": iso(time.time()),
+                    }
+                )
+                sealer.save()
+            return
+        track_id = f"t{len(self._tracks) + 1:02d}"
+        try:
+            writer = SegmentWriter(
+                self.directory,
+                track_id,
+                producer.codec,
+                segment_duration_s=self.config.segment_duration_s,
+                cluster_ms=self.config.flush_interval_ms,
+                on_open=self._segment_opened,
+                on_close=self._segment_closed,
+                request_keyframe=producer.request_keyframe,
+            )
+        except UnsupportedCodec as exc:
+            logger.warning("recording %s: cannot record %s: %s", self.id, producer, exc)
+            sealer.state["skipped_producers"].append(
+                {"producer_id": producer.id, "reason": f"unsupported codec {exc}"}
+            )
+            sealer.save()
+            return
+        consumer = transport.consume(producer, app_data={"role": "recorder"})
+        track = _Track(track_id, producer, consumer, writer)
+        self._tracks[track_id] = track
+        sealer.state["tracks"][track_id] = {
+            "producer_id": producer.id,
+            "participant_id": str(participant) if participant is not None else None,
+            "kind": producer.kind,
+            "codec": producer.codec.mime_type,
+            "clock_rate": producer.codec.clock_rate,
+            "container": writer.format,
+            "app_data": {k: v for k, v in producer.app_data.items() if _plain(v)},
+            "joined_at": iso(time.time()),
+            "left_at": None,
+        }
+        sealer.save()
+        track.task = asyncio.get_running_loop().create_task(self._pump(track))
+
+    async def _pump(self, track: _Track) -> None:
+        try:
+            while True:
+                track.writer.write(await track.consumer.recv_frame())
+                waiter = track.progress
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+        except ConsumerClosed:
+            track.writer.close()
+            self._mark_left(track)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("recording %s: track %s failed", self.id, track.id)
+            track.writer.close()
+            self._mark_left(track)
+
+    async def wait_written(self) -> None:
+        """Return once every frame queued for the recorder so far has been written."""
+        loop = asyncio.get_running_loop()
+        for track in list(self._tracks.values()):
+            while track.consumer.queued and track.task is not None and not track.task.done():
+                track.progress = loop.create_future()
+                await track.progress
+
+    def _mark_left(self, track: _Track) -> None:
+        if self._sealer is not None:
+            entry = self._sealer.state["tracks"][track.id]
+            entry["left_at"] = iso(time.time())
+            entry["frames_recorded"] = track.writer.frames_written
+            # before the first keyframe / dropped by the consumer's bounded queue
+            entry["frames_skipped"] = track.writer.frames_skipped
+            entry["frames_dropped"] = track.consumer.dropped_frames
+            self._sealer.save()
+
+    def _segment_opened(self, segment: OpenSegment) -> None:
+        assert self._sealer is not None
+        self._sealer.segment_opened(segment.track_id, segment.describe())
+
+    def _segment_closed(self, segment: ClosedSegment) -> None:
+        assert self._sealer is not None
+        self._sealer.seal_segment(
+            file=segment.path.name,
+            track_id=segment.track_id,
+            start=segment.start_wall,
+            duration=segment.duration_s,
+            frames=segment.frames,
+            first_ts=segment.first_ts,
+            last_ts=segment.last_ts,
+            clock_rate=segment.clock_rate,
+        )
+
+    def _router_closed(self) -> None:
+        """The room ended without stop(): seal anyway."""
+        if not self._stopped:
+            self._stop_task = asyncio.get_running_loop().create_task(self.stop())
+
+    async def wait_stopped(self) -> None:
+        """Return once the recording is sealed (by stop() or because the router closed)."""
+        await self._done.wait()
+
+    async def stop(self) -> Path:
+        """Write what is queued, seal every segment, sign the manifest. Returns the dir."""
+        if not self._started or self._sealer is None:
+            raise RecorderStateError("not started")
+        if self._stopped:
+            return self.directory
+        self._stopped = True
+        self.router.observer.off("newproducer", self._add_producer)
+        self.router.observer.off("close", self._router_closed)
+        for track in self._tracks.values():
+            if track.task is not None and not track.task.done():
+                track.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await track.task
+                # frames already queued: recv_frame returns them without waiting
+                while track.consumer.queued:
+                    track.writer.write(await track.consumer.recv_frame())
+                track.writer.close()
+                track.consumer.close()
+                self._mark_left(track)
+        if self._transport is not None:
+            await self._transport.close()
+        try:
+            await self._sealer.finish(COMPLETED, self._key, tsa_url=self.config.tsa_url)
+        finally:
+            self._done.set()
+        return self.directory
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None

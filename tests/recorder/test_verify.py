@@ -1,0 +1,127 @@
+"""Tamper tests: whatever is changed, verify fails and names it; untouched verifies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub.config import RecorderConfig
+from recorder.export import export_recording
+from recorder.signing import load_or_create_signing_key
+from recorder.verify import verify
+from tests.recorder.conftest import record
+from tests.recorder.media_samples import OPUS_CODEC, VP8_CODEC, opus_frames, video_frames
+
+
+def _make(root: Path) -> Path:
+    key = load_or_create_signing_key(root / "data")
+    config = RecorderConfig(segment_duration_s=0.5)
+    feeds = [(VP8_CODEC, video_frames(VP8_CODEC, 60)), (OPUS_CODEC, opus_frames(60))]
+    rec, _ = asyncio.run(record(root, key, config, feeds))
+    return rec.directory
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory) -> tuple[Path, Path]:
+    """Two sealed recordings (the second one to swap segments in from)."""
+    return _make(tmp_path_factory.mktemp("one")), _make(tmp_path_factory.mktemp("two"))
+
+
+def segments(directory: Path) -> list[str]:
+    return [s["file"] for s in json.loads((directory / "manifest.json").read_bytes())["segments"]]
+
+
+def flip(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset % len(data)] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_untouched_recording_and_its_export_verify(recordings, tmp_path):
+    directory, _ = recordings
+    report = verify(directory)
+    assert report.ok, report.text()
+    assert report.first_bad_segment is None
+    bundle = export_recording(directory, tmp_path / "out.zip", progress=None)
+    assert verify(bundle).ok
+
+
+TAMPERS = st.one_of(
+    st.tuples(st.just("segment-byte"), st.integers(0, 100), st.integers(0, 10**7)),
+    st.tuples(st.just("manifest-byte"), st.integers(0, 0), st.integers(0, 10**6)),
+    st.tuples(st.just("signature-byte"), st.integers(0, 0), st.integers(0, 63)),
+    st.tuples(st.just("delete-segment"), st.integers(0, 100), st.integers(0, 0)),
+    st.tuples(st.just("reorder"), st.integers(0, 100), st.integers(1, 100)),
+    st.tuples(st.just("swap-in-foreign"), st.integers(0, 100), st.integers(0, 100)),
+    st.tuples(st.just("pubkey-replaced"), st.integers(0, 0), st.integers(0, 0)),
+    st.tuples(st.just("extra-segment"), st.integers(0, 100), st.integers(0, 0)),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tamper=TAMPERS, as_zip=st.booleans())
+def test_every_tamper_is_detected_and_named(recordings, tamper, as_zip):
+    original, foreign = recordings
+    kind, a, b = tamper
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "rec"
+        shutil.copytree(original, directory)
+        names = segments(directory)
+        victim = names[a % len(names)]
+        expect_segment: str | None = victim
+        expect_text = ""
+        if kind == "segment-byte":
+            flip(directory / victim, b)
+            expect_text = "hash mismatch"
+        elif kind == "manifest-byte":
+            flip(directory / "manifest.json", b)
+            expect_segment, expect_text = None, "signature"
+        elif kind == "signature-byte":
+            flip(directory / "manifest.sig", b)
+            expect_segment, expect_text = None, "signature INVALID"
+        elif kind == "delete-segment":
+            (directory / victim).unlink()
+            expect_text = "missing"
+        elif kind == "reorder":
+            other = names[(a + b) % len(names)]
+            if other == victim:
+                other = names[(a + 1) % len(names)]
+            first, second = sorted((victim, other), key=names.index)
+            p1, p2 = directory / first, directory / second
+            d1, d2 = p1.read_bytes(), p2.read_bytes()
+            p1.write_bytes(d2)
+            p2.write_bytes(d1)
+            expect_segment, expect_text = first, "hash mismatch"
+        elif kind == "swap-in-foreign":
+            foreign_names = segments(foreign)
+            shutil.copy(foreign / foreign_names[b % len(foreign_names)], directory / victim)
+            expect_text = "hash mismatch"
+        elif kind == "pubkey-replaced":
+            other_key = foreign.parent.parent / "data" / "evidence" / "signing-key.pub.pem"
+            shutil.copy(other_key, directory / "pubkey.pem")
+            expect_segment, expect_text = None, "signature INVALID"
+        elif kind == "extra-segment":
+            shutil.copy(directory / victim, directory / "t99-00001.webm")
+            expect_segment, expect_text = None, "not named in the manifest"
+        source = directory
+        if as_zip:
+            source = Path(tmp) / "bundle.zip"
+            with zipfile.ZipFile(source, "w") as zf:
+                for path in directory.iterdir():
+                    zf.write(path, path.name)
+        report = verify(source)
+        text = report.text()
+        assert not report.ok, f"{tamper} not detected:\n{text}"
+        if expect_segment is not None:
+            assert report.first_bad_segment == expect_segment, text
+        assert expect_text in text, text
