@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import uuid
+import sys
 
 from hub.cmd_serve import add_common, config_from_args
 from hub.config import Config
 from hub.secrets import load_or_create_token_secret
-from rooms import actions
+from rooms import actions, domain
+from rooms.audit import do_append_audit
 from rooms.db import Database, init_schema
-from rooms.tokens import MEDIATOR, PARTY, issue
+from rooms.tokens import MEDIATOR, PARTY
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -32,42 +33,45 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--name", required=True, help="the person's display name, e.g. 张三")
     p.add_argument("--role", choices=(PARTY, MEDIATOR), default=PARTY)
     p.add_argument("--ttl", type=parse_ttl, default=parse_ttl("2h"), help="link lifetime")
+    p.add_argument("--uses", type=int, default=1, help="how many people may enter with it")
     p.add_argument("--qr", action="store_true", help="also print a QR code in the terminal")
     p.add_argument("--base-url", help="public base URL of the hub (default from config)")
     p.set_defaults(func=run)
 
 
 async def create_invitation(
-    config: Config, room_name: str, name: str, role: str, ttl_s: int
-) -> str:
-    """Create the room if needed; return the join path /join/<token>."""
+    config: Config, room_name: str, name: str, role: str, ttl_s: int, uses: int = 1
+) -> tuple[str, str]:
+    """Create the room if needed and an invitation; return (join path, 6-digit code)."""
     secret = load_or_create_token_secret(config.server.data_dir)  # creates the data dir too
     database = Database(config.database_url)
     try:
         await init_schema(database.engine)
         async with database.session() as db:
             room = await actions.do_get_or_create_room(db, room_name)
-            room_id = room.id
+            invitation = await domain.do_create_invitation(
+                db, room, name=name, role=role, ttl_s=ttl_s, max_uses=uses, created_by="cli"
+            )
+            await do_append_audit(
+                db, actor="cli", action="invitation.create", target=f"invitation:{invitation.id}"
+            )
     finally:
         await database.close()
-    token = issue(
-        secret,
-        sub=f"{role}-{uuid.uuid4().hex[:12]}",
-        name=name,
-        role=role,
-        room=room_id,
-        ttl_s=ttl_s,
-    )
-    return f"/join/{token}"
+    return f"/join/{domain.invitation_token(secret, invitation)}", invitation.code
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if not args.name.strip() or len(args.name) > 50:
         raise SystemExit("--name must be 1-50 characters")
-    path = asyncio.run(create_invitation(config, args.room, args.name.strip(), args.role, args.ttl))
+    if not 1 <= args.uses <= 100:
+        raise SystemExit("--uses must be 1-100")
+    path, code = asyncio.run(
+        create_invitation(config, args.room, args.name.strip(), args.role, args.ttl, args.uses)
+    )
     url = (args.base_url or config.base_url).rstrip("/") + path
     print(url)
+    print(f"邀请码 / code: {code}", file=sys.stderr)
     if args.qr:
         import segno
 

@@ -152,7 +152,7 @@ class RoomRecorder:
             return
         if any(t.producer is producer for t in self._tracks.values()):
             return
-        participant = producer.app_data.get("participant_id")
+        participant = producer.app_data.get("participant")
         if participant is not None and str(participant) not in self._consents:
             skipped = sealer.state["skipped_producers"]
             if not any(s["producer_id"] == producer.id for s in skipped):

@@ -45,6 +45,14 @@ async def do_add_participant(
     return participant
 
 
+async def has_joined(session: AsyncSession, room_id: str, subject: str) -> bool:
+    """Has this subject entered this room before?"""
+    found = await session.scalar(
+        select(Participant.id).where(Participant.room_id == room_id, Participant.subject == subject)
+    )
+    return found is not None
+
+
 async def do_mark_participant_left(session: AsyncSession, participant_id: str) -> None:
     participant = await session.get(Participant, participant_id)
     if participant is not None and participant.left_at is None:

@@ -29,7 +29,7 @@ from rooms.models import (
 )
 from rooms.passwords import check_password, hash_password
 from rooms.policy import Denied, Subject
-from rooms.tokens import ROLES, STAFF_ROLES
+from rooms.tokens import ROLES, STAFF_ROLES, issue
 
 
 class DomainError(Exception):
@@ -304,6 +304,22 @@ async def do_create_invitation(
     session.add(invitation)
     await session.commit()
     return invitation
+
+
+def invitation_token(secret: bytes, invitation: Invitation) -> str:
+    """The access token inside an invitation link: names the room and the invitation;
+    every link for one invitation has the same subject."""
+    expires = invitation.expires_at
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
+    return issue(
+        secret,
+        sub=f"inv-{invitation.id}",
+        name=invitation.name,
+        role=invitation.role,
+        room=invitation.room_id,
+        inv=invitation.id,
+        ttl_s=max((expires - utcnow()).total_seconds(), 1),
+    )
 
 
 async def do_redeem_invitation(session: AsyncSession, invitation_id: str) -> Invitation:

@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
     "unsupported_codec": "不支持的编码 / unsupported codec (VP8, H.264, Opus)",
     "invalid_state": "当前状态不允许此操作 / not allowed in the current state",
     "removed": "您已被移出调解室 / you were removed from this room",
+    "consent_missing": "有当事人尚未同意录制 / a party has not consented to recording",
     "internal": "服务器内部错误 / internal server error",
 }
 

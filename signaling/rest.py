@@ -278,17 +278,7 @@ async def end_room(request: web.Request, s: AsyncSession, who: Subject | None) -
 
 
 def invitation_link(request: web.Request, invitation: Invitation) -> str:
-    expires = invitation.expires_at
-    ttl = (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) - utcnow()
-    token = issue(
-        request.app[TOKEN_SECRET],
-        sub=f"inv-{invitation.id}",
-        name=invitation.name,
-        role=invitation.role,
-        room=invitation.room_id,
-        inv=invitation.id,
-        ttl_s=max(ttl.total_seconds(), 1),
-    )
+    token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
     return f"{request.app[CONFIG].base_url}/join/{token}"
 
 

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
 from media.peer_transport import MAX_SDP_BYTES
-from rooms import actions
+from recorder.recording import ConsentMissing
+from rooms import actions, domain, policy
 from rooms.live_room import (
     LEFT,
     REMOVED,
@@ -34,6 +35,7 @@ from rooms.tokens import MEDIATOR, PARTY, STAFF_ROLES, AccessToken, TokenError, 
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
 from signaling.payloads import check_payload, get_choice, get_str
+from signaling.recording import Recordings
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,10 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "end-room": self.end_room,
             "consent": self.consent,
             "record-consent": self.record_consent,
+            "record-start": self.record_start,
+            "record-stop": self.record_stop,
         }
+        self.recordings = Recordings(app)
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -164,6 +169,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise fail("room_not_found")
             if stored.state == STORED_ROOM_ENDED:
                 raise fail("room_ended")
+            await self._admit(db, token, stored)
             config = self.app[CONFIG]
             room = self.app[LIVE_ROOMS].open(
                 stored.id,
@@ -195,7 +201,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session.room, session.participant = room, participant
         await self.enter_room(session.sid, room.id)
         if consent and participant.id not in room.consents:
-            room.record_consent(participant, method="page", notice_sha256=self._notice_sha256())
+            given = room.record_consent(
+                participant, method="page", notice_sha256=self._notice_sha256()
+            )
+            self.recordings.consent_given(room.id, given)
+        self.recordings.staff_joined(room.id, participant)
         if old_sid and old_sid != session.sid:
             old = self.sessions.pop(old_sid, None)
             if old is not None:
@@ -210,7 +220,30 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ],
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
+            "recording": self.recordings.state(room.id),
         }
+
+    async def _admit(self, db: Any, token: AccessToken, stored: Any) -> None:
+        """May this token enter this stored room? Invitation links use up a use on
+        a subject's first entry (a reload or reconnect doesn't count again)."""
+        if token.role == PARTY or token.room == stored.id:
+            # the token itself names this room (an invitation link or CLI invite)
+            if token.inv and not await actions.has_joined(db, stored.id, token.sub):
+                try:
+                    await domain.do_redeem_invitation(db, token.inv)
+                except domain.DomainError as exc:
+                    raise fail(exc.code, exc.message) from None
+            return
+        subject = policy.Subject.from_token(token, await domain.org_path(db, token.org))
+        try:
+            policy.authorize(
+                subject,
+                policy.ROOM_JOIN,
+                org_path=await domain.org_path(db, stored.organisation_id) or "\0",
+                room_id=stored.id,
+            )
+        except policy.Denied as exc:
+            raise fail(exc.code, exc.message) from None
 
     def _notice_sha256(self) -> str:
         rooms_config = self.app[CONFIG].rooms
@@ -222,18 +255,54 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room, participant = session.joined()
         if data.get("accepted") is not True:
             raise fail("bad_request", "需要 accepted: true / accepted must be true")
-        record = room.consents.get(participant.id) or room.record_consent(
-            participant, method="page", notice_sha256=self._notice_sha256()
-        )
+        record = room.consents.get(participant.id)
+        if record is None:
+            record = room.record_consent(
+                participant, method="page", notice_sha256=self._notice_sha256()
+            )
+            self.recordings.consent_given(room.id, record)
         return {"consent": record.as_dict()}
 
     async def record_consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
         """The mediator records that a participant consented verbally."""
         room, mediator, target = self._moderate(session, data)
-        record = room.consents.get(target.id) or room.record_consent(
-            target, method="verbal", notice_sha256=self._notice_sha256(), recorded_by=mediator.id
-        )
+        record = room.consents.get(target.id)
+        if record is None:
+            record = room.record_consent(
+                target,
+                method="verbal",
+                notice_sha256=self._notice_sha256(),
+                recorded_by=mediator.id,
+            )
+            self.recordings.consent_given(room.id, record)
         return {"consent": record.as_dict()}
+
+    async def record_start(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        """The mediator starts recording; every party present must have consented."""
+        room, participant = session.joined()
+        if participant.role not in MODERATOR_ROLES:
+            raise fail("forbidden", "只有调解员可以录制 / mediators only")
+        async with self.app[DATABASE].session() as db:
+            stored = await actions.get_room(db, room.id)
+        if stored is None:
+            raise fail("room_not_found")
+        try:
+            state = await self.recordings.start(room, stored, participant)
+        except ConsentMissing as exc:
+            raise fail(
+                "consent_missing", f"以下当事人尚未同意录制 / not consented yet: {exc}"
+            ) from None
+        self.to_room(room.id, "recording", state)
+        return {"recording": state}
+
+    async def record_stop(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, participant = session.joined()
+        if participant.role not in MODERATOR_ROLES:
+            raise fail("forbidden", "只有调解员可以录制 / mediators only")
+        recording_id = await self.recordings.stop(room.id)
+        state = {**self.recordings.state(room.id), "lastRecordingId": recording_id}
+        self.to_room(room.id, "recording", state)
+        return {"recording": state}
 
     async def publish(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
         room, participant = session.joined()
@@ -324,6 +393,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sid_of.pop(participant.id, None)
         session.room = session.participant = None
         await self.leave_room(session.sid, room.id)
+        await self.recordings.stop(room.id)
         async with self.app[DATABASE].session() as db:
             stored = await actions.get_room(db, room.id)
             if stored is not None:
@@ -356,6 +426,12 @@ def setup(app: web.Application, *, client_manager: Any = None) -> socketio.Async
         logger=False,
         engineio_logger=False,
     )
-    server.register_namespace(RoomNamespace(app))
+    namespace = RoomNamespace(app)
+    server.register_namespace(namespace)
     server.attach(app)
+
+    async def seal_recordings(app: web.Application) -> None:
+        await namespace.recordings.stop_all()
+
+    app.on_shutdown.append(seal_recordings)
     return server

@@ -63,7 +63,7 @@ async def record(
     await rec.start()
     producers = []
     for codec, frames in feeds:
-        producer = transport.produce(codec, app_data={"participant_id": "a"})  # type: ignore[arg-type]
+        producer = transport.produce(codec, app_data={"participant": "a"})  # type: ignore[arg-type]
         producers.append(producer)
         await send_all(producer, frames)
     await rec.wait_written()

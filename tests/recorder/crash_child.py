@@ -50,7 +50,7 @@ async def main(recordings: Path, data_dir: Path) -> None:
     router = Router()
     transport = router.create_direct_transport()
     producers = [
-        transport.produce(codec, app_data={"participant_id": "a"})
+        transport.produce(codec, app_data={"participant": "a"})
         for codec in (VP8_CODEC, H264_CODEC, OPUS_CODEC)
     ]
     key = load_or_create_signing_key(data_dir)

@@ -66,15 +66,15 @@ async def test_start_refuses_without_every_participants_consent(tmp_path, key, r
 async def test_producers_joining_and_leaving_get_their_own_tracks(tmp_path, key, recorder_config):
     router = Router()
     transport = router.create_direct_transport()
-    first = transport.produce(OPUS_CODEC, app_data={"participant_id": "a"})
+    first = transport.produce(OPUS_CODEC, app_data={"participant": "a"})
     rec = RoomRecorder(router, tmp_path, metadata("a"), [consent("a")], key, recorder_config)
     await rec.start()
     frames = opus_frames(60)
     await send_all(first, frames[:30])
     await rec.wait_written()
     first.close()  # leaves
-    second = transport.produce(OPUS_CODEC, app_data={"participant_id": "a"})  # rejoins
-    late = transport.produce(VP8_CODEC, app_data={"participant_id": "a", "source": "camera"})
+    second = transport.produce(OPUS_CODEC, app_data={"participant": "a"})  # rejoins
+    late = transport.produce(VP8_CODEC, app_data={"participant": "a", "source": "camera"})
     await send_all(second, frames[30:])
     await send_all(late, video_frames(VP8_CODEC, 30))
     await rec.wait_written()
@@ -105,7 +105,7 @@ async def test_producer_without_consent_is_not_recorded_until_consent(
     transport = router.create_direct_transport()
     rec = RoomRecorder(router, tmp_path, metadata("a"), [consent("a")], key, recorder_config)
     await rec.start()
-    stranger = transport.produce(OPUS_CODEC, app_data={"participant_id": "c"})
+    stranger = transport.produce(OPUS_CODEC, app_data={"participant": "c"})
     frames = opus_frames(40)
     await send_all(stranger, frames[:20])
     assert rec.tracks == {}
@@ -142,9 +142,7 @@ async def test_recording_is_sealed_when_the_room_closes_without_stop(
     tmp_path, key, recorder_config
 ):
     router = Router()
-    producer = router.create_direct_transport().produce(
-        OPUS_CODEC, app_data={"participant_id": "a"}
-    )
+    producer = router.create_direct_transport().produce(OPUS_CODEC, app_data={"participant": "a"})
     rec = RoomRecorder(router, tmp_path, metadata("a"), [consent("a")], key, recorder_config)
     await rec.start()
     frames = opus_frames(40)

@@ -25,6 +25,8 @@ EVENTS = [
     "end-room",
     "consent",
     "record-consent",
+    "record-start",
+    "record-stop",
 ]
 
 json_values = st.recursive(

@@ -1,0 +1,125 @@
+"""Recording control for live rooms: start/stop a RoomRecorder, feed it consents.
+
+Lives in signaling because recorder/ sits above rooms/: the live room knows
+consents, the recorder knows evidence; this module joins them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from recorder.manifest import Consent as EvidenceConsent
+from recorder.manifest import Participant as EvidenceParticipant
+from recorder.manifest import RecordingMetadata
+from recorder.recording import ConsentMissing, RoomRecorder
+from recorder.signing import load_or_create_signing_key
+from recorder.store import recordings_dir
+from rooms.live_room import Consent, LiveParticipant, LiveRoom
+from rooms.models import Room
+from rooms.tokens import PARTY
+from signaling.keys import CONFIG
+
+logger = logging.getLogger(__name__)
+
+METHODS = {"page": "party-page-checkbox", "verbal": "verbal-recorded-by-mediator"}
+
+
+def evidence_consent(consent: Consent) -> EvidenceConsent:
+    return EvidenceConsent(
+        participant_id=consent.participant_id,
+        given_at=consent.at,
+        method=METHODS.get(consent.method, consent.method),
+        notice_sha256=consent.notice_sha256,
+        detail={"name": consent.name, "role": consent.role, "recordedBy": consent.recorded_by},
+    )
+
+
+class Recordings:
+    """This node's running recordings, one per live room at most."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self._active: dict[str, tuple[RoomRecorder, float]] = {}
+
+    def state(self, room_id: str) -> dict[str, Any]:
+        entry = self._active.get(room_id)
+        if entry is None:
+            return {"active": False, "recordingId": None, "startedAt": None}
+        recorder, started = entry
+        return {"active": True, "recordingId": recorder.id, "startedAt": started}
+
+    async def start(self, room: LiveRoom, stored: Room, by: LiveParticipant) -> dict[str, Any]:
+        if room.id in self._active:
+            return self.state(room.id)
+        parties = [p for p in room.participants if p.role == PARTY]
+        missing = [p.name for p in parties if p.id not in room.consents]
+        if missing:
+            raise ConsentMissing("、".join(missing))
+        config = self.app[CONFIG]
+        data_dir: Path = config.server.data_dir
+        metadata = RecordingMetadata(
+            case_id=stored.case_id or "",
+            room=stored.name,
+            organisation=stored.organisation_id or "",
+            participants=[
+                EvidenceParticipant(
+                    p.id,
+                    p.name,
+                    p.role,
+                    "invitation-link" if p.role == PARTY else "staff-access-token",
+                )
+                for p in room.participants
+            ],
+            started_by=by.name,
+        )
+        recorder = RoomRecorder(
+            room.router,
+            recordings_dir(data_dir),
+            metadata,
+            # staff consent by starting the recording themselves
+            [evidence_consent(c) for c in room.consents.values()]
+            + [
+                EvidenceConsent(p.id, _now(), "staff-on-duty", "")
+                for p in room.participants
+                if p.role != PARTY and p.id not in room.consents
+            ],
+            load_or_create_signing_key(data_dir),
+            config.recorder,
+        )
+        await recorder.start()
+        self._active[room.id] = (recorder, time.time())
+        logger.info("recording %s started in room %s by %s", recorder.id, room.id, by.name)
+        return self.state(room.id)
+
+    def consent_given(self, room_id: str, consent: Consent) -> None:
+        entry = self._active.get(room_id)
+        if entry is not None:
+            entry[0].add_consent(evidence_consent(consent))
+
+    def staff_joined(self, room_id: str, participant: LiveParticipant) -> None:
+        entry = self._active.get(room_id)
+        if entry is not None and participant.role != PARTY:
+            entry[0].add_consent(EvidenceConsent(participant.id, _now(), "staff-on-duty", ""))
+
+    async def stop(self, room_id: str) -> str | None:
+        entry = self._active.pop(room_id, None)
+        if entry is None:
+            return None
+        recorder = entry[0]
+        await recorder.stop()
+        logger.info("recording %s sealed", recorder.id)
+        return recorder.id
+
+    async def stop_all(self) -> None:
+        for room_id in list(self._active):
+            await self.stop(room_id)
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,63 @@
+"""Who gets into a room over socket.io: invitation links, staff by subtree."""
+
+from __future__ import annotations
+
+from rooms import domain
+from rooms.demo import seed_demo_city
+from rooms.policy import Subject
+from rooms.tokens import issue
+from signaling.keys import DATABASE, TOKEN_SECRET
+from tests.signaling.client import ProtocolClient
+from tests.signaling.conftest import Hub
+from tests.signaling.test_room_namespace import _connected
+
+
+async def test_invitations_and_staff_subtrees_decide_who_enters(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    secret = hub.app[TOKEN_SECRET]
+    async with hub.app[DATABASE].session() as s:
+        demo = await seed_demo_city(s)
+        admin = demo.users["admin"]
+        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+        case = await domain.do_create_case(
+            s,
+            boss,
+            organisation=demo.orgs["east-1"],
+            type="邻里纠纷",
+            title="漏水",
+            severity="yellow",
+            parties=[],
+        )
+        room = await domain.do_create_case_room(s, boss, case, demo.orgs["east-1"].path)
+        link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
+        revoked = await domain.do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
+        await domain.do_revoke_invitation(s, revoked)
+    staff = {
+        key: issue(
+            secret, sub=u.id, name=u.display_name, role=u.role, org=u.organisation_id, ttl_s=600
+        )
+        for key, u in demo.users.items()
+    }
+
+    party = await _connected(hub, clients, domain.invitation_token(secret, link))
+    assert (await party.join())["ok"]
+    await party.sio.disconnect()  # the phone reloads: the same link still works
+    again = await _connected(hub, clients, domain.invitation_token(secret, link))
+    assert (await again.join())["ok"]
+
+    refused = await _connected(hub, clients, domain.invitation_token(secret, revoked))
+    assert (await refused.join())["error"]["code"] == "invitation_revoked"
+
+    for key, allowed in (
+        ("mediator-east", True),
+        ("command", True),
+        ("admin", True),
+        ("mediator-west", False),
+        ("intake", False),
+    ):
+        client = await _connected(hub, clients, staff[key])
+        ack = await client.join(room=room.id)
+        assert ack["ok"] is allowed, (key, ack)
+        if not allowed:
+            assert ack["error"]["code"] == "forbidden"
