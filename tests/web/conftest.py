@@ -114,7 +114,9 @@ def hub_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess
         log.close()
 
 
-@pytest.fixture(scope="session")
+# One browser per module: Playwright's sync API keeps an event loop running while it is
+# open, which would break async tests that pytest runs after this module.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError("chromium missing: run scripts/install-test-deps.sh")

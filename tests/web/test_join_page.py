@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from rooms.tokens import issue
 from tests.web.conftest import HubProcess, open_page, screenshot
-from tests.web.test_room_page import VIDEOS_PLAYING, join, tile_ids, wait_until
+from tests.web.test_room_page import AUDIO_FLOWING, VIDEOS_PLAYING, join, tile_ids, wait_until
 
 
 def api(hub: HubProcess, path: str) -> tuple[int, dict[str, object]]:
@@ -118,6 +118,13 @@ def test_mediator_ends_the_room_for_everyone(
     expect_refused(party, party_url, "room_ended", "已结束")
 
 
+# window.hub.stats() has the numbers behind a participant's quality badge.
+QUALITY_GOOD = """async (id) => {
+  const p = (await window.hub.stats()).participants[id];
+  return !!p && p.quality === 'good' && p.bitrateKbps > 0 && p.rttMs !== null && p.rttMs < 300;
+}"""
+
+
 def test_network_drop_comes_back_without_reload(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
@@ -140,3 +147,41 @@ def test_network_drop_comes_back_without_reload(
     assert party.evaluate("window.__loaded === true")
     assert party.evaluate("window.hub.self.id") == party_id  # the same participant
     assert tile_ids(mediator) == [party_id]  # no ghost, no duplicate
+
+    # connection quality on the loopback: good, on the tile, in window.hub.stats() and in
+    # the connection info panel
+    tile = mediator.locator(f'.tile[data-participant-id="{party_id}"]')
+    expect(tile).to_have_attribute("data-quality", "good", timeout=15000)
+    wait_until(mediator, QUALITY_GOOD, party_id)
+    mediator.locator("#conn summary").click()
+    expect(mediator.locator("#conn-info")).to_contain_text("张三")
+    expect(mediator.locator("#conn-info")).to_contain_text("kbps")
+
+
+# The person taps "don't allow" for the camera (the browser's own refusal, as WeChat or
+# Safari give it): getUserMedia rejects for video; the microphone is still allowed.
+REFUSE_CAMERA = """(() => {
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => c && c.video
+    ? Promise.reject(new DOMException("Permission denied", "NotAllowedError"))
+    : real(c);
+})()"""
+
+
+def test_camera_refused_joins_with_sound_only(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    room = "拒绝摄像头"
+    mediator = open_page(browser, contexts, phone=False)
+    join(mediator, hub_process.invite(room, "王调解员", role="mediator"), tap=False)
+    party = open_page(browser, contexts, phone=True)
+    party.add_init_script(REFUSE_CAMERA)
+    party.goto(hub_process.invite(room, "张三"))
+    expect(party.locator("#camera-error")).to_be_visible()
+    expect(party.locator("#camera-error")).to_contain_text("摄像头")
+    screenshot(party, "party-camera-refused")
+    join(party, party.url, tap=True)
+    wait_until(party, VIDEOS_PLAYING, 1)  # still sees the mediator
+    wait_until(mediator, AUDIO_FLOWING, 1)  # and is heard
+    party_id = party.evaluate("window.hub.self.id")
+    expect(mediator.locator(f'.tile[data-participant-id="{party_id}"]')).to_have_count(1)

@@ -574,10 +574,14 @@
   }
 
   // -- connection quality --------------------------------------------------------------------
-  function grade(lossPct, rttMs) {
-    if (lossPct < 2 && (rttMs === null || rttMs < 300)) return "good";
-    if (lossPct < 8 && (rttMs === null || rttMs < 600)) return "fair";
-    return "poor";
+  // good / fair / poor from round-trip time, packet loss and the video bitrate received
+  // (a video under ~150 kbps is a postage stamp; under ~60 kbps it freezes). A paused
+  // camera sends (almost) nothing and doesn't count.
+  function grade(lossPct, rttMs, videoKbps) {
+    const slow = (limit) => videoKbps !== null && videoKbps >= 5 && videoKbps < limit;
+    if (lossPct >= 8 || (rttMs !== null && rttMs >= 600) || slow(60)) return "poor";
+    if (lossPct >= 2 || (rttMs !== null && rttMs >= 300) || slow(150)) return "fair";
+    return "good";
   }
 
   async function collectStats() {
@@ -603,8 +607,10 @@
         if (s.type !== "inbound-rtp") return;
         const producerId = state.midToProducer.get(s.mid);
         if (!producerId) return;
+        // deltas against a sample at least a second old, whoever asks and how often
         const prev = state.lastStats.get(producerId);
         const seconds = prev ? (now - prev.at) / 1000 : 0;
+        const resample = !prev || seconds >= 1;
         const lost = prev ? s.packetsLost - prev.packetsLost : 0;
         const got = prev ? s.packetsReceived - prev.packetsReceived : 0;
         result.producers[producerId] = {
@@ -614,14 +620,34 @@
           packetsReceived: s.packetsReceived,
           packetsLost: s.packetsLost,
           lossPct: got + lost > 0 ? (100 * Math.max(lost, 0)) / (got + lost) : 0,
-          bitrateKbps: seconds > 0 ? Math.round((8 * (s.bytesReceived - prev.bytesReceived)) / seconds / 1000) : 0,
+          bitrateKbps: seconds > 0 ? Math.round((8 * (s.bytesReceived - prev.bytesReceived)) / seconds / 1000) : null,
           jitterMs: s.jitter !== undefined ? Math.round(s.jitter * 1000) : null,
           framesDecoded: s.framesDecoded,
           totalAudioEnergy: s.totalAudioEnergy,
           audioLevel: s.audioLevel,
         };
-        state.lastStats.set(producerId, { at: now, packetsLost: s.packetsLost, packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived });
+        if (resample) {
+          state.lastStats.set(producerId, { at: now, packetsLost: s.packetsLost, packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived });
+        }
       });
+    }
+    // per participant: what the tiles and the connection info panel show
+    result.participants = {};
+    for (const participant of state.participants.values()) {
+      const mine = Object.values(result.producers).filter((p) => p.participantId === participant.id);
+      if (!mine.length) continue;
+      const video = mine.find((p) => p.kind === "video");
+      const videoKbps = video ? video.bitrateKbps : null;
+      const lossPct = Math.max(0, ...mine.map((p) => p.lossPct));
+      result.participants[participant.id] = {
+        name: participant.name,
+        rttMs: result.rttMs,
+        lossPct,
+        bitrateKbps: mine.reduce((sum, p) => sum + (p.bitrateKbps || 0), 0),
+        videoKbps,
+        codec: video ? video.codec : null,
+        quality: grade(lossPct, result.rttMs, videoKbps),
+      };
     }
     return result;
   }
@@ -631,15 +657,18 @@
     const stats = await collectStats();
     const lines = [`${t("rtt")}: ${stats.rttMs ?? "-"} ms`];
     for (const participant of state.participants.values()) {
-      const mine = Object.values(stats.producers).filter((p) => p.participantId === participant.id);
-      const loss = Math.max(0, ...mine.map((p) => p.lossPct));
-      const kbps = mine.reduce((sum, p) => sum + p.bitrateKbps, 0);
-      const quality = mine.length ? grade(loss, stats.rttMs) : null;
+      const summary = stats.participants[participant.id];
+      const quality = summary ? summary.quality : null;
       const badge = participant.tile.querySelector(".quality");
       badge.className = `quality ${quality || ""}`;
       badge.textContent = quality ? t(`quality_${quality}`) : "";
       participant.tile.dataset.quality = quality || "";
-      lines.push(`${participant.name}: ${t("loss")} ${loss.toFixed(1)}% · ${t("bitrate")} ${kbps} kbps`);
+      if (!summary) continue;
+      const codec = summary.codec ? ` · ${summary.codec.replace("video/", "")}` : "";
+      lines.push(
+        `${participant.name}: ${t(`quality_${quality}`)} · ${t("loss")} ${summary.lossPct.toFixed(1)}%`
+          + ` · ${t("bitrate")} ${summary.bitrateKbps} kbps${codec}`,
+      );
     }
     $("conn-info").textContent = lines.join("\n");
   }
