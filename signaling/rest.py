@@ -21,6 +21,7 @@ from rooms.domain import DomainError
 from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, User, utcnow
 from rooms.policy import Subject
 from rooms.tokens import PARTY, TokenError, issue, verify
+from signaling import rest_recordings as recordings
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 
 API = "/api/v1"
@@ -412,6 +413,19 @@ ROUTES: tuple[Route, ...] = (
         invitation_qr,
     ),
     Route("GET", f"{API}/audit/verify", "校验审计日志 / verify the audit chain", audit_verify),
+    Route("GET", f"{API}/recordings", "本辖区录像 / recordings of my subtree", recordings.list_),
+    Route(
+        "GET",
+        f"{API}/recordings/{{recording_id}}",
+        "录像与核验结果 / a recording, verified",
+        recordings.get,
+    ),
+    Route(
+        "GET",
+        f"{API}/recordings/{{recording_id}}/export",
+        "导出证据包 / export the bundle",
+        recordings.export,
+    ),
 )
 
 

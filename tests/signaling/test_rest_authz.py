@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,13 @@ from aiohttp.test_utils import TestClient
 
 from hub.app import build_app
 from hub.config import Config
+from media.frames import OPUS, EncodedFrame, MediaCodec
+from media.router import Router
+from recorder.manifest import Consent, Participant, RecordingMetadata
+from recorder.recording import RoomRecorder
+from recorder.signing import load_or_create_signing_key
+from recorder.store import recordings_dir
+from recorder.verify import verify
 from rooms import domain
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.policy import Subject
@@ -47,6 +55,14 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/invitations/{invitation_id}/revoke"): {"city-admin", "mediator-east"},
     ("GET", "/api/v1/invitations/{invitation_id}/qr.png"): {"city-admin", "mediator-east"},
     ("GET", "/api/v1/audit/verify"): {"city-admin"},
+    ("GET", "/api/v1/recordings"): {"city-admin", "mediator-east", "reviewer", "evaluator"},
+    ("GET", "/api/v1/recordings/{recording_id}"): {
+        "city-admin",
+        "mediator-east",
+        "reviewer",
+        "evaluator",
+    },
+    ("GET", "/api/v1/recordings/{recording_id}/export"): {"city-admin", "mediator-east"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
 }
 # routes whose resource lives in a subtree (east or west); the others are global
@@ -93,6 +109,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "room_id": room.id,
                 "invitation_id": invitation.id,
                 "org": demo.orgs[org].id,
+                "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
     for key in STAFF:
@@ -106,6 +123,33 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
             secret, sub=f"p-{side}", name="张三", role="party", room=ids[side]["room_id"], ttl_s=600
         )
     return World(client, tokens, ids)
+
+
+async def record_briefly(config: Config, room: str, organisation: str) -> str:
+    """A real (tiny) sealed recording of an organisation's room."""
+    router = Router()
+    producer = router.create_direct_transport().produce(
+        MediaCodec(OPUS, 48000, 2), app_data={"participant": "p"}
+    )
+    recorder = RoomRecorder(
+        router,
+        recordings_dir(config.server.data_dir),
+        RecordingMetadata(
+            case_id="",
+            room=room,
+            organisation=organisation,
+            participants=[Participant("p", "张三", "party", "invitation-link")],
+        ),
+        [Consent("p", "2026-01-01T00:00:00Z", "party-page-checkbox")],
+        load_or_create_signing_key(config.server.data_dir),
+    )
+    await recorder.start()
+    for i in range(10):
+        producer.send(EncodedFrame(bytes([0xFC, 0xFF, 0xFE]), i * 960, producer.codec))
+    await recorder.wait_written()
+    await recorder.stop()
+    await router.close()
+    return recorder.id
 
 
 def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict[str, Any]:
@@ -223,3 +267,24 @@ async def test_bad_bodies_get_clear_errors(world: World) -> None:
     )
     assert illegal.status == 409
     assert (await illegal.json())["error"]["code"] == "invalid_transition"
+
+
+async def test_exported_bundle_verifies_and_every_look_is_audited(
+    world: World, tmp_path: Path
+) -> None:
+    headers = {"Authorization": f"Bearer {world.tokens['mediator-east']}"}
+    recording = world.ids["east"]["recording_id"]
+    listed = await (await world.client.get("/api/v1/recordings", headers=headers)).json()
+    assert [r["id"] for r in listed] == [recording]  # not the west township's
+    detail = await (
+        await world.client.get(f"/api/v1/recordings/{recording}", headers=headers)
+    ).json()
+    assert detail["verification"]["ok"] is True
+    response = await world.client.get(f"/api/v1/recordings/{recording}/export", headers=headers)
+    assert response.status == 200
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(await response.read())
+    assert verify(bundle).ok
+    admin = {"Authorization": f"Bearer {world.tokens['city-admin']}"}
+    audit = await (await world.client.get("/api/v1/audit/verify", headers=admin)).json()
+    assert audit["ok"] is True and audit["entries"] >= 3
