@@ -1,0 +1,131 @@
+"""Authorisation matrix for socket.io events: every event x principal, expected
+outcome written here; fails if the namespace grows an event the table lacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rooms import domain
+from rooms.demo import seed_demo_city
+from rooms.policy import Subject
+from rooms.tokens import issue
+from signaling.keys import DATABASE, TOKEN_SECRET
+from signaling.room_namespace import RoomNamespace
+from tests.signaling.client import ProtocolClient
+from tests.signaling.conftest import Hub
+from tests.signaling.test_room_namespace import _connected
+
+# principals allowed to join this (east) room
+JOIN = {"party-here", "mediator-east", "city-admin", "command"}
+MODERATORS = {"mediator-east", "city-admin"}
+ANY_JOINED = JOIN
+EVENTS: dict[str, set[str]] = {
+    "join": JOIN,
+    "publish": ANY_JOINED,
+    "subscribe": ANY_JOINED,
+    "subscribe-answer": ANY_JOINED,
+    "mute": ANY_JOINED,
+    "unmute": ANY_JOINED,
+    "keyframe": ANY_JOINED,
+    "consent": ANY_JOINED,
+    "leave": ANY_JOINED,
+    "mute-participant": MODERATORS,
+    "record-consent": MODERATORS,
+    "record-start": MODERATORS,
+    "record-stop": MODERATORS,
+    "remove-participant": MODERATORS,
+    "end-room": MODERATORS,
+}
+PRINCIPALS = (
+    "party-here",
+    "party-elsewhere",
+    "mediator-east",
+    "mediator-west",
+    "city-admin",
+    "command",
+    "intake",
+)
+DENIED = {"forbidden", "not_joined"}
+
+
+def test_every_event_is_in_the_table() -> None:
+    namespace = RoomNamespace.__new__(RoomNamespace)
+    RoomNamespace.__init__(namespace, app={})  # type: ignore[arg-type]
+    assert set(namespace._handlers) == set(EVENTS)
+
+
+async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient]) -> None:
+    secret = hub.app[TOKEN_SECRET]
+    async with hub.app[DATABASE].session() as s:
+        demo = await seed_demo_city(s)
+        admin = demo.users["city-admin"]
+        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+        rooms = {}
+        for side, org in (("east", "east-1"), ("west", "west-1")):
+            case = await domain.do_create_case(
+                s,
+                boss,
+                organisation=demo.orgs[org],
+                type="x",
+                title=side,
+                severity="red",
+                parties=[],
+            )
+            rooms[side] = await domain.do_create_case_room(s, boss, case, demo.orgs[org].path)
+    here = rooms["east"].id
+
+    def token(principal: str) -> str:
+        if principal.startswith("party"):
+            room = here if principal == "party-here" else rooms["west"].id
+            return issue(secret, sub=principal, name=principal, role="party", room=room, ttl_s=600)
+        user = demo.users[principal]
+        return issue(
+            secret,
+            sub=user.id,
+            name=user.display_name,
+            role=user.role,
+            org=user.organisation_id,
+            ttl_s=600,
+        )
+
+    # a party in the room, as the target of moderation events
+    target = await _connected(
+        hub, clients, issue(secret, sub="target", name="目标", role="party", room=here, ttl_s=600)
+    )
+    target_id = (await target.join())["self"]["id"]
+
+    payloads: dict[str, dict[str, Any]] = {
+        "join": {"room": here},
+        "publish": {"sdp": "v=0\r\n"},
+        "subscribe-answer": {"sdp": "v=0\r\n"},
+        "mute": {"producerId": "none"},
+        "unmute": {"producerId": "none"},
+        "keyframe": {"producerId": "none"},
+        "consent": {"accepted": True},
+        "mute-participant": {"participantId": target_id, "kind": "audio"},
+        "record-consent": {"participantId": target_id},
+        "remove-participant": {"participantId": "nobody"},
+    }
+    order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
+    wrong: list[str] = []
+    for principal in PRINCIPALS:
+        client = await _connected(hub, clients, token(principal))
+        joined = await client.request("join", payloads["join"])
+        if joined["ok"] != (principal in EVENTS["join"]):
+            wrong.append(f"{principal}: join -> {joined}")
+        for event in order:
+            ack = await client.request(event, payloads.get(event, {}))
+            if event == "record-start" and ack["ok"]:
+                await client.request("record-stop")
+            granted = ack["ok"] or ack["error"]["code"] not in DENIED
+            if granted != (principal in EVENTS[event]):
+                wrong.append(f"{principal}: {event} -> {ack}")
+        await client.close()
+    # end-room last: the moderators may, the rest may not
+    for principal in ("command", "party-here", "mediator-east"):
+        client = await _connected(hub, clients, token(principal))
+        await client.request("join", payloads["join"])
+        ack = await client.request("end-room")
+        if ack["ok"] != (principal in EVENTS["end-room"]):
+            wrong.append(f"{principal}: end-room -> {ack}")
+    assert wrong == [], wrong
