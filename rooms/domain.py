@@ -119,6 +119,17 @@ async def do_create_user(
     return user
 
 
+async def list_users(session: AsyncSession, subject: Subject) -> list[User]:
+    _authorize(subject, policy.USER_MANAGE)
+    rows = await session.execute(
+        select(User)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .order_by(Organisation.path, User.username)
+    )
+    return list(rows.scalars())
+
+
 async def authenticate(session: AsyncSession, username: str, password: str) -> User:
     user = await session.scalar(select(User).where(User.username == username))
     # hash anyway on unknown users, so timing doesn't tell which usernames exist

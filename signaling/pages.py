@@ -50,6 +50,14 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/admin")
+async def admin_page(request: web.Request) -> web.StreamResponse:
+    """Administration of the organisation tree and users (data: admin-only API)."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "admin" / "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""

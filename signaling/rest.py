@@ -154,6 +154,11 @@ async def create_org(request: web.Request, s: AsyncSession, who: Subject | None)
     return web.json_response(org_json(org), status=201)
 
 
+async def list_users(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    return web.json_response([user_json(u) for u in await domain.list_users(s, who)])
+
+
 async def create_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     data = await body(request)
@@ -383,6 +388,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{API}/me", "当前用户 / who am I", me),
     Route("GET", f"{API}/organisations", "本辖区机构树 / my organisation subtree", list_orgs),
     Route("POST", f"{API}/organisations", "新建下级机构 / create an organisation", create_org),
+    Route("GET", f"{API}/users", "本辖区用户 / users of my subtree", list_users),
     Route("POST", f"{API}/users", "新建用户 / create a user", create_user),
     Route("GET", f"{API}/cases", "本辖区案件（筛选、分页）/ cases of my subtree", list_cases),
     Route("POST", f"{API}/cases", "登记案件 / register a case", create_case),

@@ -39,6 +39,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/me"): {*STAFF, "party-east", "party-west"},
     ("GET", "/api/v1/organisations"): set(STAFF),
     ("POST", "/api/v1/organisations"): {"city-admin"},
+    ("GET", "/api/v1/users"): {"city-admin"},
     ("POST", "/api/v1/users"): {"city-admin"},
     ("GET", "/api/v1/cases"): set(STAFF),
     ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},

@@ -59,3 +59,33 @@ def test_mediator_runs_a_case_from_the_console(
     own = console.locator("#case-rows")
     console.get_by_role("button", name="返回列表").click()
     expect(own).to_contain_text("楼上漏水纠纷")
+
+
+def test_admin_keeps_the_organisation_tree_and_users(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    hub_process.cli("seed-demo")
+    page = open_page(browser, contexts, phone=False)
+    log_in(page, hub_process.base_url, "city-admin")
+    page.goto(hub_process.base_url + "/admin")
+    tree = page.get_by_test_id("org-tree")
+    expect(tree).to_contain_text("东城街道花园社区")
+    page.get_by_test_id("org-parent").select_option(label="西城镇")
+    page.get_by_test_id("org-code").fill("330102009")
+    page.get_by_test_id("org-name").fill("西城镇桥头社区")
+    page.get_by_test_id("org-create").click()
+    expect(tree).to_contain_text("西城镇桥头社区")
+    page.get_by_test_id("user-username").fill("mediator-qiaotou")
+    page.get_by_test_id("user-name").fill("桥头调解员")
+    page.get_by_test_id("user-org").select_option(label="西城镇桥头社区")
+    page.get_by_test_id("user-password").fill("a-long-password")
+    page.get_by_test_id("user-create").click()
+    expect(page.locator("#users")).to_contain_text("桥头调解员")
+    screenshot(page, "admin")
+
+    # a mediator is not an administrator
+    other = open_page(browser, contexts, phone=False)
+    log_in(other, hub_process.base_url, "mediator-east")
+    other.goto(hub_process.base_url + "/admin")
+    expect(other.locator("#error")).to_be_visible()
+    expect(other.locator("#admin")).to_be_hidden()
