@@ -14,6 +14,7 @@ from hub.secrets import load_or_create_token_secret
 from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
+from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
 from signaling import health, pages, rest, room_namespace
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
@@ -24,6 +25,15 @@ logger = logging.getLogger(__name__)
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
+    async with database.session() as session:
+        first = await do_bootstrap_admin(session)
+    if first is not None:
+        # printed once, on the first start of a fresh install; change it after logging in
+        print(
+            f"首次启动：管理员 {first[0]}，一次性密码 {first[1]}\n"
+            f"first start: admin user {first[0]}, one-time password {first[1]}",
+            flush=True,
+        )
     app[DATABASE] = database
     yield
     await database.close()

@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("hub.cmd_serve", "hub.cmd_invite", "hub.cmd_evidence")
+COMMANDS = ("hub.cmd_serve", "hub.cmd_invite", "hub.cmd_evidence", "hub.cmd_admin")
 
 
 def build_parser() -> argparse.ArgumentParser:

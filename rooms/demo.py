@@ -45,7 +45,7 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
             password=password,
         )
 
-    await user("admin", "系统管理员", ADMIN, "city")
+    await user("city-admin", "市司法局管理员", ADMIN, "city")
     await user("command", "指挥中心值班员", COMMAND, "city")
     await user("intake", "东城受理员", INTAKE, "east")
     await user("mediator-east", "东城调解员", MEDIATOR, "east")

@@ -27,7 +27,7 @@ from rooms.models import (
     User,
     utcnow,
 )
-from rooms.passwords import check_password, hash_password
+from rooms.passwords import check_password, hash_password, one_time_password
 from rooms.policy import Denied, Subject
 from rooms.tokens import ROLES, STAFF_ROLES, issue
 
@@ -351,3 +351,27 @@ async def do_revoke_invitation(session: AsyncSession, invitation: Invitation) ->
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         await session.commit()
+
+
+async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
+    """On a fresh install: a root organisation and an `admin` with a one-time
+    password, returned once as (username, password) for printing. None when
+    users exist already."""
+    if await session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
+    if root is None:
+        root = await do_create_organisation(
+            session, code="000000", name="司法局（请在管理页修改）", level=LEVELS[0], parent=None
+        )
+    password = one_time_password()
+    await do_create_user(
+        session,
+        username="admin",
+        display_name="系统管理员",
+        role="admin",
+        organisation=root,
+        password=password,
+    )
+    await do_append_audit(session, actor="system", action="admin.create", target="user:admin")
+    return "admin", password

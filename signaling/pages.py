@@ -42,6 +42,14 @@ async def join_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/console")
+async def console_page(request: web.Request) -> web.StreamResponse:
+    """The staff console; its data comes from the authorised /api/v1 routes."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""

@@ -106,10 +106,13 @@ async def test_stalled_consumer_does_not_slow_the_others() -> None:
     try:
         await sub.first_frame(mid)
         before_sent, before_got = len(video.sent), len(sub.received.frames[mid])
+        dropped = consumer.dropped_frames  # (before its first keyframe, if any)
         await _wait_until(lambda: len(video.sent) >= before_sent + 60)  # ~2 s
         sent = len(video.sent) - before_sent
-        got = len(sub.received.frames[mid]) - before_got
-        assert got >= sent - 3, (got, sent)
+        # every frame sent in the window reaches the healthy subscriber (a loaded
+        # machine may delay them; none is dropped for it)
+        await _wait_until(lambda: len(sub.received.frames[mid]) - before_got >= sent - 1)
+        assert consumer.dropped_frames == dropped
         for s in stalled:
             assert s.queued <= router.options.consumer_queue_frames
             assert s.dropped_frames > 0 or s.queued > 0

@@ -18,7 +18,7 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
     secret = hub.app[TOKEN_SECRET]
     async with hub.app[DATABASE].session() as s:
         demo = await seed_demo_city(s)
-        admin = demo.users["admin"]
+        admin = demo.users["city-admin"]
         boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
         case = await domain.do_create_case(
             s,
@@ -52,7 +52,7 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
     for key, allowed in (
         ("mediator-east", True),
         ("command", True),
-        ("admin", True),
+        ("city-admin", True),
         ("mediator-west", False),
         ("intake", False),
     ):

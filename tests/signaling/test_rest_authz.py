@@ -20,8 +20,8 @@ from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 
-STAFF = ("admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
-CITY_WIDE = {"admin", "command", "evaluator"}  # their subtree holds east and west alike
+STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
+CITY_WIDE = {"city-admin", "command", "evaluator"}  # their subtree holds east and west alike
 PRINCIPALS = (*STAFF, "party-east", "party-west", "anonymous")
 
 # route -> principals allowed on a resource inside their subtree
@@ -30,23 +30,23 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/openapi.json"): set(PRINCIPALS),
     ("GET", "/api/v1/me"): {*STAFF, "party-east", "party-west"},
     ("GET", "/api/v1/organisations"): set(STAFF),
-    ("POST", "/api/v1/organisations"): {"admin"},
-    ("POST", "/api/v1/users"): {"admin"},
+    ("POST", "/api/v1/organisations"): {"city-admin"},
+    ("POST", "/api/v1/users"): {"city-admin"},
     ("GET", "/api/v1/cases"): set(STAFF),
-    ("POST", "/api/v1/cases"): {"admin", "intake", "mediator-east"},
+    ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},
     ("GET", "/api/v1/cases/{case_id}"): set(STAFF),
     ("POST", "/api/v1/cases/{case_id}/transition"): {
-        "admin",
+        "city-admin",
         "intake",
         "mediator-east",
         "reviewer",
     },
-    ("POST", "/api/v1/cases/{case_id}/rooms"): {"admin", "mediator-east"},
-    ("POST", "/api/v1/rooms/{room_id}/end"): {"admin", "mediator-east"},
-    ("POST", "/api/v1/rooms/{room_id}/invitations"): {"admin", "mediator-east"},
-    ("POST", "/api/v1/invitations/{invitation_id}/revoke"): {"admin", "mediator-east"},
-    ("GET", "/api/v1/invitations/{invitation_id}/qr.png"): {"admin", "mediator-east"},
-    ("GET", "/api/v1/audit/verify"): {"admin"},
+    ("POST", "/api/v1/cases/{case_id}/rooms"): {"city-admin", "mediator-east"},
+    ("POST", "/api/v1/rooms/{room_id}/end"): {"city-admin", "mediator-east"},
+    ("POST", "/api/v1/rooms/{room_id}/invitations"): {"city-admin", "mediator-east"},
+    ("POST", "/api/v1/invitations/{invitation_id}/revoke"): {"city-admin", "mediator-east"},
+    ("GET", "/api/v1/invitations/{invitation_id}/qr.png"): {"city-admin", "mediator-east"},
+    ("GET", "/api/v1/audit/verify"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
 }
 # routes whose resource lives in a subtree (east or west); the others are global
@@ -72,7 +72,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
     async with app[DATABASE].session() as s:
         demo = await seed_demo_city(s)
         ids: dict[str, dict[str, str]] = {}
-        admin = demo.users["admin"]
+        admin = demo.users["city-admin"]
         boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
         for side, org in (("east", "east-1"), ("west", "west-1")):
             case = await domain.do_create_case(

@@ -199,7 +199,7 @@
     socket.on("renegotiate", () => state.joined && scheduleSubscribe());
     socket.on("removed", () => finish("removed"));
     socket.on("room-ended", () => finish("room_ended"));
-    socket.on("recording", (e) => ($("recording").hidden = !e.active));
+    socket.on("recording", (e) => showRecording(e));
   }
 
   async function enterRoom() {
@@ -220,6 +220,7 @@
       showRoom();
     }
     banner(state.mutedByMediator ? "muted_by_mediator" : null);
+    showRecording(ack.recording || { active: false });
     // the participant list is authoritative after every (re)join: no ghosts
     for (const id of [...state.participants.keys()]) removeParticipant(id);
     for (const p of ack.participants) addParticipant(p);
@@ -241,6 +242,8 @@
     $("switch").onclick = switchCamera;
     $("leave").onclick = leave;
     $("end").onclick = endRoom;
+    $("record").hidden = !moderator;
+    $("record").onclick = toggleRecording;
     setInterval(updateStats, 2000);
   }
 
@@ -557,6 +560,24 @@
     state.socket.disconnect();
     closePeers();
     showMessage("left", { label: "rejoin", run: () => location.reload() });
+  }
+
+  // -- recording (mediators start/stop; everyone sees the indicator) ------------------------
+  function showRecording(recording) {
+    state.recording = Boolean(recording.active);
+    $("recording").hidden = !state.recording;
+    document.body.dataset.recording = String(state.recording);
+    const button = $("record");
+    button.classList.toggle("off", state.recording);
+    button.setAttribute("aria-pressed", String(state.recording));
+    button.querySelector(".label").textContent = t(state.recording ? "record_stop" : "record_start");
+  }
+
+  async function toggleRecording() {
+    const ack = await request(state.recording ? "record-stop" : "record-start", {});
+    if (!ack.ok) return banner(ack.error.code === "consent_missing" ? "consent_missing" : ack.error.code);
+    banner(null);
+    showRecording(ack.recording);
   }
 
   async function endRoom() {

@@ -1,0 +1,61 @@
+"""Staff console in a real browser: a mediator logs in, registers a case, opens a
+room, invites a party who joins from a phone; another township can't see it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from rooms.demo import DEMO_PASSWORD
+from tests.web.conftest import HubProcess, open_page, screenshot
+from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/console")
+    page.get_by_test_id("username").fill(username)
+    page.get_by_test_id("password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login").click()
+    expect(page.get_by_test_id("logout")).to_be_visible()
+
+
+def test_mediator_runs_a_case_from_the_console(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    hub_process.cli("seed-demo")
+    console = open_page(browser, contexts, phone=False)
+    log_in(console, hub_process.base_url, "mediator-east")
+    console.get_by_test_id("case-org").select_option(label="东城街道花园社区")
+    console.get_by_test_id("case-title").fill("楼上漏水纠纷")
+    console.get_by_test_id("case-party").fill("张三")
+    console.get_by_test_id("case-create").click()
+    expect(console.locator("#case-heading")).to_contain_text("楼上漏水纠纷")
+    console.get_by_test_id("transition-accepted").click()
+    expect(console.locator("#case-meta")).to_contain_text("已受理")
+    console.get_by_test_id("open-room").click()
+    console.get_by_test_id("invite-name").fill("张三")
+    console.get_by_test_id("invite").click()
+    link = console.get_by_test_id("invite-link")
+    expect(link).to_have_attribute("href", re.compile(r"/join/[\w.-]+$"))
+    expect(console.get_by_test_id("invite-code")).to_have_text(re.compile(r"^\d{6}$"))
+    screenshot(console, "console-case")
+    party_url = link.get_attribute("href") or ""
+
+    # the mediator joins the room from the console; the party from a phone
+    with console.context.expect_page() as opened:
+        console.get_by_test_id("join-as-mediator").click()
+    mediator_room = opened.value
+    join(mediator_room, mediator_room.url, tap=False)
+    phone = open_page(browser, contexts, phone=True)
+    join(phone, party_url, tap=True)
+    wait_until(phone, VIDEOS_PLAYING, 1)
+    wait_until(mediator_room, VIDEOS_PLAYING, 1)
+
+    # a mediator of the other township doesn't see the case
+    other = open_page(browser, contexts, phone=False)
+    log_in(other, hub_process.base_url, "mediator-west")
+    expect(other.locator("#case-rows")).not_to_contain_text("楼上漏水纠纷")
+    own = console.locator("#case-rows")
+    console.get_by_role("button", name="返回列表").click()
+    expect(own).to_contain_text("楼上漏水纠纷")
