@@ -11,7 +11,7 @@ import segno
 from aiohttp import web
 
 from rooms import actions
-from rooms.models import ROOM_ENDED
+from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 
@@ -67,10 +67,21 @@ async def join_info(request: web.Request) -> web.Response:
         return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:
         room = await actions.get_room(db, token.room or "")
-    if room is None:
-        return _error(404, "room_not_found", "调解室不存在 / no such room")
-    if room.state == ROOM_ENDED:
-        return _error(410, "room_ended", "调解室已结束 / the room has ended")
+        if room is None:
+            return _error(404, "room_not_found", "调解室不存在 / no such room")
+        if room.state == ROOM_ENDED:
+            return _error(410, "room_ended", "调解室已结束 / the room has ended")
+        # an invitation link that joining would refuse (as signaling's admission does);
+        # someone who already entered may come back (reload, reconnect)
+        invitation = await db.get(Invitation, token.inv) if token.inv else None
+        if invitation is not None and invitation.revoked_at is not None:
+            return _error(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
+        if (
+            invitation is not None
+            and invitation.uses >= invitation.max_uses
+            and not await actions.has_joined(db, room.id, token.sub)
+        ):
+            return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},

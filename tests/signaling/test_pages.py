@@ -4,11 +4,12 @@ static files and the npm-installed socket.io client."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import aiohttp
 
-from rooms import actions
-from signaling.keys import CONFIG, DATABASE
+from rooms import actions, domain
+from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 from tests.signaling.conftest import Hub
 
 
@@ -72,3 +73,29 @@ async def test_qr_code_of_the_join_link(hub: Hub) -> None:
     assert status == 200 and kind == "image/png"
     assert body.startswith(b"\x89PNG\r\n\x1a\n")
     assert (await _get(hub, "/join/not-a-token/qr.png"))[0] == 401
+
+
+async def test_used_and_revoked_invitations_are_refused_before_connecting(hub: Hub) -> None:
+    room_id = await hub.room()
+    async with hub.app[DATABASE].session() as db:
+        room = await actions.get_room(db, room_id)
+        assert room is not None
+        used = await domain.do_create_invitation(db, room, name="张三", role="party", ttl_s=600)
+        revoked = await domain.do_create_invitation(db, room, name="李四", role="party", ttl_s=600)
+        fresh = await domain.do_create_invitation(db, room, name="王五", role="party", ttl_s=600)
+        await domain.do_redeem_invitation(db, used.id)
+        await domain.do_revoke_invitation(db, revoked)
+    secret = hub.app[TOKEN_SECRET]
+    cases = {
+        domain.invitation_token(secret, used): (403, "invitation_used"),
+        domain.invitation_token(secret, revoked): (403, "invitation_revoked"),
+        domain.invitation_token(secret, fresh): (200, None),
+    }
+    for token, (status, code) in cases.items():
+        got, _, body = await _get(hub, f"/api/v1/join/{token}")
+        answer = json.loads(body)
+        assert got == status, answer
+        if code:
+            assert answer["error"]["code"] == code
+        else:
+            assert answer["name"] == "王五"

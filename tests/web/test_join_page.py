@@ -157,6 +157,17 @@ def test_network_drop_comes_back_without_reload(
     expect(mediator.locator("#conn-info")).to_contain_text("张三")
     expect(mediator.locator("#conn-info")).to_contain_text("kbps")
 
+    # the party's own controls: the mediator sees the mic go off and on; a switched
+    # camera keeps sending
+    muted_icon = tile.locator(".tile-muted")
+    party.get_by_test_id("mute").tap()
+    expect(party.get_by_test_id("mute")).to_have_attribute("aria-pressed", "true")
+    expect(muted_icon).to_be_visible()
+    party.get_by_test_id("mute").tap()
+    expect(muted_icon).to_be_hidden()
+    party.get_by_test_id("switch").tap()
+    wait_until(mediator, VIDEOS_PLAYING, 1)
+
 
 # The person taps "don't allow" for the camera (the browser's own refusal, as WeChat or
 # Safari give it): getUserMedia rejects for video; the microphone is still allowed.
