@@ -215,10 +215,7 @@
     state.self = ack.self;
     state.iceServers = ack.iceServers || [];
     document.body.dataset.role = ack.self.role;
-    if (first) {
-      await state.preview;
-      showRoom();
-    }
+    if (first) showRoom(); // receiving starts now; our own media once the camera is ready
     banner(state.mutedByMediator ? "muted_by_mediator" : null);
     showRecording(ack.recording || { active: false });
     // the participant list is authoritative after every (re)join: no ghosts
@@ -232,11 +229,13 @@
     $("lobby").hidden = true;
     $("message").hidden = true;
     $("room").hidden = false;
-    $("self-video").srcObject = state.stream;
+    state.preview.then(() => {
+      $("self-video").srcObject = state.stream;
+      $("switch").hidden = !(state.stream && state.stream.getVideoTracks().length);
+    });
     const moderator = state.self.role === "mediator" || state.self.role === "admin";
     $("end").hidden = !moderator;
     $("people").hidden = !moderator;
-    $("switch").hidden = !(state.stream && state.stream.getVideoTracks().length);
     $("mute").onclick = toggleMic;
     $("camera").onclick = toggleCamera;
     $("switch").onclick = switchCamera;
