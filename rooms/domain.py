@@ -386,3 +386,36 @@ async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
     )
     await do_append_audit(session, actor="system", action="admin.create", target="user:admin")
     return "admin", password
+
+
+async def find_invitation_by_code(session: AsyncSession, code: str, name: str) -> Invitation:
+    """A party typing the 6-digit code and their name instead of opening the link.
+    The name must match the invited name (identity confirmation)."""
+    candidates = (
+        await session.execute(
+            select(Invitation).where(Invitation.code == code, Invitation.revoked_at.is_(None))
+        )
+    ).scalars()
+    now = utcnow()
+    for invitation in candidates:
+        expires = invitation.expires_at
+        if (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) < now:
+            continue
+        if invitation.name.strip() == name.strip():
+            return invitation
+    raise DomainError("bad_code", "邀请码或姓名不正确 / wrong code or name", 403)
+
+
+async def do_change_password(session: AsyncSession, user_id: str, current: str, new: str) -> None:
+    user = await session.get(User, user_id)
+    if user is None or not check_password(user.password_hash, current):
+        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
+    if len(new) < 8 or new == current:
+        raise DomainError(
+            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
+        )
+    user.password_hash = hash_password(new)
+    await do_append_audit(
+        session, actor=user.id, action="user.password", target=f"user:{user.id}", commit=False
+    )
+    await session.commit()

@@ -42,6 +42,12 @@ async def join_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/join")
+async def code_page(request: web.Request) -> web.StreamResponse:
+    """Enter with the 6-digit code and one's name, instead of a link."""
+    return web.FileResponse(request.app[STATIC_DIR] / "join" / "code.html")
+
+
 @routes.get("/console")
 async def console_page(request: web.Request) -> web.StreamResponse:
     """The staff console; its data comes from the authorised /api/v1 routes."""

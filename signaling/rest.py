@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -125,9 +126,59 @@ async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web
     return web.json_response({"token": token, "user": user_json(user)})
 
 
+class Attempts:
+    """Failed code entries per client address: at most `limit` per `window_s`."""
+
+    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, key: str) -> bool:
+        now = time.monotonic()
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+        self._failures[key] = recent
+        return len(recent) >= self.limit
+
+    def failed(self, key: str) -> None:
+        self._failures.setdefault(key, []).append(time.monotonic())
+
+
+CODE_ATTEMPTS: web.AppKey[Attempts] = web.AppKey("code_attempts")
+
+
+async def join_by_code(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
+    attempts = request.app[CODE_ATTEMPTS]
+    client = request.remote or "?"
+    if attempts.blocked(client):
+        raise DomainError("rate_limited", "尝试次数过多，请稍后再试 / too many tries, wait", 429)
+    data = await body(request)
+    code, name = text(data, "code", max_len=6), text(data, "name", max_len=50)
+    try:
+        if not code.isdigit() or len(code) != 6:
+            raise DomainError("bad_code", "邀请码为 6 位数字 / the code has 6 digits", 400)
+        invitation = await domain.find_invitation_by_code(s, code, name)
+    except DomainError:
+        attempts.failed(client)
+        raise
+    return web.json_response({"url": invitation_link(request, invitation)})
+
+
 async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     return web.json_response({"id": who.id, "name": who.name, "role": who.role})
+
+
+async def change_password(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    assert who is not None
+    if who.role == PARTY:
+        raise DomainError("forbidden", "无权执行此操作 / not allowed", 403)
+    data = await body(request)
+    await domain.do_change_password(
+        s, who.id, text(data, "current", max_len=200), text(data, "new", max_len=200)
+    )
+    return web.json_response({"ok": True})
 
 
 async def list_orgs(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -385,7 +436,15 @@ ROUTES: tuple[Route, ...] = (
         login,
         public=True,
     ),
+    Route(
+        "POST",
+        f"{API}/join-code",
+        "凭邀请码和姓名进入 / enter with code and name",
+        join_by_code,
+        public=True,
+    ),
     Route("GET", f"{API}/me", "当前用户 / who am I", me),
+    Route("POST", f"{API}/me/password", "修改密码 / change my password", change_password),
     Route("GET", f"{API}/organisations", "本辖区机构树 / my organisation subtree", list_orgs),
     Route("POST", f"{API}/organisations", "新建下级机构 / create an organisation", create_org),
     Route("GET", f"{API}/users", "本辖区用户 / users of my subtree", list_users),
@@ -521,6 +580,7 @@ async def openapi_handler(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    app[CODE_ATTEMPTS] = Attempts()
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     app.router.add_get(f"{API}/openapi.json", openapi_handler)

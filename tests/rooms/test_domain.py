@@ -14,6 +14,7 @@ from rooms.domain import (
     access_case_by_id,
     authenticate,
     case_history,
+    do_change_password,
     do_create_case,
     do_create_case_room,
     do_create_invitation,
@@ -164,7 +165,9 @@ async def test_passwords_are_hashed_and_checked(database: Database) -> None:
     async with database.session() as s:
         user = await authenticate(s, "mediator-east", DEMO_PASSWORD)
         assert user.password_hash.startswith("$argon2") and DEMO_PASSWORD not in user.password_hash
-        for name, password in (("mediator-east", "wrong-password"), ("nobody", DEMO_PASSWORD)):
+        await do_change_password(s, user.id, DEMO_PASSWORD, "a-new-password")
+        assert (await authenticate(s, "mediator-east", "a-new-password")).id == user.id
+        for name, password in (("mediator-east", DEMO_PASSWORD), ("nobody", DEMO_PASSWORD)):
             with pytest.raises(DomainError) as refused:
                 await authenticate(s, name, password)
             assert refused.value.code == "bad_credentials"

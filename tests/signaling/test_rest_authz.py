@@ -36,7 +36,10 @@ PRINCIPALS = (*STAFF, "party-east", "party-west", "anonymous")
 ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/login"): set(PRINCIPALS),
     ("GET", "/api/v1/openapi.json"): set(PRINCIPALS),
+    ("POST", "/api/v1/join-code"): set(PRINCIPALS),  # public: the code and name are the credential
     ("GET", "/api/v1/me"): {*STAFF, "party-east", "party-west"},
+    # staff may try (a wrong current password is refused with 403 bad_credentials)
+    ("POST", "/api/v1/me/password"): set(STAFF),
     ("GET", "/api/v1/organisations"): set(STAFF),
     ("POST", "/api/v1/organisations"): {"city-admin"},
     ("GET", "/api/v1/users"): {"city-admin"},
@@ -178,6 +181,8 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "parties": [{"name": "甲"}],
         },
         "/api/v1/cases/{case_id}/transition": {"to": "accepted"},
+        "/api/v1/join-code": {"code": "000000", "name": "nobody"},
+        "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
         "/api/v1/rooms/{room_id}/invitations": {"name": "李四", "role": "party"},
     }
     return {
@@ -230,6 +235,10 @@ async def _check_principal(world: World, principal: str) -> list[str]:
             if response.status >= 400:
                 payload = await response.json()
                 assert set(payload["error"]) == {"code", "message"}, (path, payload)
+            if path == "/api/v1/me/password" and response.status == 403:
+                granted = (await response.json())["error"]["code"] == "bad_credentials"
+            if path == "/api/v1/join-code":
+                granted = response.status in (403, 429)  # the wrong code, not who asks
             if path == "/api/v1/login":
                 granted = (
                     response.status == 401
@@ -289,3 +298,29 @@ async def test_exported_bundle_verifies_and_every_look_is_audited(
     admin = {"Authorization": f"Bearer {world.tokens['city-admin']}"}
     audit = await (await world.client.get("/api/v1/audit/verify", headers=admin)).json()
     assert audit["ok"] is True and audit["entries"] >= 3
+
+
+async def test_party_enters_with_code_and_name_and_guessing_is_limited(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.tokens['mediator-east']}"}
+    created = await (
+        await world.client.post(
+            f"/api/v1/rooms/{world.ids['east']['room_id']}/invitations",
+            headers=headers,
+            json={"name": "赵六", "role": "party"},
+        )
+    ).json()
+    wrong_name = await world.client.post(
+        "/api/v1/join-code", json={"code": created["code"], "name": "别人"}
+    )
+    assert wrong_name.status == 403 and (await wrong_name.json())["error"]["code"] == "bad_code"
+    right = await world.client.post(
+        "/api/v1/join-code", json={"code": created["code"], "name": "赵六"}
+    )
+    assert right.status == 200 and "/join/" in (await right.json())["url"]
+    statuses = []
+    for guess in range(12):
+        response = await world.client.post(
+            "/api/v1/join-code", json={"code": f"{guess:06d}", "name": "赵六"}
+        )
+        statuses.append(response.status)
+    assert 429 in statuses, statuses  # an address can't try a million codes

@@ -52,6 +52,20 @@ def test_mediator_runs_a_case_from_the_console(
     wait_until(phone, VIDEOS_PLAYING, 1)
     wait_until(mediator_room, VIDEOS_PLAYING, 1)
 
+    # a second party comes in with the 6-digit code and their name instead of a link
+    code = console.get_by_test_id("invite-code")
+    first_code = code.inner_text()
+    console.get_by_test_id("invite-name").fill("李四")
+    console.get_by_test_id("invite").click()
+    expect(code).not_to_have_text(first_code)
+    by_code = open_page(browser, contexts, phone=True)
+    by_code.goto(hub_process.base_url + "/join")
+    by_code.get_by_test_id("name").fill("李四")
+    by_code.get_by_test_id("code").fill(code.inner_text())
+    by_code.get_by_test_id("enter").tap()
+    expect(by_code.get_by_test_id("consent")).to_be_visible()
+    assert "/join/" in by_code.url
+
     # a mediator of the other township doesn't see the case
     other = open_page(browser, contexts, phone=False)
     log_in(other, hub_process.base_url, "mediator-west")
