@@ -62,6 +62,9 @@ class SignalingConfig:
 class RoomsConfig:
     # A live room with nobody in it closes after this many seconds.
     empty_timeout_s: float = 60.0
+    # Case severity scale, mildest first: localities use 3 or 4 colours.
+    # Env MEDIATION_HUB_SEVERITY="green,yellow,red".
+    severity_levels: list[str] = field(default_factory=lambda: ["green", "yellow", "orange", "red"])
     # The notice shown to parties before joining (consent). Its SHA-256 goes into
     # the evidence manifest with each consent.
     consent_notice_zh: str = (
@@ -134,6 +137,8 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.media.ice_addresses = _split(env["MEDIATION_HUB_ICE_ADDRESSES"])
     if env.get("MEDIATION_HUB_ICE_SERVERS"):
         config.media.ice_servers = _split(env["MEDIATION_HUB_ICE_SERVERS"])
+    if env.get("MEDIATION_HUB_SEVERITY"):
+        config.rooms.severity_levels = _split(env["MEDIATION_HUB_SEVERITY"])
     if env.get("MEDIATION_HUB_PUBLIC_URL"):
         config.server.public_url = env["MEDIATION_HUB_PUBLIC_URL"]
     if env.get("MEDIATION_HUB_RECORDER_HASH"):

@@ -150,8 +150,13 @@ async def do_create_case(
     severity: str,
     parties: list[dict[str, str]],
     mediator_id: str | None = None,
+    severity_levels: tuple[str, ...] | list[str] | None = None,
 ) -> Case:
     _authorize(subject, policy.CASE_CREATE, org_path=organisation.path)
+    if severity_levels is not None and severity not in severity_levels:
+        raise DomainError(
+            "bad_request", f"等级须为 {'/'.join(severity_levels)} / severity must be one of them"
+        )
     year = utcnow().year
     count = await session.scalar(select(func.count()).select_from(Case)) or 0
     case = Case(

@@ -165,7 +165,14 @@ async def join_by_code(request: web.Request, s: AsyncSession, _: Subject | None)
 
 async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
-    return web.json_response({"id": who.id, "name": who.name, "role": who.role})
+    return web.json_response(
+        {
+            "id": who.id,
+            "name": who.name,
+            "role": who.role,
+            "severityLevels": request.app[CONFIG].rooms.severity_levels,
+        }
+    )
 
 
 async def change_password(
@@ -269,6 +276,7 @@ async def create_case(request: web.Request, s: AsyncSession, who: Subject | None
         type=text(data, "type", max_len=40),
         title=text(data, "title"),
         severity=text(data, "severity", max_len=16),
+        severity_levels=request.app[CONFIG].rooms.severity_levels,
         parties=[
             {"name": str(p["name"])[:50], "phone": str(p.get("phone", ""))[:20]} for p in parties
         ],

@@ -324,3 +324,21 @@ async def test_party_enters_with_code_and_name_and_guessing_is_limited(world: Wo
         )
         statuses.append(response.status)
     assert 429 in statuses, statuses  # an address can't try a million codes
+
+
+async def test_severity_scale_comes_from_config(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.tokens['mediator-east']}"}
+    me = await (await world.client.get("/api/v1/me", headers=headers)).json()
+    assert me["severityLevels"] == ["green", "yellow", "orange", "red"]
+    response = await world.client.post(
+        "/api/v1/cases",
+        headers=headers,
+        json={
+            "organisationId": world.ids["east"]["org"],
+            "type": "x",
+            "title": "x",
+            "severity": "purple",
+            "parties": [],
+        },
+    )
+    assert response.status == 400 and (await response.json())["error"]["code"] == "bad_request"

@@ -58,6 +58,8 @@
     const me = await api("GET", "/me");
     $("who").textContent = me.name;
     $("logout").hidden = false;
+    document.querySelector("[name=severity]").replaceChildren(
+      ...me.severityLevels.map((level) => new Option(ct(level), level)));
     const orgs = await api("GET", "/organisations");
     const select = document.querySelector("[name=organisationId]");
     select.replaceChildren(...orgs.map((o) => new Option(o.name, o.id)));
