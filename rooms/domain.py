@@ -424,3 +424,46 @@ async def do_change_password(session: AsyncSession, user_id: str, current: str, 
         session, actor=user.id, action="user.password", target=f"user:{user.id}", commit=False
     )
     await session.commit()
+
+
+async def list_mediators(session: AsyncSession, subject: Subject) -> list[User]:
+    """Mediators a case of my subtree can be assigned to."""
+    _authorize(subject, policy.CASE_VIEW)
+    rows = await session.execute(
+        select(User)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .where(User.role == "mediator", User.active.is_(True))
+        .order_by(User.display_name)
+    )
+    return list(rows.scalars())
+
+
+async def do_assign_case(
+    session: AsyncSession, subject: Subject, case: Case, case_org_path: str, mediator_id: str
+) -> Case:
+    """Assign a mediator of the case's own subtree (or above it in the tree)."""
+    _authorize(subject, policy.CASE_TRANSITION, org_path=case_org_path)
+    mediator = await session.get(User, mediator_id)
+    mediator_path = await org_path(session, mediator.organisation_id) if mediator else None
+    if (
+        mediator is None
+        or mediator.role != "mediator"
+        or not mediator_path
+        or not (case_org_path.startswith(mediator_path) or mediator_path.startswith(case_org_path))
+    ):
+        raise DomainError(
+            "bad_request", "只能指派本辖区的调解员 / not a mediator of this case's area"
+        )
+    case.mediator_id = mediator.id
+    case.updated_at = utcnow()
+    await do_append_audit(
+        session,
+        actor=subject.id,
+        action="case.assign",
+        target=f"case:{case.id}",
+        detail={"mediator": mediator.id},
+        commit=False,
+    )
+    await session.commit()
+    return case

@@ -316,6 +316,23 @@ async def transition_case(
     return web.json_response(case_json(case))
 
 
+async def list_mediators(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    assert who is not None
+    return web.json_response([user_json(u) for u in await domain.list_mediators(s, who)])
+
+
+async def assign_case(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    data = await body(request)
+    case, path = await domain.access_case_by_id(
+        s, who, request.match_info["case_id"], policy.CASE_TRANSITION
+    )
+    case = await domain.do_assign_case(s, who, case, path, text(data, "mediatorId", max_len=32))
+    return web.json_response(case_json(case))
+
+
 async def create_room(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     case, path = await domain.access_case_by_id(
@@ -465,6 +482,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST", f"{API}/cases/{{case_id}}/transition", "案件状态流转 / move a case", transition_case
     ),
+    Route("POST", f"{API}/cases/{{case_id}}/assign", "指派调解员 / assign a mediator", assign_case),
+    Route("GET", f"{API}/mediators", "本辖区调解员 / mediators of my subtree", list_mediators),
     Route("POST", f"{API}/cases/{{case_id}}/rooms", "为案件开设调解室 / open a room", create_room),
     Route("POST", f"{API}/rooms/{{room_id}}/end", "结束调解室 / end a room", end_room),
     Route(

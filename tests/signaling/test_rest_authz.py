@@ -53,6 +53,13 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
         "mediator-east",
         "reviewer",
     },
+    ("POST", "/api/v1/cases/{case_id}/assign"): {
+        "city-admin",
+        "intake",
+        "mediator-east",
+        "reviewer",
+    },
+    ("GET", "/api/v1/mediators"): set(STAFF),
     ("POST", "/api/v1/cases/{case_id}/rooms"): {"city-admin", "mediator-east"},
     ("POST", "/api/v1/rooms/{room_id}/end"): {"city-admin", "mediator-east"},
     ("POST", "/api/v1/rooms/{room_id}/invitations"): {"city-admin", "mediator-east"},
@@ -113,6 +120,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "room_id": room.id,
                 "invitation_id": invitation.id,
                 "org": demo.orgs[org].id,
+                "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
@@ -182,6 +190,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
         },
         "/api/v1/cases/{case_id}/transition": {"to": "accepted"},
         "/api/v1/join-code": {"code": "000000", "name": "nobody"},
+        "/api/v1/cases/{case_id}/assign": {"mediatorId": ids["mediator"]},
         "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
         "/api/v1/rooms/{room_id}/invitations": {"name": "李四", "role": "party"},
     }

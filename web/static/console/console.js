@@ -101,7 +101,11 @@
     currentCase = await api("GET", `/cases/${id}`);
     show("case");
     $("case-heading").textContent = `${currentCase.number} ${currentCase.title}`;
-    $("case-meta").textContent = `${currentCase.type} · ${ct(currentCase.severity)} · ${ct(currentCase.status)}`;
+    const mediators = await api("GET", "/mediators");
+    const assigned = mediators.find((m) => m.id === currentCase.mediatorId);
+    $("case-meta").textContent = `${currentCase.type} · ${ct(currentCase.severity)} · ${ct(currentCase.status)}` +
+      ` · ${ct("mediator")}: ${assigned ? assigned.name : ct("unassigned")}`;
+    $("assign-mediator").replaceChildren(...mediators.map((m) => new Option(m.name, m.id)));
     $("case-parties").replaceChildren(...currentCase.parties.map((p) => {
       const li = document.createElement("li");
       li.textContent = `${p.name} ${p.phone || ""}`;
@@ -125,6 +129,11 @@
     $("room-panel").hidden = true;
     $("invitation").hidden = true;
   }
+
+  $("assign").onclick = async () => {
+    await api("POST", `/cases/${currentCase.id}/assign`, { mediatorId: $("assign-mediator").value });
+    await openCase(currentCase.id);
+  };
 
   $("open-room").onclick = async () => {
     currentRoom = await api("POST", `/cases/${currentCase.id}/rooms`);

@@ -11,7 +11,7 @@ window.CONSOLE_I18N = {
     green: "绿", yellow: "黄", orange: "橙", red: "红",
     received: "已接收", accepted: "已受理", assigned: "已指派", mediating: "调解中",
     agreed: "调解成功", failed: "调解失败", "follow-up": "回访", archived: "已归档",
-    bad_credentials: "用户名或密码错误", forbidden: "无权执行此操作", error: "操作失败",
+    bad_credentials: "用户名或密码错误", assign: "指派调解员", mediator: "调解员", unassigned: "未指派", forbidden: "无权执行此操作", error: "操作失败",
   },
   en: {
     title: "Mediation console", login: "Log in", username: "Username", password: "Password",
@@ -24,7 +24,8 @@ window.CONSOLE_I18N = {
     code: "Code", rooms: "Rooms", empty: "No cases", green: "Green", yellow: "Yellow",
     orange: "Orange", red: "Red", received: "Received", accepted: "Accepted",
     assigned: "Assigned", mediating: "Mediating", agreed: "Agreed", failed: "Failed",
-    "follow-up": "Follow-up", archived: "Archived", bad_credentials: "Wrong username or password",
+    "follow-up": "Follow-up", archived: "Archived", assign: "Assign mediator", mediator: "Mediator",
+    unassigned: "Unassigned", bad_credentials: "Wrong username or password",
     forbidden: "Not allowed", error: "Failed",
   },
 };
