@@ -10,7 +10,7 @@ from aiohttp import web
 
 import web as web_pages
 from hub.config import Config
-from hub.secrets import load_or_create_token_secret
+from hub.keyfile import load_or_create_token_secret
 from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema

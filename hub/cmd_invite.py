@@ -9,7 +9,7 @@ import sys
 
 from hub.cmd_serve import add_common, config_from_args
 from hub.config import Config
-from hub.secrets import load_or_create_token_secret
+from hub.keyfile import load_or_create_token_secret
 from rooms import actions, domain
 from rooms.audit import do_append_audit
 from rooms.db import Database, init_schema
