@@ -15,8 +15,8 @@ from hub.config import Config
 from rooms.audit import do_append_audit, verify_audit_chain
 from rooms.db import Database, init_schema
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
-from rooms.domain import DomainError, do_create_organisation, do_create_user
-from rooms.models import CITY, Organisation
+from rooms.domain import DomainError, do_create_user, do_ensure_root_organisation
+from rooms.models import Organisation
 from rooms.passwords import one_time_password
 from rooms.tokens import ADMIN
 
@@ -53,11 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_admin_create(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> int:
-        root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
-        if root is None:
-            root = await do_create_organisation(
-                session, code="000000", name="司法局（请在管理页修改）", level=CITY, parent=None
-            )
+        root = await do_ensure_root_organisation(session)
         password = one_time_password()
         try:
             await do_create_user(

@@ -369,17 +369,23 @@ async def do_revoke_invitation(session: AsyncSession, invitation: Invitation) ->
         await session.commit()
 
 
+async def do_ensure_root_organisation(session: AsyncSession) -> Organisation:
+    """The tree's root, created (to be renamed by an admin) on a fresh install."""
+    root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
+    if root is None:
+        root = await do_create_organisation(
+            session, code="000000", name="司法局（请在管理页修改）", level=LEVELS[0], parent=None
+        )
+    return root
+
+
 async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
     """On a fresh install: a root organisation and an `admin` with a one-time
     password, returned once as (username, password) for printing. None when
     users exist already."""
     if await session.scalar(select(User.id).limit(1)) is not None:
         return None
-    root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
-    if root is None:
-        root = await do_create_organisation(
-            session, code="000000", name="司法局（请在管理页修改）", level=LEVELS[0], parent=None
-        )
+    root = await do_ensure_root_organisation(session)
     password = one_time_password()
     await do_create_user(
         session,

@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 from media.consumer import Consumer
 from media.counters import MediaCounters
-from media.errors import InvalidStateError
 from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.router import Router
@@ -437,7 +436,6 @@ __all__ = [
     "LEFT",
     "REMOVED",
     "ROOM_ENDED",
-    "InvalidStateError",
     "LiveParticipant",
     "LiveRoom",
     "LiveRooms",

@@ -15,6 +15,7 @@ from tests.media.fixtures import (
     encoded_opus,
     encoded_video,
     frame_digest,
+    video_session,
 )
 
 
@@ -123,99 +124,55 @@ async def test_stalled_consumer_does_not_slow_the_others() -> None:
 
 
 async def test_subscriber_pli_reaches_the_publisher_and_decoders_never_run() -> None:
-    router = Router()
-    video = PacketTrack("video", encoded_video("libvpx"))
-    client = await connect_publisher(router.create_peer_transport(), [video])
-    plis = asyncio.Event()
-    pli_count = [0]
-
-    def on_pli() -> None:
-        pli_count[0] += 1
-        plis.set()
-
-    taps.on_keyframe_request(client.getTransceivers()[0].sender, on_pli)
-    transport = router.create_peer_transport()
-    consumer = transport.consume(router.producers[0])
-    sub = Subscriber(transport)
-    await sub.negotiate()
-    try:
-        await sub.first_frame(transport.consumer_mid(consumer.id) or "")
+    async with video_session() as session:
+        plis = asyncio.Event()
+        taps.on_keyframe_request(session.publisher.getTransceivers()[0].sender, plis.set)
+        await session.subscriber.first_frame(session.mid)
         plis.clear()
-        before = pli_count[0]
-        receiver = sub.pc.getTransceivers()[0].receiver
+        receiver = session.subscriber.pc.getTransceivers()[0].receiver
         await taps.request_keyframe(receiver)  # the subscriber lost its picture
         await asyncio.wait_for(plis.wait(), 3)
-        assert pli_count[0] == before + 1
 
         # the hub's receiver never decoded: its track got no decoded frames
-        hub_receiver = next(
-            t.receiver
-            for t in router.transports[0]._publish_pc.getTransceivers()  # type: ignore[attr-defined]
-        )
+        publish_pc = session.router.transports[0]._publish_pc  # type: ignore[attr-defined]
+        hub_receiver = publish_pc.getTransceivers()[0].receiver
         assert taps.is_tapped(hub_receiver)
         assert hub_receiver.track._queue.qsize() == 0
-        assert router.counters.received_frames > 10
-    finally:
-        await sub.close()
-        await client.close()
-        await router.close()
+        assert session.router.counters.received_frames > 10
 
 
 async def test_producer_close_renegotiates_subscribers() -> None:
-    router = Router()
-    video = PacketTrack("video", encoded_video("libvpx"))
-    client = await connect_publisher(router.create_peer_transport(), [video])
-    transport = router.create_peer_transport()
-    consumer = transport.consume(router.producers[0])
-    sub = Subscriber(transport)
-    await sub.negotiate()
-    needed = asyncio.Event()
-    transport.observer.on("negotiationneeded", needed.set)
-    try:
-        await sub.first_frame(transport.consumer_mid(consumer.id) or "")
-        router.producers[0].close()
+    async with video_session() as session:
+        needed = asyncio.Event()
+        session.transport.observer.on("negotiationneeded", needed.set)
+        await session.subscriber.first_frame(session.mid)
+        session.router.producers[0].close()
         await asyncio.wait_for(needed.wait(), 1)
-        assert consumer.closed
-        offer = await transport.subscribe_offer()
+        assert session.consumer.closed
+        offer = await session.transport.subscribe_offer()
         assert offer is not None and "a=inactive" in offer
-    finally:
-        await sub.close()
-        await client.close()
-        await router.close()
 
 
 async def test_subscriber_nacks_are_served_with_retransmissions() -> None:
-    router = Router()
-    video = PacketTrack("video", encoded_video("libvpx"))
-    client = await connect_publisher(router.create_peer_transport(), [video])
-    transport = router.create_peer_transport()
-    consumer = transport.consume(router.producers[0])
-    sub = Subscriber(transport)
-    await sub.negotiate()
-    receiver = sub.pc.getTransceivers()[0].receiver
-    seen: list[tuple[int, int, int]] = []  # (ssrc, payload type, sequence number)
-    retransmitted = asyncio.Event()
-    original = receiver._handle_rtp_packet
+    async with video_session() as session:
+        receiver = session.subscriber.pc.getTransceivers()[0].receiver
+        seen: list[tuple[int, int]] = []  # (SSRC, sequence number) of arriving RTP
+        media_ssrc: list[int] = []
+        retransmitted = asyncio.Event()
+        original = receiver._handle_rtp_packet
 
-    async def spy(packet, arrival_time_ms):  # type: ignore[no-untyped-def]
-        seen.append((packet.ssrc, packet.payload_type, packet.sequence_number))
-        if packet.ssrc != media_ssrc[0] and media_ssrc[0]:
-            retransmitted.set()
-        await original(packet, arrival_time_ms)
+        async def spy(packet, arrival_time_ms):  # type: ignore[no-untyped-def]
+            seen.append((packet.ssrc, packet.sequence_number))
+            if media_ssrc and packet.ssrc != media_ssrc[0]:
+                retransmitted.set()  # RTX: the retransmission stream
+            await original(packet, arrival_time_ms)
 
-    media_ssrc = [0]
-    receiver._handle_rtp_packet = spy  # observe the subscriber's wire (test side only)
-    try:
-        await sub.first_frame(transport.consumer_mid(consumer.id) or "")
-        ssrc, _, seq = seen[-1]
-        media_ssrc[0] = ssrc
+        receiver._handle_rtp_packet = spy  # observe the subscriber's wire (test side only)
+        await session.subscriber.first_frame(session.mid)
+        ssrc, seq = seen[-1]
+        media_ssrc.append(ssrc)
         await receiver._send_rtcp_nack(ssrc, [seq])  # "I lost that one"
         await asyncio.wait_for(retransmitted.wait(), 3)
-        assert any(s != ssrc for s, _, _ in seen), "an RTX packet arrived"
-    finally:
-        await sub.close()
-        await client.close()
-        await router.close()
 
 
 async def test_one_negotiation_can_carry_several_producers_of_each_kind() -> None:
