@@ -16,7 +16,7 @@ from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
-from signaling import health, pages, rest, room_namespace
+from signaling import health, pages, rest, retention, room_namespace
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_recorder_ctx)
     health.setup(app)
     rest.setup(app)
+    retention.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
     room_namespace.setup(app, client_manager=_socketio_manager(config))
     return app

@@ -94,6 +94,15 @@ class RecorderConfig:
     # RFC 3161 timestamp authority URL. When set, the manifest's SHA-256 is
     # timestamped and the token stored as manifest.tsr. Env MEDIATION_HUB_TSA_URL.
     tsa_url: str | None = None
+    # Defaults of the organisation tree's recording policy, for organisations that
+    # set nothing (see rooms/recording_policy.py): record every case room, and keep
+    # recordings this many days after they end, then delete them unless on legal
+    # hold (None: keep them for good; nobody can delete them).
+    # Env MEDIATION_HUB_RECORDING_REQUIRED (1/0), MEDIATION_HUB_RETENTION_DAYS.
+    recording_required: bool = False
+    retention_days: int | None = None
+    # How often expired recordings (not on legal hold) are looked for and deleted.
+    retention_sweep_s: float = 3600.0
 
 
 @dataclass
@@ -145,4 +154,8 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.recorder.hash_algorithm = env["MEDIATION_HUB_RECORDER_HASH"]
     if env.get("MEDIATION_HUB_TSA_URL"):
         config.recorder.tsa_url = env["MEDIATION_HUB_TSA_URL"]
+    if env.get("MEDIATION_HUB_RECORDING_REQUIRED"):
+        config.recorder.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
+    if env.get("MEDIATION_HUB_RETENTION_DAYS"):
+        config.recorder.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
     return config

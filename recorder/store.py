@@ -6,11 +6,15 @@ hash and chain link, and the segments that were still open.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from recorder.manifest import MANIFEST_FILE
 
 RECORDINGS_DIR = "recordings"
 STATE_FILE = "state.json"
@@ -49,6 +53,11 @@ class RecordingSummary:
     duration_s: float
     segments: int
     path: Path
+    organisation: str | None = None
+
+    @property
+    def ended_at(self) -> float:
+        return self.started_at + self.duration_s
 
 
 def list_recordings(root: Path, room: str | None = None) -> list[RecordingSummary]:
@@ -77,7 +86,27 @@ def list_recordings(root: Path, room: str | None = None) -> list[RecordingSummar
                 duration_s=max(0.0, float(ended) - started),
                 segments=len(state.get("segments", [])),
                 path=directory,
+                organisation=meta.get("organisation") or None,
             )
         )
     out.sort(key=lambda r: r.started_at, reverse=True)
     return out
+
+
+def delete_recording(directory: Path) -> dict[str, Any]:
+    """Remove a recording for good; returns what identified it (for the audit log):
+    the manifest's SHA-256, the chain head and the segment count."""
+    state = read_state(directory)
+    manifest = directory / MANIFEST_FILE
+    gone = {
+        "id": state.get("id", directory.name),
+        "room": state.get("metadata", {}).get("room", ""),
+        "state": state.get("state"),
+        "segments": len(state.get("segments", [])),
+        "chainHead": state.get("chain_head"),
+        "manifestSha256": (
+            hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None
+        ),
+    }
+    shutil.rmtree(directory)
+    return gone

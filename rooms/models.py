@@ -45,6 +45,9 @@ class Organisation(Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     path: Mapped[str] = mapped_column(String(1000), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Recording policy. None: as the parent organisation (at the root: the config).
+    recording_required: Mapped[bool | None] = mapped_column(nullable=True)
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class User(Base):
@@ -180,3 +183,19 @@ class Invitation(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecordingHold(Base):
+    """A legal hold on one recording: while it exists the recording is not deleted,
+    by retention or by hand. Recordings live on disk (recorder/); this row is the
+    hold's who, when and why. Released holds are deleted (the audit log keeps them)."""
+
+    __tablename__ = "recording_holds"
+
+    recording_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    placed_by: Mapped[str] = mapped_column(String(32))
+    placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,6 +20,7 @@ ROOM_CREATE, ROOM_END, ROOM_JOIN = "room.create", "room.end", "room.join"
 ROOM_MODERATE, ROOM_WATCH = "room.moderate", "room.watch"
 INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
 RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
+RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
 AUDIT_VIEW = "audit.view"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -40,6 +41,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             INVITE_REVOKE,
             RECORDING_VIEW,
             RECORDING_EXPORT,
+            RECORDING_HOLD,
+            RECORDING_DELETE,
             AUDIT_VIEW,
         }
     ),
@@ -60,7 +63,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             RECORDING_EXPORT,
         }
     ),
-    REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW}),
+    REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
     COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
     PARTY: frozenset({ROOM_JOIN}),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,11 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import domain, policy
 from rooms.audit import do_append_audit, verify_audit_chain
 from rooms.domain import DomainError
+from rooms.recording_policy import do_set_recording_policy
 from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, User, utcnow
 from rooms.policy import Subject
 from rooms.tokens import PARTY, TokenError, issue, verify
 from signaling import rest_recordings as recordings
+from signaling import retention
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.request_body import body, text
 
 API = "/api/v1"
 Handler = Callable[[web.Request, AsyncSession, Subject | None], Awaitable[web.StreamResponse]]
@@ -42,25 +44,6 @@ def error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
-async def body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DomainError("bad_request", "请求体必须是 JSON 对象 / body must be JSON") from None
-    if not isinstance(data, dict):
-        raise DomainError("bad_request", "请求体必须是 JSON 对象 / body must be a JSON object")
-    return data
-
-
-def text(data: dict[str, Any], key: str, *, max_len: int = 200, required: bool = True) -> str:
-    value = data.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
-        raise DomainError("bad_request", f"字段 {key} 无效 / field {key} must be a string")
-    return value.strip()
-
-
 def iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -74,6 +57,8 @@ def org_json(org: Organisation) -> dict[str, Any]:
         "name": org.name,
         "level": org.level,
         "parentId": org.parent_id,
+        "recordingRequired": org.recording_required,
+        "retentionDays": org.retention_days,
     }
 
 
@@ -210,6 +195,52 @@ async def create_org(request: web.Request, s: AsyncSession, who: Subject | None)
         s, actor=who.id, action="org.create", target=f"org:{org.id}", ip=request.remote
     )
     return web.json_response(org_json(org), status=201)
+
+
+async def _recording_policy_json(
+    request: web.Request, s: AsyncSession, org: Organisation
+) -> dict[str, Any]:
+    effective = await retention.policy_for(request.app, s, org.id)
+    return {
+        "organisationId": org.id,
+        "own": {"required": org.recording_required, "retentionDays": org.retention_days},
+        "effective": {
+            "required": effective.required,
+            "retentionDays": effective.retention_days,
+            "requiredBy": effective.required_by,
+            "retentionBy": effective.retention_by,
+        },
+    }
+
+
+async def get_recording_policy(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    assert who is not None
+    org = await domain.access_organisation_by_id(s, who, request.match_info["org_id"])
+    return web.json_response(await _recording_policy_json(request, s, org))
+
+
+async def set_recording_policy(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    """Body {required: bool|null, retentionDays: int|null}; null inherits."""
+    assert who is not None
+    data = await body(request)
+    required, days = data.get("required"), data.get("retentionDays")
+    if required is not None and not isinstance(required, bool):
+        raise DomainError("bad_request", "required 应为布尔值或 null / required: bool or null")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
+        raise DomainError("bad_request", "retentionDays 应为整数或 null / int or null")
+    org = await do_set_recording_policy(
+        s,
+        who,
+        request.match_info["org_id"],
+        required=required,
+        retention_days=days,
+        ip=request.remote,
+    )
+    return web.json_response(await _recording_policy_json(request, s, org))
 
 
 async def list_users(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -517,6 +548,36 @@ ROUTES: tuple[Route, ...] = (
         f"{API}/recordings/{{recording_id}}/export",
         "导出证据包 / export the bundle",
         recordings.export,
+    ),
+    Route(
+        "DELETE",
+        f"{API}/recordings/{{recording_id}}",
+        "删除录像（保存期满且未保全）/ delete (retention passed, no hold)",
+        recordings.delete,
+    ),
+    Route(
+        "POST",
+        f"{API}/recordings/{{recording_id}}/hold",
+        "法律保全 / place a legal hold",
+        recordings.place_hold,
+    ),
+    Route(
+        "DELETE",
+        f"{API}/recordings/{{recording_id}}/hold",
+        "解除保全 / release the legal hold",
+        recordings.release_hold,
+    ),
+    Route(
+        "GET",
+        f"{API}/organisations/{{org_id}}/recording-policy",
+        "机构录像规则（含继承）/ recording policy, effective",
+        get_recording_policy,
+    ),
+    Route(
+        "PUT",
+        f"{API}/organisations/{{org_id}}/recording-policy",
+        "设置机构录像规则 / set the recording policy",
+        set_recording_policy,
     ),
 )
 

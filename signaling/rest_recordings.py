@@ -1,11 +1,12 @@
-"""Recordings over REST: list, look at (with a fresh verification), export.
-Staff of the owning subtree with a recording role only; every look and export
-goes to the audit log."""
+"""Recordings over REST: list, look at (with a fresh verification), export, legal
+hold, delete. Staff of the owning subtree with a recording role only; every look,
+export, hold and deletion goes to the audit log."""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,13 @@ from recorder.verify import verify
 from rooms import domain, policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError
+from rooms.models import RecordingHold
 from rooms.policy import Subject
+from rooms.recording_policy import do_place_hold, do_release_hold, held_ids, hold_of
 from rooms.tokens import ADMIN
+from signaling import retention
 from signaling.keys import CONFIG
+from signaling.request_body import body, text
 
 
 def _root(request: web.Request) -> Path:
@@ -34,7 +39,7 @@ async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSum
     return policy.allowed(who, action, org_path=await domain.org_path(s, organisation) or "\0")
 
 
-def _json(summary: RecordingSummary) -> dict[str, Any]:
+def _json(summary: RecordingSummary, held: bool) -> dict[str, Any]:
     return {
         "id": summary.id,
         "room": summary.room,
@@ -42,7 +47,16 @@ def _json(summary: RecordingSummary) -> dict[str, Any]:
         "startedAt": summary.started_at,
         "durationS": round(summary.duration_s, 1),
         "segments": summary.segments,
+        "legalHold": held,
     }
+
+
+def _hold_json(hold: RecordingHold) -> dict[str, Any]:
+    return {"reason": hold.reason, "placedBy": hold.placed_by, "placedAt": str(hold.placed_at)}
+
+
+async def _reason(request: web.Request) -> str:
+    return text(await body(request), "reason", max_len=500)
 
 
 async def _find(
@@ -63,7 +77,8 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
     visible = [
         r for r in list_recordings(_root(request)) if await _may(s, who, policy.RECORDING_VIEW, r)
     ]
-    return web.json_response([_json(r) for r in visible])
+    held = await held_ids(s)
+    return web.json_response([_json(r, r.id in held) for r in visible])
 
 
 async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -73,9 +88,20 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
     await do_append_audit(
         s, actor=who.id, action="recording.view", target=f"recording:{found.id}", ip=request.remote
     )
+    hold = await hold_of(s, found.id)
+    rules = await retention.policy_for(request.app, s, found.organisation)
     return web.json_response(
         {
-            **_json(found),
+            **_json(found, hold is not None),
+            "hold": None
+            if hold is None
+            else {
+                "reason": hold.reason,
+                "placedBy": hold.placed_by,
+                "placedAt": str(hold.placed_at),
+            },
+            "retentionDays": rules.retention_days,
+            "deletableAfter": retention.deletable_after(found, rules),
             "verification": {
                 "ok": report.ok,
                 "firstBadSegment": report.first_bad_segment,
@@ -110,3 +136,34 @@ async def export(request: web.Request, s: AsyncSession, who: Subject | None) -> 
                 await response.write(chunk)
         await response.write_eof()
         return response
+
+
+async def place_hold(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    found = await _find(request, s, who, policy.RECORDING_HOLD)
+    reason = await _reason(request)
+    hold = await do_place_hold(s, who, found.id, found.organisation, reason, ip=request.remote)
+    return web.json_response({"legalHold": True, "reason": hold.reason, "placedBy": hold.placed_by})
+
+
+async def release_hold(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    found = await _find(request, s, who, policy.RECORDING_HOLD)
+    reason = await _reason(request)
+    released = await do_release_hold(s, who, found.id, reason, ip=request.remote)
+    return web.json_response({"legalHold": False, "released": released})
+
+
+async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Delete by hand: only once retention has passed and no hold is on it."""
+    assert who is not None
+    found = await _find(request, s, who, policy.RECORDING_DELETE)
+    reason = await _reason(request)
+    rules = await retention.policy_for(request.app, s, found.organisation)
+    refused = retention.refusal(found, rules, await hold_of(s, found.id) is not None, time.time())
+    if refused is not None:
+        raise refused
+    gone = await retention.do_delete(
+        s, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
+    )
+    return web.json_response({"deleted": gone})

@@ -74,6 +74,12 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
         "evaluator",
     },
     ("GET", "/api/v1/recordings/{recording_id}/export"): {"city-admin", "mediator-east"},
+    # refused with 409 retention_active (kept for good by default), not 403
+    ("DELETE", "/api/v1/recordings/{recording_id}"): {"city-admin"},
+    ("POST", "/api/v1/recordings/{recording_id}/hold"): {"city-admin", "reviewer"},
+    ("DELETE", "/api/v1/recordings/{recording_id}/hold"): {"city-admin", "reviewer"},
+    ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
+    ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
 }
 # routes whose resource lives in a subtree (east or west); the others are global
@@ -120,6 +126,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "room_id": room.id,
                 "invitation_id": invitation.id,
                 "org": demo.orgs[org].id,
+                "org_id": demo.orgs[org].id,
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
@@ -193,11 +200,17 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
         "/api/v1/cases/{case_id}/assign": {"mediatorId": ids["mediator"]},
         "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
         "/api/v1/rooms/{room_id}/invitations": {"name": "李四", "role": "party"},
+        "/api/v1/recordings/{recording_id}": {"reason": "测试"},
+        "/api/v1/recordings/{recording_id}/hold": {"reason": "诉讼中"},
+        "/api/v1/organisations/{org_id}/recording-policy": {
+            "required": None,
+            "retentionDays": None,
+        },
     }
     return {
         "method": method,
         "url": url,
-        "json": bodies.get(path, {}) if method == "POST" else None,
+        "json": bodies.get(path, {}) if method in ("POST", "PUT", "DELETE") else None,
     }
 
 
