@@ -13,6 +13,7 @@ from aiohttp import web
 from rooms import actions
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
+from signaling import retention
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 
 routes = web.RouteTableDef()
@@ -88,6 +89,7 @@ async def join_info(request: web.Request) -> web.Response:
             and not await actions.has_joined(db, room.id, token.sub)
         ):
             return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
+        rules = await retention.policy_for(request.app, db, room.organisation_id)
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},
@@ -95,6 +97,7 @@ async def join_info(request: web.Request) -> web.Response:
             "role": token.role,
             "expiresAt": token.exp,
             "consent": consent_notice(request.app),
+            "recordingRequired": bool(room.case_id) and rules.required,
         },
         headers={"Cache-Control": "no-store"},
     )

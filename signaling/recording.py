@@ -52,7 +52,11 @@ class Recordings:
         recorder, started = entry
         return {"active": True, "recordingId": recorder.id, "startedAt": started}
 
-    async def start(self, room: LiveRoom, stored: Room, by: LiveParticipant) -> dict[str, Any]:
+    async def start(
+        self, room: LiveRoom, stored: Room, by: LiveParticipant, *, required: bool = False
+    ) -> dict[str, Any]:
+        """Start recording the room (by a mediator, or because policy requires it
+        and `by` is who came in); ConsentMissing names parties who have not consented."""
         if room.id in self._active:
             return self.state(room.id)
         parties = [p for p in room.participants if p.role == PARTY]
@@ -74,7 +78,7 @@ class Recordings:
                 )
                 for p in room.participants
             ],
-            started_by=by.name,
+            started_by=f"{by.name} (按机构规定 / required by policy)" if required else by.name,
         )
         recorder = RoomRecorder(
             room.router,

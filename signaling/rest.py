@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import domain, policy
 from rooms.audit import do_append_audit, verify_audit_chain
 from rooms.domain import DomainError
-from rooms.recording_policy import do_set_recording_policy
 from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, User, utcnow
 from rooms.policy import Subject
+from rooms.recording_policy import do_set_recording_policy
 from rooms.tokens import PARTY, TokenError, issue, verify
 from signaling import rest_recordings as recordings
 from signaling import retention

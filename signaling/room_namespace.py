@@ -32,6 +32,7 @@ from rooms.live_room import (
 )
 from rooms.models import ROOM_ENDED as STORED_ROOM_ENDED
 from rooms.tokens import MEDIATOR, PARTY, STAFF_ROLES, AccessToken, TokenError, verify
+from signaling import retention
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
 from signaling.payloads import check_payload, get_choice, get_str
@@ -84,6 +85,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "record-stop": self.record_stop,
         }
         self.recordings = Recordings(app)
+        self._required: dict[str, bool] = {}  # room id -> recording required by policy
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -169,6 +171,19 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise fail("room_not_found")
             if stored.state == STORED_ROOM_ENDED:
                 raise fail("room_ended")
+            consent = data.get("consent", False)
+            if not isinstance(consent, bool):
+                raise fail("bad_request", "consent 必须是布尔值 / consent must be a boolean")
+            required = await self._recording_required(db, stored)
+            if required and token.role == PARTY and not consent:
+                live = self.app[LIVE_ROOMS].get(stored.id)
+                before = live.by_subject(token.sub) if live else None
+                if before is None or before.id not in live.consents:  # type: ignore[union-attr]
+                    raise fail(
+                        "consent_required",
+                        "本次调解依规定全程录音录像，同意后方可进入"
+                        " / this session must be recorded: accept the notice to join",
+                    )
             await self._admit(db, token, stored)
             config = self.app[CONFIG]
             room = self.app[LIVE_ROOMS].open(
@@ -185,9 +200,6 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     db, stored, subject=token.sub, display_name=token.name, role=token.role
                 )
                 participant_id = row.id
-        consent = data.get("consent", False)
-        if not isinstance(consent, bool):
-            raise fail("bad_request", "consent 必须是布尔值 / consent must be a boolean")
         old_sid = self.sid_of.get(participant_id)
         self.sid_of[participant_id] = session.sid  # before join: its notices skip this socket
         try:
@@ -206,6 +218,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             )
             self.recordings.consent_given(room.id, given)
         self.recordings.staff_joined(room.id, participant)
+        if required:
+            await self._start_required_recording(room, stored, participant)
         if old_sid and old_sid != session.sid:
             old = self.sessions.pop(old_sid, None)
             if old is not None:
@@ -220,7 +234,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ],
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
-            "recording": self.recordings.state(room.id),
+            "recording": self.recording_state(room.id),
         }
 
     async def _admit(self, db: Any, token: AccessToken, stored: Any) -> None:
@@ -245,6 +259,37 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except policy.Denied as exc:
             raise fail(exc.code, exc.message) from None
 
+    async def _recording_required(self, db: Any, stored: Any) -> bool:
+        """Does the organisation's policy require recording this (case) room?"""
+        rules = await retention.policy_for(self.app, db, stored.organisation_id)
+        required = bool(stored.case_id) and rules.required
+        self._required[stored.id] = required
+        return required
+
+    def recording_state(self, room_id: str) -> dict[str, Any]:
+        return {**self.recordings.state(room_id), "required": self._required.get(room_id, False)}
+
+    async def _start_required_recording(
+        self, room: LiveRoom, stored: Any, by: LiveParticipant
+    ) -> None:
+        """Recording is required here: start it as soon as everyone present consented
+        (parties consent to join; one who joined before the policy may still owe it)."""
+        if self.recordings.state(room.id)["active"]:
+            return
+        try:
+            await self.recordings.start(room, stored, by, required=True)
+        except ConsentMissing as exc:
+            logger.info("room %s: required recording waits for consent of %s", room.id, exc)
+            return
+        self.to_room(room.id, "recording", self.recording_state(room.id))
+
+    async def _consent_changed(self, room: LiveRoom, by: LiveParticipant) -> None:
+        if self._required.get(room.id):
+            async with self.app[DATABASE].session() as db:
+                stored = await actions.get_room(db, room.id)
+            if stored is not None:
+                await self._start_required_recording(room, stored, by)
+
     def _notice_sha256(self) -> str:
         rooms_config = self.app[CONFIG].rooms
         notice = f"{rooms_config.consent_notice_zh}\n{rooms_config.consent_notice_en}"
@@ -261,6 +306,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 participant, method="page", notice_sha256=self._notice_sha256()
             )
             self.recordings.consent_given(room.id, record)
+            await self._consent_changed(room, participant)
         return {"consent": record.as_dict()}
 
     async def record_consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +321,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 recorded_by=mediator.id,
             )
             self.recordings.consent_given(room.id, record)
+            await self._consent_changed(room, mediator)
         return {"consent": record.as_dict()}
 
     async def record_start(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
@@ -292,6 +339,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise fail(
                 "consent_missing", f"以下当事人尚未同意录制 / not consented yet: {exc}"
             ) from None
+        state = self.recording_state(room.id)
         self.to_room(room.id, "recording", state)
         return {"recording": state}
 
@@ -299,8 +347,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room, participant = session.joined()
         if participant.role not in MODERATOR_ROLES:
             raise fail("forbidden", "只有调解员可以录制 / mediators only")
+        if self._required.get(room.id):
+            raise fail(
+                "recording_required",
+                "本机构要求全程录制，调解结束时自动停止"
+                " / recording is required here; it stops when the room ends",
+            )
         recording_id = await self.recordings.stop(room.id)
-        state = {**self.recordings.state(room.id), "lastRecordingId": recording_id}
+        state = {**self.recording_state(room.id), "lastRecordingId": recording_id}
         self.to_room(room.id, "recording", state)
         return {"recording": state}
 
@@ -394,6 +448,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session.room = session.participant = None
         await self.leave_room(session.sid, room.id)
         await self.recordings.stop(room.id)
+        self._required.pop(room.id, None)
         async with self.app[DATABASE].session() as db:
             stored = await actions.get_room(db, room.id)
             if stored is not None:

@@ -6,7 +6,12 @@ import json
 
 from recorder.store import recordings_dir
 from recorder.verify import verify
-from signaling.keys import CONFIG
+from rooms import domain
+from rooms.demo import seed_demo_city
+from rooms.policy import Subject
+from rooms.recording_policy import do_set_recording_policy
+from rooms.tokens import issue
+from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub
@@ -59,3 +64,76 @@ async def test_recording_needs_consent_and_seals_what_it_recorded(
     assert {"party-page-checkbox", "verbal-recorded-by-mediator"} <= methods
     kinds = sorted(t["kind"] for t in manifest["tracks"].values())
     assert kinds == ["audio", "video"], manifest["tracks"]
+
+
+async def test_an_organisation_can_require_recording_in_every_case_room(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    secret = hub.app[TOKEN_SECRET]
+    async with hub.app[DATABASE].session() as s:
+        demo = await seed_demo_city(s)
+        admin = demo.users["city-admin"]
+        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+        # the township requires it; its communities inherit
+        await do_set_recording_policy(
+            s, boss, demo.orgs["east"].id, required=True, retention_days=None
+        )
+        case = await domain.do_create_case(
+            s,
+            boss,
+            organisation=demo.orgs["east-1"],
+            type="邻里纠纷",
+            title="噪音",
+            severity="yellow",
+            parties=[],
+        )
+        room = await domain.do_create_case_room(s, boss, case, demo.orgs["east-1"].path)
+        link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
+    mediator_user = demo.users["mediator-east"]
+    mediator = await _connected(
+        hub,
+        clients,
+        issue(
+            secret,
+            sub=mediator_user.id,
+            name=mediator_user.display_name,
+            role=mediator_user.role,
+            org=mediator_user.organisation_id,
+            ttl_s=600,
+        ),
+    )
+    joined = await mediator.join(room=room.id)
+    assert joined["recording"]["required"] is True
+    assert joined["recording"]["active"] is True  # started when the first person came in
+
+    party = await _connected(hub, clients, domain.invitation_token(secret, link))
+    refused = await party.join()
+    assert refused["error"]["code"] == "consent_required"
+    joined = await party.join(consent=True)
+    assert joined["recording"] == {**joined["recording"], "active": True, "required": True}
+    published = await party.publish([PacketTrack("audio", encoded_opus())])
+    await mediator.negotiate()
+    await mediator.frames_from(published["producers"][0]["id"], at_least=25)
+
+    refused = await mediator.request("record-stop")
+    assert refused["error"]["code"] == "recording_required"
+    recording_id = joined["recording"]["recordingId"]
+    await mediator.request("end-room")  # sealed before the acknowledgement
+
+    directory = recordings_dir(hub.app[CONFIG].server.data_dir) / recording_id
+    report = verify(directory)
+    assert report.ok, report.text()
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert "required by policy" in manifest["started_by"]
+    assert [t["kind"] for t in manifest["tracks"].values()] == ["audio"]
+    assert any(c["method"] == "party-page-checkbox" for c in manifest["consents"])
+
+
+async def test_rooms_outside_the_policy_record_only_when_asked(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    hub.app[CONFIG].recorder.recording_required = True  # the default, for case rooms
+    room = await hub.room()  # an ad-hoc room, no case: the policy is about case rooms
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    joined = await mediator.join()
+    assert joined["recording"]["active"] is False and joined["recording"]["required"] is False

@@ -106,3 +106,50 @@ def test_admin_keeps_the_organisation_tree_and_users(
     other.goto(hub_process.base_url + "/admin")
     expect(other.locator("#error")).to_be_visible()
     expect(other.locator("#admin")).to_be_hidden()
+
+
+def test_an_organisation_that_requires_recording(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """The city administrator makes a new community record every case room; its
+    party is told before joining, and the room records from the first entry."""
+    hub_process.cli("seed-demo")
+    admin = open_page(browser, contexts, phone=False)
+    log_in(admin, hub_process.base_url, "city-admin")
+    admin.goto(hub_process.base_url + "/admin")
+    admin.get_by_test_id("org-parent").select_option(label="东城街道")
+    admin.get_by_test_id("org-code").fill("330101777")
+    admin.get_by_test_id("org-name").fill("东城街道必录社区")
+    admin.locator("#new-org [name=level]").select_option("community")
+    admin.get_by_test_id("org-create").click()
+    expect(admin.get_by_test_id("org-tree")).to_contain_text("东城街道必录社区")
+    admin.get_by_test_id("policy-org").select_option(label="东城街道必录社区")
+    admin.get_by_test_id("policy-required").select_option(value="true")
+    admin.get_by_test_id("policy-retention").fill("3650")
+    admin.get_by_test_id("policy-save").click()
+    expect(admin.get_by_test_id("policy-effective")).to_contain_text("必须录制")
+    expect(admin.get_by_test_id("policy-effective")).to_contain_text("3650")
+    expect(admin.get_by_test_id("org-tree")).to_contain_text(
+        "东城街道必录社区（社区 · 330101777） · 必须录制 · 保存3650天"
+    )
+
+    console = open_page(browser, contexts, phone=False)
+    log_in(console, hub_process.base_url, "mediator-east")
+    console.get_by_test_id("case-org").select_option(label="东城街道必录社区")
+    console.get_by_test_id("case-title").fill("宅基地边界纠纷")
+    console.get_by_test_id("case-party").fill("王五")
+    console.get_by_test_id("case-create").click()
+    console.get_by_test_id("open-room").click()
+    console.get_by_test_id("invite-name").fill("王五")
+    console.get_by_test_id("invite").click()
+    link = console.get_by_test_id("invite-link")
+    expect(link).to_have_attribute("href", re.compile(r"/join/[\w.-]+$"))
+    party_url = link.get_attribute("href") or ""
+
+    phone = open_page(browser, contexts, phone=True)
+    phone.goto(party_url)
+    expect(phone.get_by_test_id("recording-required")).to_be_visible()
+    expect(phone.get_by_test_id("recording-required")).to_contain_text("全程录音录像")
+    join(phone, party_url, tap=True)
+    expect(phone.locator("#recording")).to_be_visible()  # 录制中, from the party's own entry
+    screenshot(phone, "party-recording-required")

@@ -29,10 +29,14 @@
     $("tree").replaceChildren(...orgs.map((o) => {
       const li = document.createElement("li");
       li.style.marginLeft = `${depth(o) * 1.5}em`;
-      li.textContent = `${o.name}（${LEVEL[o.level] || o.level} · ${o.code}）`;
+      const rules = [
+        o.recordingRequired === true ? "必须录制" : o.recordingRequired === false ? "录制自选" : "",
+        o.retentionDays ? `保存${o.retentionDays}天` : "",
+      ].filter(Boolean);
+      li.textContent = `${o.name}（${LEVEL[o.level] || o.level} · ${o.code}）${rules.length ? " · " + rules.join(" · ") : ""}`;
       return li;
     }));
-    for (const select of document.querySelectorAll("[name=parentId], [name=organisationId]")) {
+    for (const select of document.querySelectorAll("[name=parentId], [name=organisationId], [name=orgId]")) {
       select.replaceChildren(...orgs.map((o) => new Option(o.name, o.id)));
     }
     $("users").replaceChildren(...users.map((u) => {
@@ -45,6 +49,7 @@
       return tr;
     }));
     $("admin").hidden = false;
+    await showPolicy();
   }
 
   for (const [form, path] of [["new-org", "/organisations"], ["new-user", "/users"]]) {
@@ -60,6 +65,37 @@
       }
     });
   }
+
+  function describePolicy(p) {
+    const e = p.effective;
+    const required = e.required ? "案件调解室必须录制 / recording required" : "由调解员决定是否录制 / mediator decides";
+    const kept = e.retentionDays ? `保存 ${e.retentionDays} 天 / kept ${e.retentionDays} days` : "永久保存 / kept for good";
+    return `现行规则 / in effect: ${required}；${kept}`;
+  }
+
+  async function showPolicy() {
+    const org = $("recording-policy").elements.orgId.value;
+    if (org) $("policy-effective").textContent = describePolicy(await api("GET", `/organisations/${org}/recording-policy`));
+  }
+
+  $("recording-policy").elements.orgId.addEventListener("change", () => showPolicy().catch(fail));
+  $("recording-policy").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target.elements;
+    try {
+      const policy = await api("PUT", `/organisations/${form.orgId.value}/recording-policy`, {
+        required: form.required.value === "" ? null : form.required.value === "true",
+        retentionDays: form.retentionDays.value === "" ? null : Number(form.retentionDays.value),
+      });
+      $("error").hidden = true;
+      $("policy-effective").textContent = describePolicy(policy);
+      const selected = form.orgId.value;
+      await load();
+      form.orgId.value = selected;
+    } catch (err) {
+      fail(err);
+    }
+  });
 
   if (!token) $("need-login").hidden = false;
   else load().catch(fail);

@@ -79,6 +79,7 @@
     $("name").value = data.name || "";
     $("name").readOnly = Boolean(data.name);
     $("notice").textContent = window.LANG === "en" ? data.consent.en : data.consent.zh;
+    $("recording-required").hidden = !data.recordingRequired;
     $("lobby").hidden = false;
     $("consent").addEventListener("change", () => {
       $("join").disabled = !$("consent").checked;
@@ -569,7 +570,11 @@
     const button = $("record");
     button.classList.toggle("off", state.recording);
     button.setAttribute("aria-pressed", String(state.recording));
-    button.querySelector(".label").textContent = t(state.recording ? "record_stop" : "record_start");
+    // required by the organisation: it runs until the room ends, nobody stops it
+    const required = Boolean(recording.required) && state.recording;
+    button.disabled = required;
+    button.querySelector(".label").textContent =
+      t(required ? "record_required" : state.recording ? "record_stop" : "record_start");
   }
 
   async function toggleRecording() {
