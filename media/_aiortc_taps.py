@@ -19,14 +19,21 @@ import aioice.ice
 from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.codecs import is_rtx
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtp import RtcpSrPacket
 
 # The private attributes we touch, by their mangled names.
 _RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _RECEIVER_DECODER_THREAD = "_RTCRtpReceiver__decoder_thread"
 _RECEIVER_RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"  # RTX SSRC -> media SSRC
+# Rebases each frame's RTP timestamp to 0 at the first frame (and unwraps it):
+# frames reach us as timestamp - origin, so sender reports must be rebased alike.
+_RECEIVER_TIMESTAMP_MAPPER = "_RTCRtpReceiver__timestamp_mapper"
 _TRANSCEIVER_CODECS = "_codecs"
 
 FrameCallback = Callable[[RTCRtpCodecParameters, JitterFrame], None]
+# (media SSRC, frame timestamp (as frames are handed to us), sender's wall clock, Unix s)
+SenderReportCallback = Callable[[int, int, float], None]
+NTP_UNIX_OFFSET_S = 2208988800  # 1900-01-01 to 1970-01-01
 
 
 class AiortcInternalsChanged(RuntimeError):
@@ -67,6 +74,33 @@ def tap_receiver(receiver: RTCRtpReceiver, on_frame: FrameCallback) -> None:
     if getattr(receiver, _RECEIVER_DECODER_THREAD) is not None:
         raise AiortcInternalsChanged("receiver already started its decoder")
     setattr(receiver, _RECEIVER_DECODER_QUEUE, _FrameTap(on_frame))
+
+
+def on_sender_report(receiver: RTCRtpReceiver, callback: SenderReportCallback) -> None:
+    """Call `callback` for each RTCP sender report on a media (not RTX) SSRC of this
+    receiver: it pairs an RTP timestamp with the sender's wall clock, the same
+    clock for all of a sender's tracks, which is what lines audio up with video."""
+    original = getattr(receiver, "_handle_rtcp_packet", None)
+    if not callable(original):
+        raise AiortcInternalsChanged("RTCRtpReceiver._handle_rtcp_packet is gone")
+    rtx_ssrcs = getattr(receiver, _RECEIVER_RTX_SSRC, {})
+    mapper = getattr(receiver, _RECEIVER_TIMESTAMP_MAPPER, None)
+    if mapper is None or not hasattr(mapper, "_origin") or not hasattr(mapper, "_last"):
+        raise AiortcInternalsChanged("RTCRtpReceiver's timestamp mapper is gone")
+
+    async def handle_rtcp_packet(packet: Any) -> None:
+        last = mapper._last
+        if isinstance(packet, RtcpSrPacket) and packet.ssrc not in rtx_ssrcs and last is not None:
+            info = packet.sender_info
+            unix = (info.ntp_timestamp >> 32) - NTP_UNIX_OFFSET_S
+            unix_s = unix + (info.ntp_timestamp & 0xFFFFFFFF) / 2**32
+            delta = (info.rtp_timestamp - last) & 0xFFFFFFFF
+            if delta >= 0x80000000:
+                delta -= 0x100000000
+            callback(packet.ssrc, last - mapper._origin + delta, unix_s)
+        await original(packet)
+
+    receiver._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign,unused-ignore]
 
 
 def is_tapped(receiver: RTCRtpReceiver) -> bool:
@@ -133,6 +167,7 @@ async def check() -> None:
         transceiver = pc.addTransceiver("video", direction="recvonly")
         tap_receiver(transceiver.receiver, lambda codec, frame: None)
         on_keyframe_request(transceiver.sender, lambda: None)
+        on_sender_report(transceiver.receiver, lambda ssrc, rtp, unix: None)
         if not isinstance(getattr(transceiver.receiver, _RECEIVER_RTX_SSRC, None), dict):
             raise AiortcInternalsChanged("RTCRtpReceiver has no RTX SSRC map")
         if not callable(getattr(transceiver.receiver, "_send_rtcp_pli", None)):

@@ -214,6 +214,7 @@ class PeerTransport(Transport):
         )
         self._producer_by_mid[mid] = producer
         taps.tap_receiver(receiver, self._frame_sink(producer))
+        taps.on_sender_report(receiver, _sender_clock_sink(producer))
 
     @staticmethod
     def _frame_sink(producer: Producer) -> taps.FrameCallback:
@@ -294,3 +295,10 @@ class PeerTransport(Transport):
 
     async def _close_connections(self) -> None:
         await asyncio.gather(self._publish_pc.close(), self._subscribe_pc.close())
+
+
+def _sender_clock_sink(producer: Producer) -> taps.SenderReportCallback:
+    def on_sender_report(ssrc: int, rtp_timestamp: int, unix_s: float) -> None:
+        producer.sender_clock = (rtp_timestamp, unix_s)
+
+    return on_sender_report

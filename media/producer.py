@@ -51,6 +51,10 @@ class Producer:
         self.paused = False
         self.keyframe_requests_sent = 0  # PLIs actually sent upstream
         self.keyframe_requests_coalesced = 0  # asked for within the interval, folded in
+        # The latest RTCP sender report: (RTP timestamp, sender's wall clock, Unix s).
+        # Maps this producer's timestamps onto the clock its sender shares between
+        # its audio and video (lip sync); None until one arrives (DirectTransport never).
+        self.sender_clock: tuple[int, float] | None = None
         self._counters = counters
         self._requester = keyframe_requester
         self._interval = keyframe_interval_s

@@ -203,9 +203,15 @@ class RoomRecorder:
         track.task = asyncio.get_running_loop().create_task(self._pump(track))
 
     async def _pump(self, track: _Track) -> None:
+        seen_clock: tuple[int, float] | None = None
         try:
             while True:
-                track.writer.write(await track.consumer.recv_frame())
+                frame = await track.consumer.recv_frame()
+                track.writer.write(frame)
+                clock = track.producer.sender_clock
+                if clock is not None and clock is not seen_clock:
+                    seen_clock = clock
+                    track.writer.note_sender_clock(*clock)
                 waiter = track.progress
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
@@ -252,6 +258,7 @@ class RoomRecorder:
             first_ts=segment.first_ts,
             last_ts=segment.last_ts,
             clock_rate=segment.clock_rate,
+            sender_clock=segment.sender_clock,
         )
 
     def _router_closed(self) -> None:

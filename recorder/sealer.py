@@ -84,6 +84,7 @@ class Sealer:
         last_ts: int,
         clock_rate: int,
         torn: bool = False,
+        sender_clock: tuple[int, float] | None = None,
     ) -> dict[str, Any]:
         """Hash a closed segment file and extend the chain with it."""
         algorithm = self.chain.algorithm
@@ -104,6 +105,9 @@ class Sealer:
             "first_ts": first_ts,
             "last_ts": last_ts,
             "clock_rate": clock_rate,
+            # the sender's own clock (RTCP sender report): [media timestamp, Unix s],
+            # shared by a sender's audio and video; see recorder/timing.py
+            "sender_clock": list(sender_clock) if sender_clock else None,
             "chain": self.chain.extend(entry),
         }
         if torn:

@@ -94,6 +94,7 @@ class ClosedSegment:
     start_wall: float
     duration_s: float  # first frame to the end of the last frame (media time)
     frames: int
+    sender_clock: tuple[int, float] | None = None  # (media timestamp, sender Unix s)
 
 
 def wall_clock(arrival: float) -> float:
@@ -139,6 +140,7 @@ class SegmentWriter:
         self._prev_raw: int | None = None
         self._unwrapped = 0
         self._asked_keyframe = False
+        self._sender_clock: tuple[int, float] | None = None
         self.frames_written = 0
         self.frames_skipped = 0  # before the first keyframe
 
@@ -154,6 +156,16 @@ class SegmentWriter:
             self._unwrapped += delta
         self._prev_raw = ts & 0xFFFFFFFF
         return self._unwrapped
+
+    def note_sender_clock(self, rtp_timestamp: int, unix_s: float) -> None:
+        """The sender's clock from an RTCP sender report, for this track's timestamps
+        (unwrapped like them); kept with each segment closed from now on."""
+        if self._prev_raw is None:
+            return
+        delta = (rtp_timestamp - self._prev_raw) & 0xFFFFFFFF
+        if delta >= 0x80000000:
+            delta -= 0x100000000
+        self._sender_clock = (self._unwrapped + delta, unix_s)
 
     # -- frames -------------------------------------------------------------------
     def write(self, frame: EncodedFrame) -> None:
@@ -226,6 +238,7 @@ class SegmentWriter:
                 start_wall=segment.start_wall,
                 duration_s=ticks / self.codec.clock_rate,
                 frames=segment.frames,
+                sender_clock=self._sender_clock,
             )
         )
 

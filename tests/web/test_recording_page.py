@@ -1,5 +1,6 @@
 """A real browser session recorded from the mediator's page: everyone sees
-"录制中", the sealed segments play (ffprobe) and the recording verifies."""
+"录制中", the sealed segments play (ffprobe), the recording verifies, and one
+party's audio and video line up on the recording's timing map."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import time
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from recorder.timing import Timeline
 from recorder.verify import verify
+from tests.web.av_sync import FLASH_AND_BEEP, lip_sync_offsets
 from tests.web.conftest import HubProcess, open_page, screenshot
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
 
-RECORD_SECONDS = 8  # the issue asks for 20 s; 8 s keeps the suite short on 2 cores
+RECORD_SECONDS = 20
+LIP_SYNC_S = 0.1  # audio and video of one participant, on the timing map
 
 
 def test_mediator_records_a_session_everyone_sees_it_and_it_verifies(
@@ -23,6 +27,7 @@ def test_mediator_records_a_session_everyone_sees_it_and_it_verifies(
     mediator = open_page(browser, contexts, phone=False)
     party_a = open_page(browser, contexts, phone=True)
     party_b = open_page(browser, contexts, phone=True)
+    party_a.add_init_script(FLASH_AND_BEEP)  # 张三's camera flashes as its microphone beeps
     join(
         mediator, hub_process.invite(room, "王调解员", role="mediator") + "?noconfirm=1", tap=False
     )
@@ -71,3 +76,25 @@ def test_mediator_records_a_session_everyone_sees_it_and_it_verifies(
         assert codecs & {"vp8", "h264", "opus"}, (segment["file"], probe.stdout)
     recorded = sum(s["duration"] for s in manifest["segments"]) / len(manifest["tracks"])
     assert recorded > RECORD_SECONDS * 0.6, recorded
+
+    # lip sync: 张三's flashes and beeps, found in the recorded segments
+    (zhang,) = [p["id"] for p in manifest["participants"] if p["name"] == "张三"]
+    timeline = Timeline(manifest)
+    assert all(
+        timeline.uses_sender_clock(tid)
+        for tid, t in manifest["tracks"].items()
+        if t["participant_id"] == zhang
+    ), "no RTCP sender report was recorded"
+    offsets = lip_sync_offsets(directory, manifest, zhang, timeline)
+    arrival_only = lip_sync_offsets(
+        directory,
+        manifest,
+        zhang,
+        Timeline(
+            {**manifest, "segments": [{**s, "sender_clock": None} for s in manifest["segments"]]}
+        ),
+    )
+    print(f"lip sync, audio minus video (ms), sender clock: {[round(o * 1000) for o in offsets]}")
+    print(f"lip sync, arrival times only (ms): {[round(o * 1000) for o in arrival_only]}")
+    assert len(offsets) >= RECORD_SECONDS * 0.6, offsets
+    assert max(abs(o) for o in offsets) < LIP_SYNC_S, offsets
