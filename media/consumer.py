@@ -112,7 +112,8 @@ class Consumer:
         self._counters.dropped_frames += n
 
     async def recv_frame(self) -> EncodedFrame:
-        """The next frame; raises ConsumerClosed once closed."""
+        """The next frame; raises ConsumerClosed once closed (after its producer
+        closed: once what it had queued is drained)."""
         queue = self._queue
         while not queue:
             if self.closed:
@@ -157,19 +158,22 @@ class Consumer:
         self._close(notify_parent=True)
 
     def _producer_closed(self) -> None:
-        if self._close(notify_parent=True):
+        # what the producer sent before it closed is still delivered (a recorder
+        # behind by a few frames must not lose the end of a participant's track)
+        if self._close(notify_parent=True, drain=True):
             self.events.emit("producerclose")
 
     def _transport_closed(self) -> None:
         if self._close(notify_parent=False):
             self.events.emit("transportclose")
 
-    def _close(self, *, notify_parent: bool) -> bool:
+    def _close(self, *, notify_parent: bool, drain: bool = False) -> bool:
         if self.closed:
             return False
         self.closed = True
         self._counters.consumers -= 1
-        self._queue.clear()
+        if not drain:
+            self._queue.clear()
         self._producer._remove_consumer(self)
         waiter = self._waiter
         if waiter is not None and not waiter.done():

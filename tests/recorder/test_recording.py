@@ -154,3 +154,23 @@ async def test_recording_is_sealed_when_the_room_closes_without_stop(
     assert manifest["state"] == COMPLETED
     assert track_payloads(rec.directory, manifest, "t01") == [f.data for f in frames]
     assert verify(rec.directory).ok
+
+
+async def test_frames_queued_when_a_producer_leaves_are_still_recorded(
+    tmp_path, key, recorder_config
+):
+    """A participant hangs up while the recorder is behind: what reached the hub
+    before the hang-up is evidence too."""
+    router = Router()
+    transport = router.create_direct_transport()
+    producer = transport.produce(OPUS_CODEC, app_data={"participant": "a"})
+    rec = RoomRecorder(router, tmp_path, metadata("a"), [consent("a")], key, recorder_config)
+    await rec.start()
+    frames = opus_frames(40)
+    for frame in frames:  # no yield to the loop: all of them wait in the recorder's queue
+        producer.send(frame)
+    producer.close()
+    await rec.stop()
+    manifest = json.loads((rec.directory / "manifest.json").read_bytes())
+    assert track_payloads(rec.directory, manifest, "t01") == [f.data for f in frames]
+    assert manifest["tracks"]["t01"]["frames_recorded"] == 40
