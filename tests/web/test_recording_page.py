@@ -10,6 +10,7 @@ import time
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from recorder.store import list_recordings
 from recorder.timing import Timeline
 from recorder.verify import verify
 from tests.web.av_sync import FLASH_AND_BEEP, lip_sync_offsets
@@ -48,8 +49,8 @@ def test_mediator_records_a_session_everyone_sees_it_and_it_verifies(
     for page in (mediator, party_a, party_b):
         expect(page.locator("#recording")).to_be_hidden()
 
-    root = hub_process.data_dir / "recordings"
-    (directory,) = [d for d in root.iterdir() if d.is_dir()]
+    (recording,) = list_recordings(hub_process.data_dir / "recordings", room=room)
+    directory = recording.path
     report = verify(directory)
     assert report.ok, report.text()
     manifest = json.loads((directory / "manifest.json").read_text())
