@@ -78,6 +78,14 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
         r for r in list_recordings(_root(request)) if await _may(s, who, policy.RECORDING_VIEW, r)
     ]
     held = await held_ids(s)
+    await do_append_audit(
+        s,
+        actor=who.id,
+        action="recording.list",
+        target="recordings",
+        ip=request.remote,
+        detail={"ids": [r.id for r in visible]},
+    )
     return web.json_response([_json(r, r.id in held) for r in visible])
 
 

@@ -184,3 +184,12 @@ async def test_hold_needs_a_reason(town: Town) -> None:
     assert (status, body["error"]["code"]) == (400, "bad_request")
     status, body = await town.call("city-admin", "GET", f"/api/v1/recordings/{recording}")
     assert body["legalHold"] is False
+
+
+async def test_listing_recordings_is_audited_with_what_was_shown(town: Town) -> None:
+    recording = await record_briefly(town.config, "r", town.orgs["east-1"])
+    status, body = await town.call("mediator-east", "GET", "/api/v1/recordings")
+    assert status == 200 and [r["id"] for r in body] == [recording]
+    async with town.client.server.app[DATABASE].session() as s:
+        (entry,) = await s.scalars(select(AuditEntry).where(AuditEntry.action == "recording.list"))
+    assert entry.detail == {"ids": [recording]}
