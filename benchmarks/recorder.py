@@ -9,7 +9,8 @@ For each codec (VP8, H.264, Opus) the same pre-encoded frames go through:
 Both include the producer's send(). CPU is process time; "cpu/stream" is CPU seconds
 per second of media (fraction of one core for a live stream). Frames lost = sent -
 recorded. Prints medians over several runs and the ratio record/forward
-(target: <= 2x, frames lost 0).
+(target: <= 2x, frames lost 0), and the longest the event loop was held up at once
+in each (a segment's fsync and hash run on the recorder's disk thread, not there).
 
     python benchmarks/recorder.py [--smoke] [--runs N] [--seconds S]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -56,7 +58,30 @@ def frames_for(codec: MediaCodec, seconds: float) -> list[EncodedFrame]:
     return [EncodedFrame(base[i % len(base)].data, i * step, codec) for i in range(n)]
 
 
-async def forward(frames: list[EncodedFrame]) -> tuple[float, int]:
+class LoopStall:
+    """The longest gap between two turns of a task that only yields: how long the
+    event loop (everyone's forwarding) was held up at once."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last)
+            last = now
+
+    async def stop(self) -> float:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        return self.longest
+
+
+async def forward(frames: list[EncodedFrame]) -> tuple[float, int, float]:
     """One subscriber's forwarding: a sender task packs each frame into SRTP packets."""
     codec = frames[0].codec
     router = Router()
@@ -89,18 +114,20 @@ async def forward(frames: list[EncodedFrame]) -> tuple[float, int]:
         done.set_result(None)
 
     start = time.process_time()
+    stall = LoopStall()
     task = asyncio.ensure_future(sender())
     for frame in frames:
         producer.send(frame)
         await asyncio.sleep(0)  # the loop runs between frames, as with a network
     await done
     cpu = time.process_time() - start
+    longest = await stall.stop()
     await task
     await router.close()
-    return cpu, len(frames) - consumer.delivered_frames
+    return cpu, len(frames) - consumer.delivered_frames, longest
 
 
-async def record(frames: list[EncodedFrame], root: Path) -> tuple[float, int]:
+async def record(frames: list[EncodedFrame], root: Path) -> tuple[float, int, float]:
     key = load_or_create_signing_key(root / "data")
     router = Router()
     producer = router.create_direct_transport().produce(frames[0].codec)
@@ -115,14 +142,16 @@ async def record(frames: list[EncodedFrame], root: Path) -> tuple[float, int]:
     )
     start = time.process_time()
     await rec.start()
+    stall = LoopStall()
     for frame in frames:
         producer.send(frame)
         await asyncio.sleep(0)  # the loop runs between frames, as with a network
     await rec.wait_written()
+    longest = await stall.stop()  # before stop(): signing the manifest is once, at the end
     await rec.stop()
     cpu = time.process_time() - start
     await router.close()
-    return cpu, len(frames) - rec.frames_written
+    return cpu, len(frames) - rec.frames_written, longest
 
 
 async def main() -> None:
@@ -135,27 +164,30 @@ async def main() -> None:
     print(f"recorder benchmark: {runs} runs x {seconds:.0f} s of media per codec (medians)")
     print(
         f"{'codec':<11} {'forward cpu/stream':>19} {'record cpu/stream':>18} {'ratio':>6} "
-        f"{'lost':>5}"
+        f"{'lost':>5} {'loop stall fwd/rec (ms)':>24}"
     )
     worst = 0.0
     lost_total = 0
     for codec in (VP8_CODEC, H264_CODEC, OPUS_CODEC):
         frames = frames_for(codec, seconds)
-        fwd, rec, lost = [], [], []
+        fwd, rec, lost, fwd_stall, rec_stall = [], [], [], [], []
         for _ in range(runs):
-            cpu, _lost = await forward(frames)
+            cpu, _lost, longest = await forward(frames)
             fwd.append(cpu / seconds)
+            fwd_stall.append(longest)
             with tempfile.TemporaryDirectory() as tmp:
-                cpu, n_lost = await record(frames, Path(tmp))
+                cpu, n_lost, longest = await record(frames, Path(tmp))
             rec.append(cpu / seconds)
             lost.append(n_lost)
+            rec_stall.append(longest)
         f, r = statistics.median(fwd), statistics.median(rec)
         ratio = r / f if f else float("inf")
         worst = max(worst, ratio)
         lost_total += sum(lost)
         print(
             f"{codec.mime_type:<11} {f * 100:>17.2f} % {r * 100:>16.2f} % {ratio:>5.2f}x "
-            f"{max(lost):>5}"
+            f"{max(lost):>5} {statistics.median(fwd_stall) * 1000:>13.1f} / "
+            f"{statistics.median(rec_stall) * 1000:.1f}"
         )
     print(
         f"worst ratio record/forward: {worst:.2f}x (target <= 2x); frames lost: {lost_total} "

@@ -7,15 +7,24 @@
 
 Each producer becomes a track (t01, t02, ...) from the moment it is seen; its
 segments are written by a SegmentWriter through a DirectTransport consumer.
+
+The disk work of sealing (fsync and hash of a closed segment, every rewrite of
+state.json) runs on one worker thread per recording, in order, so the event loop
+that forwards everyone's media never waits on the disk. The Sealer's state is
+only touched from that thread until stop() has drained it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
+import os
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -94,6 +103,9 @@ class RoomRecorder:
         self._transport: DirectTransport | None = None
         self._sealer: Sealer | None = None
         self._started = self._stopped = False
+        self._disk: ThreadPoolExecutor | None = None
+        self._track_info: dict[str, dict[str, Any]] = {}  # the loop's copy of state tracks
+        self._skipped: set[str] = set()  # producer ids left out (no consent, codec)
         self._done = asyncio.Event()
         self._stop_task: asyncio.Task[Path] | None = None
 
@@ -106,8 +118,8 @@ class RoomRecorder:
         participant are recorded from now on."""
         self._consents[consent.participant_id] = consent
         if self._sealer is not None and not self._stopped:
-            self._sealer.state["consents"] = [asdict(c) for c in self._consents.values()]
-            self._sealer.save()
+            consents = [asdict(c) for c in self._consents.values()]
+            self._on_disk(lambda state: state.__setitem__("consents", consents))
             for producer in self.router.producers:
                 self._add_producer(producer)
 
@@ -130,6 +142,7 @@ class RoomRecorder:
                 "skipped_producers": [],
             },
         )
+        self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rec-{self.id}")
         self._transport = self.router.create_direct_transport(
             app_data={"role": "recorder", "recording_id": self.id}
         )
@@ -140,7 +153,37 @@ class RoomRecorder:
 
     @property
     def tracks(self) -> dict[str, dict[str, Any]]:
-        return dict(self._sealer.state["tracks"]) if self._sealer else {}
+        return dict(self._track_info)
+
+    # -- the disk worker ----------------------------------------------------------------
+    def _on_disk(
+        self, change: Callable[[dict[str, Any]], None] | None = None, *, save: bool = True
+    ) -> None:
+        """Queue `change(state)` and a state.json rewrite for the disk worker."""
+        sealer, disk = self._sealer, self._disk
+        assert sealer is not None and disk is not None
+
+        def job() -> None:
+            if change is not None:
+                change(sealer.state)
+            if save:
+                sealer.save()
+
+        self._disk_job(job)
+
+    def _disk_job(self, job: Callable[[], None]) -> None:
+        assert self._disk is not None
+        future = asyncio.get_running_loop().run_in_executor(self._disk, job)
+        future.add_done_callback(self._disk_failed)
+
+    def _disk_failed(self, future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            logger.error("recording %s: disk work failed", self.id, exc_info=future.exception())
+
+    async def _disk_drained(self) -> None:
+        """Return once every disk job queued so far has run."""
+        if self._disk is not None:
+            await asyncio.get_running_loop().run_in_executor(self._disk, lambda: None)
 
     @property
     def frames_written(self) -> int:
@@ -154,17 +197,15 @@ class RoomRecorder:
             return
         participant = producer.app_data.get("participant")
         if participant is not None and str(participant) not in self._consents:
-            skipped = sealer.state["skipped_producers"]
-            if not any(s["producer_id"] == producer.id for s in skipped):
-                skipped.append(
-                    {
-                        "producer_id": producer.id,
-                        "participant_id": str(participant),
-                        "reason": "no consent",
-                        "at": iso(time.time()),
-                    }
-                )
-                sealer.save()
+            if producer.id not in self._skipped:
+                self._skipped.add(producer.id)
+                entry = {
+                    "producer_id": producer.id,
+                    "participant_id": str(participant),
+                    "reason": "no consent",
+                    "at": iso(time.time()),
+                }
+                self._on_disk(lambda state: state["skipped_producers"].append(entry))
             return
         track_id = f"t{len(self._tracks) + 1:02d}"
         try:
@@ -180,15 +221,15 @@ class RoomRecorder:
             )
         except UnsupportedCodec as exc:
             logger.warning("recording %s: cannot record %s: %s", self.id, producer, exc)
-            sealer.state["skipped_producers"].append(
-                {"producer_id": producer.id, "reason": f"unsupported codec {exc}"}
-            )
-            sealer.save()
+            if producer.id not in self._skipped:
+                self._skipped.add(producer.id)
+                entry = {"producer_id": producer.id, "reason": f"unsupported codec {exc}"}
+                self._on_disk(lambda state: state["skipped_producers"].append(entry))
             return
         consumer = transport.consume(producer, app_data={"role": "recorder"})
         track = _Track(track_id, producer, consumer, writer)
         self._tracks[track_id] = track
-        sealer.state["tracks"][track_id] = {
+        info = self._track_info[track_id] = {
             "producer_id": producer.id,
             "participant_id": str(participant) if participant is not None else None,
             "kind": producer.kind,
@@ -199,7 +240,8 @@ class RoomRecorder:
             "joined_at": iso(time.time()),
             "left_at": None,
         }
-        sealer.save()
+        snapshot = copy.deepcopy(info)
+        self._on_disk(lambda state: state["tracks"].__setitem__(track_id, snapshot))
         track.task = asyncio.get_running_loop().create_task(self._pump(track))
 
     async def _pump(self, track: _Track) -> None:
@@ -234,22 +276,34 @@ class RoomRecorder:
                 await track.progress
 
     def _mark_left(self, track: _Track) -> None:
-        if self._sealer is not None:
-            entry = self._sealer.state["tracks"][track.id]
-            entry["left_at"] = iso(time.time())
-            entry["frames_recorded"] = track.writer.frames_written
+        if self._sealer is None:
+            return
+        left = {
+            "left_at": iso(time.time()),
+            "frames_recorded": track.writer.frames_written,
             # before the first keyframe / dropped by the consumer's bounded queue
-            entry["frames_skipped"] = track.writer.frames_skipped
-            entry["frames_dropped"] = track.consumer.dropped_frames
-            self._sealer.save()
+            "frames_skipped": track.writer.frames_skipped,
+            "frames_dropped": track.consumer.dropped_frames,
+        }
+        self._track_info[track.id].update(left)
+        self._on_disk(lambda state: state["tracks"][track.id].update(left))
 
     def _segment_opened(self, segment: OpenSegment) -> None:
-        assert self._sealer is not None
-        self._sealer.segment_opened(segment.track_id, segment.describe())
+        sealer, description = self._sealer, segment.describe()
+        assert sealer is not None
+        self._disk_job(lambda: sealer.segment_opened(segment.track_id, description))
 
     def _segment_closed(self, segment: ClosedSegment) -> None:
-        assert self._sealer is not None
-        self._sealer.seal_segment(
+        sealer = self._sealer
+        assert sealer is not None
+        self._disk_job(lambda: self._seal(sealer, segment))
+
+    @staticmethod
+    def _seal(sealer: Sealer, segment: ClosedSegment) -> None:
+        """On the disk worker: make the segment durable, then hash it into the chain."""
+        with open(segment.path, "rb+") as f:
+            os.fsync(f.fileno())
+        sealer.seal_segment(
             file=segment.path.name,
             track_id=segment.track_id,
             start=segment.start_wall,
@@ -293,8 +347,11 @@ class RoomRecorder:
         if self._transport is not None:
             await self._transport.close()
         try:
+            await self._disk_drained()
             await self._sealer.finish(COMPLETED, self._key, tsa_url=self.config.tsa_url)
         finally:
+            if self._disk is not None:
+                self._disk.shutdown(wait=False)
             self._done.set()
         return self.directory
 

@@ -21,7 +21,6 @@ after `segment_duration_s` (a keyframe is requested then). Audio rolls on time.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -224,9 +223,7 @@ class SegmentWriter:
         if segment is None:
             return
         self._segment = self._container = self._stream = None
-        container.close()
-        with open(segment.path, "rb+") as f:
-            os.fsync(f.fileno())
+        container.close()  # on_close makes it durable (fsync) before sealing it
         ticks = segment.last_ts - segment.first_ts + self._frame_ticks
         self._on_close(
             ClosedSegment(
