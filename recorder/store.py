@@ -54,6 +54,7 @@ class RecordingSummary:
     segments: int
     path: Path
     organisation: str | None = None
+    case_id: str | None = None
 
     @property
     def ended_at(self) -> float:
@@ -87,6 +88,7 @@ def list_recordings(root: Path, room: str | None = None) -> list[RecordingSummar
                 segments=len(state.get("segments", [])),
                 path=directory,
                 organisation=meta.get("organisation") or None,
+                case_id=meta.get("case_id") or None,
             )
         )
     out.sort(key=lambda r: r.started_at, reverse=True)

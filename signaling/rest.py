@@ -550,6 +550,18 @@ ROUTES: tuple[Route, ...] = (
         recordings.export,
     ),
     Route(
+        "GET",
+        f"{API}/recordings/{{recording_id}}/tracks",
+        "回放：各轨道及其片段（统一时间轴）/ tracks and segments on one clock",
+        recordings.tracks,
+    ),
+    Route(
+        "GET",
+        f"{API}/recordings/{{recording_id}}/segments/{{file}}",
+        "原始片段文件 / an original segment file",
+        recordings.segment,
+    ),
+    Route(
         "DELETE",
         f"{API}/recordings/{{recording_id}}",
         "删除录像（保存期满且未保全）/ delete (retention passed, no hold)",

@@ -1,10 +1,12 @@
-"""Recordings over REST: list, look at (with a fresh verification), export, legal
-hold, delete. Staff of the owning subtree with a recording role only; every look,
-export, hold and deletion goes to the audit log."""
+"""Recordings over REST: list, look at (with a fresh verification), play (tracks
+and original segments), export, legal hold, delete. Staff of the owning subtree
+with a recording role only; every listing, look, play, export, hold and deletion
+goes to the audit log."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -14,8 +16,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recorder.export import export_recording
+from recorder.manifest import MANIFEST_FILE
 from recorder.store import RecordingSummary, list_recordings, read_state, recordings_dir
-from recorder.verify import verify
+from recorder.timing import Timeline
+from recorder.verify import SEGMENT_FILE, verify
 from rooms import domain, policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError
@@ -74,8 +78,12 @@ async def _find(
 async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     policy.authorize(who, policy.RECORDING_VIEW)
+    case_id = request.query.get("caseId")
     visible = [
-        r for r in list_recordings(_root(request)) if await _may(s, who, policy.RECORDING_VIEW, r)
+        r
+        for r in list_recordings(_root(request))
+        if (case_id is None or r.case_id == case_id)
+        and await _may(s, who, policy.RECORDING_VIEW, r)
     ]
     held = await held_ids(s)
     await do_append_audit(
@@ -175,3 +183,80 @@ async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> 
         s, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
     )
     return web.json_response({"deleted": gone})
+
+
+def _record(directory: Path) -> dict[str, Any]:
+    """The signed manifest once sealed, else the working state (still recording)."""
+    manifest = directory / MANIFEST_FILE
+    if manifest.is_file():
+        data: dict[str, Any] = json.loads(manifest.read_bytes())
+        return data
+    state = read_state(directory)
+    meta = state.get("metadata", {})
+    return {**state, "participants": meta.get("participants", [])}
+
+
+_MEDIA_TYPES = {("video", ".webm"): "video/webm", ("audio", ".webm"): "audio/webm"}
+
+
+async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Every track with its segments placed on one session clock (the timing map:
+    a participant's audio and video as captured, everyone on the hub's clock)."""
+    assert who is not None
+    found = await _find(request, s, who, policy.RECORDING_VIEW)
+    record = await asyncio.to_thread(_record, found.path)
+    timeline = Timeline(record)
+    people = {p["id"]: p for p in record.get("participants", [])}
+    out = []
+    for track_id, track in sorted(record.get("tracks", {}).items()):
+        segments = [seg for seg in record.get("segments", []) if seg["track"] == track_id]
+        if not segments:
+            continue
+        person = people.get(track.get("participant_id") or "", {})
+        out.append(
+            {
+                "id": track_id,
+                "kind": track["kind"],
+                "codec": track["codec"],
+                "container": track["container"],
+                "participantId": track.get("participant_id"),
+                "name": person.get("name", ""),
+                "role": person.get("role", ""),
+                "source": track.get("app_data", {}).get("source"),
+                "alignedBy": "sender-clock" if timeline.uses_sender_clock(track_id) else "arrival",
+                "segments": [
+                    {
+                        "seq": seg["seq"],
+                        "file": seg["file"],
+                        "start": timeline.segment_start(seg),
+                        "duration": seg["duration"],
+                        "url": f"{request.path.rsplit('/', 1)[0]}/segments/{seg['file']}",
+                    }
+                    for seg in sorted(segments, key=lambda seg: seg["first_ts"])
+                ],
+            }
+        )
+    await do_append_audit(
+        s, actor=who.id, action="recording.play", target=f"recording:{found.id}", ip=request.remote
+    )
+    return web.json_response({"id": found.id, "state": found.state, "tracks": out})
+
+
+async def segment(request: web.Request, s: AsyncSession, who: Subject | None) -> web.StreamResponse:
+    """One original segment file, byte for byte (Range requests supported)."""
+    assert who is not None
+    found = await _find(request, s, who, policy.RECORDING_VIEW)
+    name = request.match_info["file"]
+    record = await asyncio.to_thread(_record, found.path) if SEGMENT_FILE.match(name) else {}
+    listed = {seg["file"]: seg for seg in record.get("segments", [])}
+    if name not in listed:
+        raise DomainError("not_found", "录像中没有此片段 / no such segment in this recording", 404)
+    kind = record.get("tracks", {}).get(listed[name]["track"], {}).get("kind", "video")
+    suffix = Path(name).suffix
+    return web.FileResponse(
+        found.path / name,
+        headers={
+            "Content-Type": _MEDIA_TYPES.get((kind, suffix), "video/mp2t"),
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import build_app
 from hub.config import Config
 from rooms import actions
+from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.signaling.client import ProtocolClient
@@ -61,3 +63,31 @@ async def clients() -> AsyncIterator[list[ProtocolClient]]:
     yield made
     for client in made:
         await client.close()
+
+
+@dataclass
+class Town:
+    client: TestClient
+    config: Config
+    headers: dict[str, dict[str, str]]
+    orgs: dict[str, str]
+
+    async def call(self, who: str, method: str, url: str, **kw: Any) -> tuple[int, Any]:
+        response = await self.client.request(method, url, headers=self.headers[who], **kw)
+        return response.status, await response.json()
+
+
+@pytest.fixture
+async def town(aiohttp_client: Callable[..., Any], hub_config: Config) -> Town:
+    app = build_app(hub_config)
+    client: TestClient = await aiohttp_client(app)
+    async with app[DATABASE].session() as s:
+        demo = await seed_demo_city(s)
+    headers = {}
+    for who in ("city-admin", "reviewer", "mediator-east"):
+        response = await client.post(
+            "/api/v1/login", json={"username": who, "password": DEMO_PASSWORD}
+        )
+        headers[who] = {"Authorization": f"Bearer {(await response.json())['token']}"}
+    orgs = {name: demo.orgs[name].id for name in ("city", "east", "east-1")}
+    return Town(client, hub_config, headers, orgs)

@@ -74,6 +74,18 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
         "evaluator",
     },
     ("GET", "/api/v1/recordings/{recording_id}/export"): {"city-admin", "mediator-east"},
+    ("GET", "/api/v1/recordings/{recording_id}/tracks"): {
+        "city-admin",
+        "mediator-east",
+        "reviewer",
+        "evaluator",
+    },
+    ("GET", "/api/v1/recordings/{recording_id}/segments/{file}"): {
+        "city-admin",
+        "mediator-east",
+        "reviewer",
+        "evaluator",
+    },
     # refused with 409 retention_active (kept for good by default), not 403
     ("DELETE", "/api/v1/recordings/{recording_id}"): {"city-admin"},
     ("POST", "/api/v1/recordings/{recording_id}/hold"): {"city-admin", "reviewer"},
@@ -127,6 +139,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "invitation_id": invitation.id,
                 "org": demo.orgs[org].id,
                 "org_id": demo.orgs[org].id,
+                "file": "t01-00001.webm",  # the first segment of record_briefly's recording
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }

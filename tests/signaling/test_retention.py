@@ -4,53 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from hub.app import build_app
-from hub.config import Config
 from recorder.store import STATE_FILE, list_recordings, recordings_dir
 from rooms.audit import verify_audit_chain
-from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.models import AuditEntry
 from signaling import retention
 from signaling.keys import DATABASE
+from tests.signaling.conftest import Town
 from tests.signaling.test_rest_authz import record_briefly
 
 DAY = 86400.0
-
-
-@dataclass
-class Town:
-    client: TestClient
-    config: Config
-    headers: dict[str, dict[str, str]]
-    orgs: dict[str, str]
-
-    async def call(self, who: str, method: str, url: str, **kw: Any) -> tuple[int, Any]:
-        response = await self.client.request(method, url, headers=self.headers[who], **kw)
-        return response.status, await response.json()
-
-
-@pytest.fixture
-async def town(aiohttp_client: Callable[..., Any], hub_config: Config) -> Town:
-    app = build_app(hub_config)
-    client: TestClient = await aiohttp_client(app)
-    async with app[DATABASE].session() as s:
-        demo = await seed_demo_city(s)
-    headers = {}
-    for who in ("city-admin", "reviewer", "mediator-east"):
-        response = await client.post(
-            "/api/v1/login", json={"username": who, "password": DEMO_PASSWORD}
-        )
-        headers[who] = {"Authorization": f"Bearer {(await response.json())['token']}"}
-    orgs = {name: demo.orgs[name].id for name in ("city", "east", "east-1")}
-    return Town(client, hub_config, headers, orgs)
 
 
 def age(town: Town, recording_id: str, days: float) -> None:
