@@ -209,7 +209,11 @@ class SegmentWriter:
             width, height = vp8_dimensions(frame.data) if self._codec_name == "vp8" else (0, 0)
             stream = container.add_mux_stream(self._codec_name, width=width, height=height)
         else:
-            stream = container.add_mux_stream(self._codec_name, rate=self.codec.clock_rate)
+            # Matroska's Opus mapping needs an OpusHead as CodecPrivate (browsers'
+            # Media Source Extensions refuse a track without one); the libopus
+            # context only writes that header, it never encodes a frame
+            stream = container.add_stream("libopus", rate=self.codec.clock_rate)
+            stream.codec_context.layout = "stereo" if self.codec.channels == 2 else "mono"
         stream.time_base = MS
         self._container, self._stream = container, stream
         self._last_dts_ms = -1

@@ -57,6 +57,14 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/console/recordings/{recording_id}")
+async def recording_page(request: web.Request) -> web.StreamResponse:
+    """A recording played back; the page holds no data (the API checks who asks)."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "recording.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @routes.get("/admin")
 async def admin_page(request: web.Request) -> web.StreamResponse:
     """Administration of the organisation tree and users (data: admin-only API)."""

@@ -112,3 +112,26 @@ def test_ffprobe_opens_every_segment(tmp_path, codec):
             codec.mime_type, "opus"
         )
         assert int(stream["nb_read_packets"]) == segment.frames
+
+
+def test_opus_segments_carry_an_opus_head(tmp_path):
+    """Matroska's Opus mapping (and browsers' Media Source Extensions) need the
+    OpusHead in CodecPrivate; the frames stay as sent."""
+    closed = []
+    writer = SegmentWriter(
+        tmp_path,
+        "t01",
+        OPUS_CODEC,
+        segment_duration_s=10,
+        on_open=lambda s: None,
+        on_close=closed.append,
+    )
+    frames = opus_frames(20)
+    for frame in frames:
+        writer.write(frame)
+    writer.close()
+    data = closed[0].path.read_bytes()
+    head = data[data.index(b"OpusHead") :][:19]
+    assert head[8] == 1 and head[9] == OPUS_CODEC.channels  # version, channel count
+    assert int.from_bytes(head[12:16], "little") == 48000
+    assert demux(str(closed[0].path)) == [f.data for f in frames]

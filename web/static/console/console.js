@@ -128,6 +128,30 @@
     }));
     $("room-panel").hidden = true;
     $("invitation").hidden = true;
+    await listRecordings(currentCase.id);
+  }
+
+  async function listRecordings(caseId) {
+    let recordings = [];
+    try {
+      recordings = await api("GET", `/recordings?caseId=${encodeURIComponent(caseId)}`);
+    } catch (err) {
+      // roles without access to recordings (intake, command) see no list
+    }
+    $("case-recordings").replaceChildren(...(recordings.length ? recordings : [null]).map((r) => {
+      const li = document.createElement("li");
+      if (!r) {
+        li.textContent = ct("no_recordings");
+        return li;
+      }
+      const a = document.createElement("a");
+      a.href = `/console/recordings/${encodeURIComponent(r.id)}`;
+      a.dataset.testid = "recording-link";
+      a.textContent = `${new Date(r.startedAt * 1000).toLocaleString()} · ${Math.round(r.durationS)} s · ${ct(r.state === "recording" ? "recording_now" : r.state)}` +
+        (r.legalHold ? ` · ${ct("legal_hold")}` : "");
+      li.appendChild(a);
+      return li;
+    }));
   }
 
   $("assign").onclick = async () => {
