@@ -7,11 +7,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.app import build_app
 from hub.config import Config
-from rooms import actions
-from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms import actions, domain
+from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
+from rooms.models import Room, User
+from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.signaling.client import ProtocolClient
@@ -91,3 +94,31 @@ async def town(aiohttp_client: Callable[..., Any], hub_config: Config) -> Town:
         headers[who] = {"Authorization": f"Bearer {(await response.json())['token']}"}
     orgs = {name: demo.orgs[name].id for name in ("city", "east", "east-1")}
     return Town(client, hub_config, headers, orgs)
+
+
+def staff_token(secret: bytes, user: User, ttl_s: float = 600) -> str:
+    """An access token for a staff user, as logging in would issue."""
+    return issue(
+        secret,
+        sub=user.id,
+        name=user.display_name,
+        role=user.role,
+        org=user.organisation_id,
+        ttl_s=ttl_s,
+    )
+
+
+async def case_room(s: AsyncSession, demo: DemoCity, org: str, title: str = "漏水") -> Room:
+    """A case of a demo organisation, with a room, made by the city administrator."""
+    admin = demo.users["city-admin"]
+    boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+    case = await domain.do_create_case(
+        s,
+        boss,
+        organisation=demo.orgs[org],
+        type="邻里纠纷",
+        title=title,
+        severity="yellow",
+        parties=[],
+    )
+    return await domain.do_create_case_room(s, boss, case, demo.orgs[org].path)

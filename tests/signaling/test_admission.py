@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from rooms import domain
 from rooms.demo import seed_demo_city
-from rooms.policy import Subject
-from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.signaling.client import ProtocolClient
-from tests.signaling.conftest import Hub
+from tests.signaling.conftest import Hub, case_room, staff_token
 from tests.signaling.test_room_namespace import _connected
 
 
@@ -18,27 +16,11 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
     secret = hub.app[TOKEN_SECRET]
     async with hub.app[DATABASE].session() as s:
         demo = await seed_demo_city(s)
-        admin = demo.users["city-admin"]
-        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
-        case = await domain.do_create_case(
-            s,
-            boss,
-            organisation=demo.orgs["east-1"],
-            type="邻里纠纷",
-            title="漏水",
-            severity="yellow",
-            parties=[],
-        )
-        room = await domain.do_create_case_room(s, boss, case, demo.orgs["east-1"].path)
+        room = await case_room(s, demo, "east-1")
         link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
         revoked = await domain.do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
         await domain.do_revoke_invitation(s, revoked)
-    staff = {
-        key: issue(
-            secret, sub=u.id, name=u.display_name, role=u.role, org=u.organisation_id, ttl_s=600
-        )
-        for key, u in demo.users.items()
-    }
+    staff = {key: staff_token(secret, u) for key, u in demo.users.items()}
 
     party = await _connected(hub, clients, domain.invitation_token(secret, link))
     assert (await party.join())["ok"]

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms import domain
 from rooms.demo import seed_demo_city
-from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 from signaling.room_namespace import RoomNamespace
 from tests.signaling.client import ProtocolClient
-from tests.signaling.conftest import Hub
+from tests.signaling.conftest import Hub, case_room, staff_token
 from tests.signaling.test_room_namespace import _connected
 
 # principals allowed to join this (east) room
@@ -58,35 +56,17 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
     secret = hub.app[TOKEN_SECRET]
     async with hub.app[DATABASE].session() as s:
         demo = await seed_demo_city(s)
-        admin = demo.users["city-admin"]
-        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
-        rooms = {}
-        for side, org in (("east", "east-1"), ("west", "west-1")):
-            case = await domain.do_create_case(
-                s,
-                boss,
-                organisation=demo.orgs[org],
-                type="x",
-                title=side,
-                severity="red",
-                parties=[],
-            )
-            rooms[side] = await domain.do_create_case_room(s, boss, case, demo.orgs[org].path)
+        rooms = {
+            side: await case_room(s, demo, org, title=side)
+            for side, org in (("east", "east-1"), ("west", "west-1"))
+        }
     here = rooms["east"].id
 
     def token(principal: str) -> str:
         if principal.startswith("party"):
             room = here if principal == "party-here" else rooms["west"].id
             return issue(secret, sub=principal, name=principal, role="party", room=room, ttl_s=600)
-        user = demo.users[principal]
-        return issue(
-            secret,
-            sub=user.id,
-            name=user.display_name,
-            role=user.role,
-            org=user.organisation_id,
-            ttl_s=600,
-        )
+        return staff_token(secret, demo.users[principal])
 
     # a party in the room, as the target of moderation events
     target = await _connected(

@@ -10,11 +10,10 @@ from rooms import domain
 from rooms.demo import seed_demo_city
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
-from rooms.tokens import issue
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video
 from tests.signaling.client import ProtocolClient
-from tests.signaling.conftest import Hub
+from tests.signaling.conftest import Hub, case_room, staff_token
 from tests.signaling.test_room_namespace import _connected
 
 
@@ -78,30 +77,9 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
         await do_set_recording_policy(
             s, boss, demo.orgs["east"].id, required=True, retention_days=None
         )
-        case = await domain.do_create_case(
-            s,
-            boss,
-            organisation=demo.orgs["east-1"],
-            type="邻里纠纷",
-            title="噪音",
-            severity="yellow",
-            parties=[],
-        )
-        room = await domain.do_create_case_room(s, boss, case, demo.orgs["east-1"].path)
+        room = await case_room(s, demo, "east-1", title="噪音")
         link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
-    mediator_user = demo.users["mediator-east"]
-    mediator = await _connected(
-        hub,
-        clients,
-        issue(
-            secret,
-            sub=mediator_user.id,
-            name=mediator_user.display_name,
-            role=mediator_user.role,
-            org=mediator_user.organisation_id,
-            ttl_s=600,
-        ),
-    )
+    mediator = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
     joined = await mediator.join(room=room.id)
     assert joined["recording"]["required"] is True
     assert joined["recording"]["active"] is True  # started when the first person came in
