@@ -1,5 +1,5 @@
-"""Crash test: kill -9 a recording process ~4 s in (the issue says 10 s; 4 s keeps the
-suite fast), recover, and check what survived."""
+"""Crash test: kill -9 a recording process 10 s in, as the issue asks,
+recover, and check what survived."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from tests.recorder.crash_child import OPUS_PACKETS, VIDEO_FRAMES
 from tests.recorder.media_samples import demux
 
 ROOT = Path(__file__).resolve().parents[2]
-KILL_AFTER_FRAMES = 120  # 4 s at 30 fps
+KILL_AFTER_FRAMES = 300  # 10 s at 30 fps
 
 
 def run_and_kill(recordings: Path, data_dir: Path) -> tuple[int, int]:
-    """Start the child, SIGKILL it once it reports 4 s sent; (video, opus) reported sent."""
+    """Start the child, SIGKILL it once it reports 10 s sent; (video, opus) reported sent."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.recorder.crash_child", str(recordings), str(data_dir)],
         cwd=ROOT,
