@@ -16,17 +16,46 @@ from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
+from rooms.passwords import PasswordPool
 from signaling import health, pages, rest, retention, room_namespace
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
+from signaling.keys import (
+    CONFIG,
+    DATABASE,
+    LIVE_ROOMS,
+    MEDIA_COUNTERS,
+    PASSWORDS,
+    THROTTLE,
+    TOKEN_SECRET,
+)
+from signaling.throttle import LocalThrottle, RedisThrottle, Throttle
 
 logger = logging.getLogger(__name__)
+
+
+async def _accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Argon2's thread pool, and the failed-login counts: in this process, or in
+    Redis with REDIS_URL so that every node shares them."""
+    config: Config = app[CONFIG]
+    passwords = PasswordPool(
+        workers=config.signaling.password_workers,
+        max_waiting=config.signaling.password_max_waiting,
+    )
+    app[PASSWORDS] = passwords
+    throttle: Throttle = (
+        RedisThrottle(config.signaling.redis_url) if config.signaling.redis_url else LocalThrottle()
+    )
+    app[THROTTLE] = throttle
+    await passwords.warm_up()
+    yield
+    await throttle.close()
+    passwords.close()
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
     async with database.session() as session:
-        first = await do_bootstrap_admin(session)
+        first = await do_bootstrap_admin(session, app[PASSWORDS])
     if first is not None:
         # printed once, on the first start of a fresh install; change it after logging in
         print(
@@ -70,6 +99,7 @@ def build_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
+    app.cleanup_ctx.append(_accounts_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)

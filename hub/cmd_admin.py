@@ -17,7 +17,7 @@ from rooms.db import Database, init_schema
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.domain import DomainError, do_create_user, do_ensure_root_organisation
 from rooms.models import Organisation
-from rooms.passwords import one_time_password
+from rooms.passwords import PasswordPool, one_time_password
 from rooms.tokens import ADMIN
 
 
@@ -55,6 +55,7 @@ def run_admin_create(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> int:
         root = await do_ensure_root_organisation(session)
         password = one_time_password()
+        passwords = PasswordPool()  # Argon2 on a thread, as in the server
         try:
             await do_create_user(
                 session,
@@ -63,10 +64,13 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 role=ADMIN,
                 organisation=root,
                 password=password,
+                passwords=passwords,
             )
         except DomainError as exc:
             print(exc.message, file=sys.stderr)
             return 1
+        finally:
+            passwords.close()
         await do_append_audit(
             session, actor="cli", action="admin.create", target=f"user:{args.username}"
         )

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.domain import do_create_organisation, do_create_user
 from rooms.models import CITY, COMMUNITY, TOWNSHIP, Organisation, User
+from rooms.passwords import PasswordPool
 from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, REVIEWER
 
 DEMO_PASSWORD = "demo-password-2026"  # printed by seed-demo; demo data only
@@ -19,8 +20,20 @@ class DemoCity:
     users: dict[str, User] = field(default_factory=dict)
 
 
-async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -> DemoCity:
-    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role."""
+async def seed_demo_city(
+    session: AsyncSession, password: str = DEMO_PASSWORD, passwords: PasswordPool | None = None
+) -> DemoCity:
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role. Hashes on
+    `passwords`, or on a pool of its own when none is given."""
+    pool = passwords or PasswordPool()
+    try:
+        return await _seed(session, password, pool)
+    finally:
+        if passwords is None:
+            pool.close()
+
+
+async def _seed(session: AsyncSession, password: str, passwords: PasswordPool) -> DemoCity:
     demo = DemoCity()
 
     async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
@@ -43,6 +56,7 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
             role=role,
             organisation=demo.orgs[at],
             password=password,
+            passwords=passwords,
         )
 
     await user("city-admin", "市司法局管理员", ADMIN, "city")

@@ -27,7 +27,7 @@ from rooms.models import (
     User,
     utcnow,
 )
-from rooms.passwords import check_password, hash_password, one_time_password
+from rooms.passwords import PasswordPool, one_time_password
 from rooms.policy import Denied, Subject
 from rooms.tokens import ROLES, STAFF_ROLES, issue
 
@@ -100,6 +100,7 @@ async def do_create_user(
     role: str,
     organisation: Organisation,
     password: str,
+    passwords: PasswordPool,
 ) -> User:
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
@@ -112,7 +113,7 @@ async def do_create_user(
         display_name=display_name,
         role=role,
         organisation_id=organisation.id,
-        password_hash=hash_password(password),
+        password_hash=await passwords.hash(password),
     )
     session.add(user)
     await session.commit()
@@ -128,15 +129,6 @@ async def list_users(session: AsyncSession, subject: Subject) -> list[User]:
         .order_by(Organisation.path, User.username)
     )
     return list(rows.scalars())
-
-
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    user = await session.scalar(select(User).where(User.username == username))
-    # hash anyway on unknown users, so timing doesn't tell which usernames exist
-    ok = check_password(user.password_hash if user else hash_password("x" * 12), password)
-    if user is None or not ok or not user.active:
-        raise DomainError("bad_credentials", "用户名或密码错误 / wrong username or password", 401)
-    return user
 
 
 # -- cases ----------------------------------------------------------------------------------
@@ -379,7 +371,9 @@ async def do_ensure_root_organisation(session: AsyncSession) -> Organisation:
     return root
 
 
-async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
+async def do_bootstrap_admin(
+    session: AsyncSession, passwords: PasswordPool
+) -> tuple[str, str] | None:
     """On a fresh install: a root organisation and an `admin` with a one-time
     password, returned once as (username, password) for printing. None when
     users exist already."""
@@ -394,6 +388,7 @@ async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
         role="admin",
         organisation=root,
         password=password,
+        passwords=passwords,
     )
     await do_append_audit(session, actor="system", action="admin.create", target="user:admin")
     return "admin", password
@@ -415,21 +410,6 @@ async def find_invitation_by_code(session: AsyncSession, code: str, name: str) -
         if invitation.name.strip() == name.strip():
             return invitation
     raise DomainError("bad_code", "邀请码或姓名不正确 / wrong code or name", 403)
-
-
-async def do_change_password(session: AsyncSession, user_id: str, current: str, new: str) -> None:
-    user = await session.get(User, user_id)
-    if user is None or not check_password(user.password_hash, current):
-        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
-    if len(new) < 8 or new == current:
-        raise DomainError(
-            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
-        )
-    user.password_hash = hash_password(new)
-    await do_append_audit(
-        session, actor=user.id, action="user.password", target=f"user:{user.id}", commit=False
-    )
-    await session.commit()
 
 
 async def list_mediators(session: AsyncSession, subject: Subject) -> list[User]:

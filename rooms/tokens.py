@@ -9,6 +9,9 @@ invitation link. Claims:
   room  room id the token opens (parties: required; staff: optional)
   org   organisation id whose subtree the subject may see (staff)
   inv   invitation id (party tokens minted from an invitation)
+  sid   staff session id (tokens issued at login): the token works only while
+        that session is live (rooms/sessions.py); ended by logout, a password
+        change or the user being disabled
   exp   expiry (seconds since epoch), iat issued-at, jti unique token id
 """
 
@@ -53,12 +56,20 @@ class AccessToken:
     room: str | None = None
     org: str | None = None
     inv: str | None = None
+    sid: str | None = None
     iat: int = 0
     jti: str = ""
 
     @property
     def is_party(self) -> bool:
         return self.role == PARTY
+
+    @property
+    def needs_session(self) -> bool:
+        """A staff token not bound to one room: it came from a login and is valid
+        only with that login's live session (without `sid` it is refused). Tokens
+        naming one room come from invitations and end with the invitation."""
+        return self.role != PARTY and self.inv is None and self.room is None
 
 
 def issue(
@@ -71,6 +82,7 @@ def issue(
     room: str | None = None,
     org: str | None = None,
     inv: str | None = None,
+    sid: str | None = None,
     now: float | None = None,
 ) -> str:
     if role not in ROLES:
@@ -87,7 +99,7 @@ def issue(
         "exp": int(now + ttl_s),
         "jti": secrets.token_urlsafe(12),
     }
-    for key, value in (("room", room), ("org", org), ("inv", inv)):
+    for key, value in (("room", room), ("org", org), ("inv", inv), ("sid", sid)):
         if value is not None:
             claims[key] = value
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -122,6 +134,7 @@ def verify(secret: bytes, token: object) -> AccessToken:
         room=claims.get("room"),
         org=claims.get("org"),
         inv=claims.get("inv"),
+        sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         iat=int(claims["iat"]),
         jti=str(claims.get("jti", "")),
     )

@@ -20,6 +20,7 @@ from media.errors import InvalidSdpError, InvalidStateError, MediaError, Unsuppo
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
 from rooms import actions, domain, policy
+from rooms.accounts import check_session
 from rooms.live_room import (
     LEFT,
     REMOVED,
@@ -34,7 +35,7 @@ from rooms.models import ROOM_ENDED as STORED_ROOM_ENDED
 from rooms.tokens import MEDIATOR, PARTY, STAFF_ROLES, AccessToken, TokenError, verify
 from signaling import retention
 from signaling.errors import SignalingError, error, fail, ok
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, ROOM_SOCKETS, TOKEN_SECRET
 from signaling.payloads import check_payload, get_choice, get_str
 from signaling.recording import Recordings
 
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
 MODERATOR_ROLES = (MEDIATOR, "admin")
+SESSION_RECHECK_S = 30.0  # how often a staff socket's login session is looked at again
 SOURCES = ("camera", "mic", "screen")
 
 
@@ -51,6 +53,7 @@ class SocketSession:
     token: AccessToken
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
+    checked_at: float = 0.0  # loop time the login session was last found live
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:
@@ -117,6 +120,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session = self.sessions.get(sid)
         if session is None:
             return error("not_joined", "未连接 / not connected")
+        if not await self._session_live(session):
+            return error("session_ended", "登录已失效，请重新登录 / your session has ended")
         try:
             payload = check_payload(rest, self.app[CONFIG].signaling.max_message_bytes)
             return ok(await handler(session, payload))
@@ -140,11 +145,55 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             access = verify(self.app[TOKEN_SECRET], token)
+            async with self.app[DATABASE].session() as db:
+                await check_session(db, access)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
-        self.sessions[sid] = SocketSession(sid=sid, token=access)
+        self.sessions[sid] = SocketSession(
+            sid=sid, token=access, checked_at=asyncio.get_running_loop().time()
+        )
+
+    async def _session_live(self, session: SocketSession) -> bool:
+        """A staff socket's login session, looked at again every SESSION_RECHECK_S
+        (a logout on another node reaches this one so); ended: the socket closes."""
+        if not session.token.needs_session:
+            return True
+        now = asyncio.get_running_loop().time()
+        if now - session.checked_at < SESSION_RECHECK_S:
+            return True
+        try:
+            async with self.app[DATABASE].session() as db:
+                await check_session(db, session.token)
+        except TokenError:
+            await self._close_ended(session.sid)
+            return False
+        session.checked_at = now
+        return True
+
+    async def end_staff_sockets(
+        self, user_id: str, *, only_session: str | None = None, keep_session: str | None = None
+    ) -> None:
+        """Close this node's sockets of a user's ended login sessions (logout: one
+        session; password change: all but the one that changed it; disable: all)."""
+        for session in list(self.sessions.values()):
+            token = session.token
+            if not token.needs_session or token.sub != user_id:
+                continue
+            if only_session is not None and token.sid != only_session:
+                continue
+            if keep_session is not None and token.sid == keep_session:
+                continue
+            await self._close_ended(session.sid)
+
+    async def _close_ended(self, sid: str) -> None:
+        await self.emit(
+            "session-ended",
+            {"code": "session_ended", "message": "登录已失效，请重新登录 / your session has ended"},
+            to=sid,
+        )
+        self._spawn(self.disconnect(sid))
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
@@ -482,6 +531,7 @@ def setup(app: web.Application, *, client_manager: Any = None) -> socketio.Async
         engineio_logger=False,
     )
     namespace = RoomNamespace(app)
+    app[ROOM_SOCKETS] = namespace
     server.register_namespace(namespace)
     server.attach(app)
 

@@ -1,0 +1,230 @@
+"""REST handlers for staff accounts: log in, log out, change my password, enable or
+disable a user, lift a login lock; and the 6-digit code entry's throttle.
+
+Failed logins are throttled per account and per client address (signaling.throttle):
+after a few failures each further one doubles the wait, answered with 429
+`rate_limited` and a Retry-After header; many failures lock the account (429
+`account_locked`) until it expires or an administrator lifts it. Unknown
+usernames are throttled and locked exactly like known ones, so neither the answer
+nor its timing tells whether an account exists. Password work runs on the
+PasswordPool's threads; when that pool is full the answer is 503 `busy` (rest.wrap).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, NoReturn
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rooms import accounts
+from rooms.audit import do_append_audit
+from rooms.domain import DomainError
+from rooms.models import User
+from rooms.passwords import PasswordPool
+from rooms.policy import Subject
+from rooms.tokens import PARTY, AccessToken, issue
+from signaling.keys import CONFIG, PASSWORDS, ROOM_SOCKETS, THROTTLE, TOKEN_SECRET
+from signaling.request_body import body, text
+from signaling.throttle import Limits, Throttle, Verdict
+
+# which access token a request carried (set by the REST wrapper for logout and
+# password change, which end sessions other than, or exactly, this one)
+ACCESS_TOKEN: str = "access_token"
+
+
+def account_key(username: str) -> str:
+    return f"login:acct:{username.strip().casefold()[:64]}"
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or "?"
+
+
+def _limits(request: web.Request) -> tuple[Limits, Limits]:
+    """(per account, per address) limits of POST /login, from the config."""
+    c = request.app[CONFIG].signaling
+    common = {"base_s": c.backoff_base_s, "max_s": c.backoff_max_s, "window_s": c.throttle_window_s}
+    account = Limits(
+        free=c.login_free_failures_account,
+        lock_after=c.login_lock_after,
+        lock_s=c.login_lock_s,
+        **common,
+    )
+    return account, Limits(free=c.login_free_failures_address, **common)
+
+
+def _code_limits(request: web.Request) -> tuple[Limits, Limits]:
+    """(per code, per address) limits of POST /join-code."""
+    c = request.app[CONFIG].signaling
+    common = {"base_s": c.backoff_base_s, "max_s": c.backoff_max_s, "window_s": c.throttle_window_s}
+    return (
+        Limits(free=c.code_free_failures_code, **common),
+        Limits(free=c.code_free_failures_address, **common),
+    )
+
+
+def _too_many(code: str, message: str, retry_after_s: float) -> NoReturn:
+    raise web.HTTPTooManyRequests(
+        text=json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
+        content_type="application/json",
+        headers={"Retry-After": str(max(1, math.ceil(retry_after_s)))},
+    )
+
+
+def _refuse_if_throttled(verdicts: list[Verdict]) -> None:
+    locked = max(v.locked_s for v in verdicts)
+    if locked > 0:
+        _too_many(
+            "account_locked",
+            "登录失败次数过多，账户已锁定，请联系管理员解锁 / "
+            "too many failed logins: the account is locked, ask an administrator",
+            locked,
+        )
+    wait = max(v.retry_after_s for v in verdicts)
+    if wait > 0:
+        _too_many(
+            "rate_limited",
+            f"尝试次数过多，请 {math.ceil(wait)} 秒后再试 / "
+            f"too many tries: wait {math.ceil(wait)} s",
+            wait,
+        )
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.display_name,
+        "role": user.role,
+        "organisationId": user.organisation_id,
+        "active": user.active,
+    }
+
+
+async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
+    data = await body(request)
+    username, password = text(data, "username"), text(data, "password")
+    throttle: Throttle = request.app[THROTTLE]
+    passwords: PasswordPool = request.app[PASSWORDS]
+    per_account, per_address = _limits(request)
+    keys = (account_key(username), f"login:addr:{_address(request)}")
+    _refuse_if_throttled([await throttle.check(k) for k in keys])
+    try:
+        user = await accounts.authenticate(s, passwords, username, password)
+    except DomainError:
+        verdict = await throttle.failure(keys[0], per_account)
+        await throttle.failure(keys[1], per_address)
+        if verdict.newly_locked:
+            await _audit_lock(s, username, request.remote, verdict)
+        raise
+    await throttle.clear(keys[0])
+    config = request.app[CONFIG]
+    ttl_s = config.signaling.staff_token_ttl_s
+    row = await accounts.do_start_session(s, user, ttl_s=ttl_s, ip=request.remote)
+    token = issue(
+        request.app[TOKEN_SECRET],
+        sub=user.id,
+        name=user.display_name,
+        role=user.role,
+        org=user.organisation_id,
+        sid=row.id,
+        ttl_s=ttl_s,
+    )
+    return web.json_response({"token": token, "user": user_json(user), "expiresInS": ttl_s})
+
+
+async def _audit_lock(s: AsyncSession, username: str, ip: str | None, verdict: Verdict) -> None:
+    """An existing account just got locked: say so in the audit log (unknown
+    usernames lock the same way, unaudited, so the answer tells nothing)."""
+    user_id = await s.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        return
+    await do_append_audit(
+        s,
+        actor="system",
+        action="user.lock",
+        target=f"user:{user_id}",
+        ip=ip,
+        detail={"failures": verdict.failures, "lockedS": round(verdict.locked_s)},
+    )
+
+
+async def logout(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    token: AccessToken = request[ACCESS_TOKEN]
+    await accounts.do_end_session(s, token, ip=request.remote)
+    if token.sid is not None:
+        await request.app[ROOM_SOCKETS].end_staff_sockets(token.sub, only_session=token.sid)
+    return web.json_response({"ok": True})
+
+
+async def change_password(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    assert who is not None
+    if who.role == PARTY:
+        raise DomainError("forbidden", "无权执行此操作 / not allowed", 403)
+    data = await body(request)
+    token: AccessToken = request[ACCESS_TOKEN]
+    ended = await accounts.do_change_password(
+        s,
+        request.app[PASSWORDS],
+        who.id,
+        text(data, "current", max_len=200),
+        text(data, "new", max_len=200),
+        keep_session=token.sid,
+        ip=request.remote,
+    )
+    await request.app[ROOM_SOCKETS].end_staff_sockets(who.id, keep_session=token.sid)
+    return web.json_response({"ok": True, "sessionsEnded": ended})
+
+
+async def update_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Body {active: bool}: disable (every session of the user ends) or enable."""
+    assert who is not None
+    data = await body(request)
+    unknown = set(data) - {"active"}
+    if unknown or not isinstance(data.get("active"), bool):
+        raise DomainError("bad_request", "请求体应为 {active: 布尔值} / body: {active: bool}")
+    user = await accounts.access_user_by_id(s, who, request.match_info["user_id"])
+    user = await accounts.do_set_user_active(s, who, user, data["active"], ip=request.remote)
+    if not user.active:
+        await request.app[ROOM_SOCKETS].end_staff_sockets(user.id)
+    return web.json_response(user_json(user))
+
+
+async def unlock_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Lift a login lock (and the account's back-off), audited."""
+    assert who is not None
+    user = await accounts.access_user_by_id(s, who, request.match_info["user_id"])
+    throttle: Throttle = request.app[THROTTLE]
+    key = account_key(user.username)
+    was_locked = (await throttle.check(key)).locked_s > 0
+    await throttle.clear(key)
+    await do_append_audit(
+        s,
+        actor=who.id,
+        action="user.unlock",
+        target=f"user:{user.id}",
+        ip=request.remote,
+        detail={"wasLocked": was_locked},
+    )
+    return web.json_response({"id": user.id, "unlocked": True, "wasLocked": was_locked})
+
+
+async def code_attempt_allowed(request: web.Request, code: str) -> None:
+    """Before a 6-digit code is looked up: refuse (429) a throttled address or code."""
+    throttle: Throttle = request.app[THROTTLE]
+    keys = (f"code:code:{code[:6]}", f"code:addr:{_address(request)}")
+    _refuse_if_throttled([await throttle.check(k) for k in keys])
+
+
+async def code_attempt_failed(request: web.Request, code: str) -> None:
+    throttle: Throttle = request.app[THROTTLE]
+    per_code, per_address = _code_limits(request)
+    await throttle.failure(f"code:code:{code[:6]}", per_code)
+    await throttle.failure(f"code:addr:{_address(request)}", per_address)
