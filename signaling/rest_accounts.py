@@ -33,7 +33,7 @@ from signaling.throttle import Limits, Throttle, Verdict
 
 # which access token a request carried (set by the REST wrapper for logout and
 # password change, which end sessions other than, or exactly, this one)
-ACCESS_TOKEN: str = "access_token"
+ACCESS_TOKEN: web.RequestKey[AccessToken] = web.RequestKey("access_token", AccessToken)
 
 
 def account_key(username: str) -> str:

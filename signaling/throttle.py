@@ -197,9 +197,9 @@ class RedisThrottle:
     async def clear(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
 
-    async def ttl_s(self, key: str) -> float:
-        """Seconds until `key` is forgotten (-2: no such key); for tests and operators."""
-        return float(await self._redis.pttl(self._prefix + key)) / 1000
+    async def ttl_ms(self, key: str) -> int:
+        """Milliseconds until `key` is forgotten (Redis PTTL: -2 when there is no such key)."""
+        return int(await self._redis.pttl(self._prefix + key))
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -20,7 +20,7 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
         link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
         revoked = await domain.do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
         await domain.do_revoke_invitation(s, revoked)
-    staff = {key: staff_token(secret, u) for key, u in demo.users.items()}
+    staff = {key: await staff_token(hub.app, u) for key, u in demo.users.items()}
 
     party = await _connected(hub, clients, domain.invitation_token(secret, link))
     assert (await party.join())["ok"]
