@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from rooms.db import Database
-from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms.demo import seed_demo_city
 from rooms.domain import (
     DomainError,
     access_case_by_id,

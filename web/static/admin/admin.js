@@ -11,6 +11,11 @@
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
       body: body ? JSON.stringify(body) : undefined,
     });
+    if (response.status === 401) { // expired, logged out, password changed, disabled
+      sessionStorage.removeItem("hub-token");
+      location.href = "/console";
+      throw new Error("session_ended");
+    }
     const data = await response.json();
     if (!response.ok) throw new Error(data.error?.message || "error");
     return data;

@@ -51,7 +51,10 @@
       $("login-error").textContent = ct(err.message);
     }
   });
-  $("logout").onclick = logout;
+  $("logout").onclick = async () => {
+    await api("POST", "/logout").catch(() => {}); // ends the session on the server too
+    logout();
+  };
   $("back").onclick = () => listCases();
 
   async function start() {

@@ -25,6 +25,10 @@
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
       body: body ? JSON.stringify(body) : undefined,
     });
+    if (response.status === 401) { // expired, logged out, password changed, disabled
+      sessionStorage.removeItem("hub-token");
+      location.href = "/console";
+    }
     if (!response.ok) {
       const data = await response.json().catch(() => ({}));
       const error = new Error(data.error?.message || ct("error"));
@@ -277,8 +281,15 @@
   async function details() {
     const data = await (await api("GET", `/recordings/${encodeURIComponent(recordingId)}`)).json();
     const v = data.verification;
-    $("verification").textContent = v.ok ? `✔ ${ct("verified_ok")}` : `✘ ${ct("verified_bad")}: ${v.firstBadSegment || ""}`;
+    // verified = intact AND signed by this install's key; another key is said plainly, in red
+    const why = !v.keyTrusted ? ct("other_key") : v.firstBadSegment || "";
+    $("verification").textContent = v.ok ? `✔ ${ct("verified_ok")}` : `✘ ${ct("verified_bad")}: ${why}`;
     $("verification").dataset.ok = String(v.ok);
+    $("verification").dataset.keyTrusted = String(v.keyTrusted);
+    $("verification").classList.toggle("untrusted", !v.ok);
+    $("key").textContent = `${ct("key_fingerprint")} ${v.keyFingerprint.slice(0, 16)}…` +
+      (v.keyTrusted ? "" : ` · ${ct("trusted_fingerprint")} ${v.trustedKeyFingerprint.slice(0, 16)}…`);
+    $("key").title = `${v.keyFingerprint}\n${v.trustedKeyFingerprint}`;
     $("verification").title = v.report;
     const kept = data.retentionDays ? `${ct("retention")} ${data.retentionDays} ${ct("days")}` : ct("kept_forever");
     const after = data.deletableAfter ? ` · ${ct("deletable_after")} ${new Date(data.deletableAfter * 1000).toLocaleDateString()}` : "";
