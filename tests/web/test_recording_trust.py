@@ -58,6 +58,7 @@ def test_a_page_whose_session_ended_goes_back_to_login(
     log_in(page, hub_process.base_url, "city-admin")
     page.goto(f"{hub_process.base_url}/console/recordings/{recording}")
     expect(page.get_by_test_id("recording-verified")).to_have_attribute("data-ok", "true")
+    page.wait_for_load_state("networkidle")  # the player has fetched what it wanted
     # the session ends elsewhere (as logout, a password change or disabling would)
     status = page.evaluate(
         """async () => (await fetch('/api/v1/logout', {method: 'POST',
@@ -65,8 +66,9 @@ def test_a_page_whose_session_ended_goes_back_to_login(
     )
     assert status == 200
     # the page's next call is refused (401): back to the login
-    page.goto(f"{hub_process.base_url}/console/recordings/{recording}")
-    page.wait_for_url("**/console")
+    with page.expect_navigation(url="**/console"):
+        page.get_by_test_id("recording-reason").fill("测试")
+        page.get_by_test_id("recording-hold").click()
     expect(page.get_by_test_id("login")).to_be_visible()
 
     # the console's own logout button ends the session on the server

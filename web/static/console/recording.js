@@ -375,6 +375,6 @@
     tracks: () => tracks.map((track) => track.state(clock.now())),
   };
 
-  if (!token) fail({ code: "forbidden", message: "请先登录调解工作台 / log in to the console first" });
+  if (!token) location.href = "/console"; // not logged in, or the session ended: log in
   else start().catch(fail);
 })();
