@@ -58,6 +58,9 @@ class SignalingConfig:
     # session also ends at logout, on a password change (the user's other
     # sessions) and when the user is disabled; REST and sockets check it.
     staff_token_ttl_s: int = 12 * 3600
+    # A staff socket's login session is looked at again this often (a logout on
+    # another node closes this node's sockets of that session within this time).
+    session_recheck_s: float = 30.0
     # Argon2 runs on this many threads (each uses up to 4 lanes and 64 MiB); at
     # most password_max_waiting more logins wait, others get 503 busy at once.
     password_workers: int = 1

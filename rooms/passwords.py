@@ -12,13 +12,24 @@ Clear passwords are never stored.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = ["PasswordPool", "PoolBusy", "one_time_password"]
+
+
+def _lower_priority() -> None:
+    """Argon2 threads (and the lane threads libargon2 starts from them) yield the
+    CPU to the event loop: on Linux a thread has a nice value of its own."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run as is
+        pass
 
 
 class PoolBusy(Exception):
@@ -28,7 +39,9 @@ class PoolBusy(Exception):
 class PasswordPool:
     def __init__(self, workers: int = 1, max_waiting: int = 16) -> None:
         self._hasher = PasswordHasher()
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._max_pending = workers + max_waiting
         self._pending = 0
         self._dummy: str | None = None

@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
 MODERATOR_ROLES = (MEDIATOR, "admin")
-SESSION_RECHECK_S = 30.0  # how often a staff socket's login session is looked at again
 SOURCES = ("camera", "mic", "screen")
 
 
@@ -156,12 +155,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
 
     async def _session_live(self, session: SocketSession) -> bool:
-        """A staff socket's login session, looked at again every SESSION_RECHECK_S
+        """A staff socket's login session, looked at again every session_recheck_s
         (a logout on another node reaches this one so); ended: the socket closes."""
         if not session.token.needs_session:
             return True
         now = asyncio.get_running_loop().time()
-        if now - session.checked_at < SESSION_RECHECK_S:
+        if now - session.checked_at < self.app[CONFIG].signaling.session_recheck_s:
             return True
         try:
             async with self.app[DATABASE].session() as db:

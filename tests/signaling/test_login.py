@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from hub.config import Config
 from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
 from rooms.models import AuditEntry
 from signaling.keys import DATABASE, PASSWORDS
+from tests.services import redis_server
 from tests.signaling.client import ProtocolClient
 
 
@@ -255,3 +256,38 @@ async def test_a_staff_token_without_a_session_is_refused(
     response = await client.get("/api/v1/users", headers=_auth(bare))
     assert response.status == 401 and (await response.json())["error"]["code"] == "session_ended"
     assert await _refused_on_connect(client, bare) == "session_ended"
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+async def test_two_nodes_share_the_throttle_and_the_sessions(
+    aiohttp_client: Callable[..., Any], hub_config: Config, redis_url: str
+) -> None:
+    """Two hub nodes on one database and one Redis: failures counted on one node
+    throttle the other; a logout on one closes the other's socket of that session."""
+    hub_config.signaling.redis_url = redis_url
+    hub_config.signaling.session_recheck_s = 0.3
+    node_a, _ = await _start(aiohttp_client, hub_config)
+    node_b: TestClient = await aiohttp_client(build_app(hub_config))
+    for _ in range(hub_config.signaling.login_free_failures_account):
+        assert (await _login(node_a, "mediator-east", "wrong-password")).status == 401
+    assert (await _login(node_a, "mediator-east", "wrong-password")).status == 401  # 6th
+    refused = await _login(node_b, "mediator-east")
+    assert refused.status == 429 and (await refused.json())["error"]["code"] == "rate_limited"
+
+    token = await _token(node_a, "reviewer")
+    socket = await _socket(node_b, token)
+    try:
+        assert (await node_b.get("/api/v1/me", headers=_auth(token))).status == 200
+        assert (await node_a.post("/api/v1/logout", headers=_auth(token))).status == 200
+        assert (await node_b.get("/api/v1/me", headers=_auth(token))).status == 401
+        await asyncio.sleep(0.4)  # past session_recheck_s: the behaviour under test is time
+        ack = await socket.request("join", {"room": "x"})
+        assert ack["error"]["code"] == "session_ended"
+        await _ended(socket)
+    finally:
+        await socket.close()
