@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -45,8 +46,11 @@ async def _accounts_ctx(app: web.Application) -> AsyncIterator[None]:
         RedisThrottle(config.signaling.redis_url) if config.signaling.redis_url else LocalThrottle()
     )
     app[THROTTLE] = throttle
-    await passwords.warm_up()
+    # the dummy hash unknown usernames are checked against, made on the pool now
+    # rather than by the first unknown login (which would then cost two runs)
+    warm_up = asyncio.ensure_future(passwords.warm_up())
     yield
+    warm_up.cancel()
     await throttle.close()
     passwords.close()
 
