@@ -29,6 +29,7 @@ from signaling import retention
 from signaling.keys import CONFIG, DATABASE, PASSWORDS, TOKEN_SECRET
 from signaling.request_body import body, text
 from signaling.rest_accounts import user_json
+from signaling.throttle import ThrottleUnavailable
 
 API = "/api/v1"
 Handler = Callable[[web.Request, AsyncSession, Subject | None], Awaitable[web.StreamResponse]]
@@ -576,7 +577,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             return error(403, exc.code, exc.message)
         except DomainError as exc:
             return error(exc.status, exc.code, exc.message)
-        except PoolBusy:
+        except (PoolBusy, ThrottleUnavailable):
             response = error(503, "busy", "服务器繁忙，请稍后再试 / server busy, try again shortly")
             response.headers["Retry-After"] = "1"
             return response

@@ -19,7 +19,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Limits", "LocalThrottle", "RedisThrottle", "Throttle", "Verdict"]
+from redis.exceptions import RedisError
+
+__all__ = ["Limits", "LocalThrottle", "RedisThrottle", "Throttle", "ThrottleUnavailable", "Verdict"]
+
+
+class ThrottleUnavailable(Exception):
+    """The shared store can't be reached: callers refuse (503) rather than let
+    guesses through uncounted."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,10 @@ class RedisThrottle:
         self._check = self._redis.register_script(_CHECK)
 
     async def check(self, key: str) -> Verdict:
-        n, wait_ms, locked_ms = await self._check(keys=[self._prefix + key])
+        try:
+            n, wait_ms, locked_ms = await self._check(keys=[self._prefix + key])
+        except (RedisError, OSError) as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
         return Verdict(int(n), wait_ms / 1000, locked_ms / 1000)
 
     async def failure(self, key: str, limits: Limits) -> Verdict:
@@ -191,11 +201,17 @@ class RedisThrottle:
             limits.lock_after or 0,
             math.ceil(limits.lock_s * 1000),
         ]
-        n, wait_ms, locked_ms, newly = await self._failure(keys=[self._prefix + key], args=args)
+        try:
+            n, wait_ms, locked_ms, newly = await self._failure(keys=[self._prefix + key], args=args)
+        except (RedisError, OSError) as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
         return Verdict(int(n), wait_ms / 1000, locked_ms / 1000, bool(newly))
 
     async def clear(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)
+        try:
+            await self._redis.delete(self._prefix + key)
+        except (RedisError, OSError) as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
 
     async def ttl_ms(self, key: str) -> int:
         """Milliseconds until `key` is forgotten (Redis PTTL: -2 when there is no such key)."""

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from signaling.throttle import Limits, LocalThrottle, RedisThrottle, Throttle
-from tests.services import redis_server
+from signaling.throttle import (
+    Limits,
+    LocalThrottle,
+    RedisThrottle,
+    Throttle,
+    ThrottleUnavailable,
+)
+from tests.services import free_port, redis_server
 
 _prefixes = itertools.count()
 
@@ -101,6 +107,17 @@ async def test_redis_keys_carry_a_ttl(redis_url: str) -> None:
         await throttle.failure("k", Limits(free=1, window_s=60, lock_after=2, lock_s=600))
         assert 599_000 < await throttle.ttl_ms("k") <= 600_000  # kept as long as the lock
         assert await throttle.ttl_ms("missing") == -2
+    finally:
+        await throttle.close()
+
+
+async def test_an_unreachable_redis_is_a_clear_error() -> None:
+    throttle = RedisThrottle(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        with pytest.raises(ThrottleUnavailable):
+            await throttle.check("k")
+        with pytest.raises(ThrottleUnavailable):
+            await throttle.failure("k", Limits(free=1))
     finally:
         await throttle.close()
 
