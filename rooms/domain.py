@@ -213,6 +213,13 @@ async def access_case_by_id(
     return case, path or ""
 
 
+def allowed_transitions(subject: Subject, case: Case, case_org_path: str) -> list[str]:
+    """The statuses `subject` may move this case to now (none without the right)."""
+    if not policy.allowed(subject, policy.CASE_TRANSITION, org_path=case_org_path):
+        return []
+    return list(CASE_TRANSITIONS.get(case.status, ()))
+
+
 async def do_transition_case(
     session: AsyncSession, subject: Subject, case: Case, to_status: str, ip: str | None = None
 ) -> Case:

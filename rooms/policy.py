@@ -119,3 +119,25 @@ def allowed(subject: Subject, action: str, **resource: str | None) -> bool:
     except Denied:
         return False
     return True
+
+
+# What pages ask: the actions a page offers, so it shows only the controls that will work.
+# In a room one has joined (admission checked the room and the organisation already):
+IN_ROOM_ACTIONS = (ROOM_MODERATE, ROOM_END)
+# On a case one may see:
+CASE_ACTIONS = (CASE_TRANSITION, ROOM_CREATE, INVITE_CREATE, RECORDING_VIEW)
+
+
+def may_in_room(role: str, action: str) -> bool:
+    """May a participant with `role`, inside a room it joined, do `action`?"""
+    return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def room_permissions(role: str) -> list[str]:
+    """The in-room actions of a role (the `permissions` of the signaling `join` answer)."""
+    return [action for action in IN_ROOM_ACTIONS if may_in_room(role, action)]
+
+
+def case_permissions(subject: Subject, case_org_path: str | None) -> list[str]:
+    """What `subject` may do on a case of the organisation at `case_org_path`."""
+    return [a for a in CASE_ACTIONS if allowed(subject, a, org_path=case_org_path)]

@@ -317,7 +317,7 @@ async def create_case(request: web.Request, s: AsyncSession, who: Subject | None
 
 async def get_case(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
-    case, _ = await domain.access_case_by_id(s, who, request.match_info["case_id"])
+    case, path = await domain.access_case_by_id(s, who, request.match_info["case_id"])
     await do_append_audit(
         s, actor=who.id, action="case.view", target=f"case:{case.id}", ip=request.remote
     )
@@ -325,6 +325,9 @@ async def get_case(request: web.Request, s: AsyncSession, who: Subject | None) -
     return web.json_response(
         {
             **case_json(case),
+            # what this user may do now: the console shows only these controls
+            "allowedTransitions": domain.allowed_transitions(who, case, path),
+            "permissions": policy.case_permissions(who, path),
             "history": [
                 {"from": h.from_status, "to": h.to_status, "by": h.by_user_id, "at": iso(h.at)}
                 for h in history

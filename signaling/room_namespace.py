@@ -31,7 +31,7 @@ from rooms.live_room import (
     producer_info,
 )
 from rooms.models import ROOM_ENDED as STORED_ROOM_ENDED
-from rooms.tokens import MEDIATOR, PARTY, STAFF_ROLES, AccessToken, TokenError, verify
+from rooms.tokens import PARTY, STAFF_ROLES, AccessToken, TokenError, verify
 from signaling import retention
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
@@ -41,7 +41,9 @@ from signaling.recording import Recordings
 logger = logging.getLogger(__name__)
 
 Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
-MODERATOR_ROLES = (MEDIATOR, "admin")
+MODERATOR_ROLES = tuple(
+    role for role in policy.ROLE_ACTIONS if policy.may_in_room(role, policy.ROOM_MODERATE)
+)
 SOURCES = ("camera", "mic", "screen")
 
 
@@ -228,6 +230,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {
             "room": {"id": stored.id, "name": stored.name, "state": stored.state},
             "self": participant_info(participant),
+            "permissions": policy.room_permissions(participant.role),
             "resumed": resumed,
             "participants": [
                 participant_info(p) for p in room.participants if p.id != participant.id
@@ -438,7 +441,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def end_room(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant = session.joined()
-        if participant.role not in MODERATOR_ROLES:
+        if not policy.may_in_room(participant.role, policy.ROOM_END):
             raise fail("forbidden", "只有调解员可以结束调解 / mediators only")
         for p in room.participants:
             if p.id != participant.id:

@@ -60,10 +60,16 @@ async def test_page_static_files_and_socketio_client(hub: Hub) -> None:
     status, kind, body = await _get(hub, f"/join/{token}")
     assert status == 200 and kind.startswith("text/html")
     assert b'data-testid="join"' in body
-    for path in ("/static/i18n.js", "/static/join/room.js", "/static/join/room.css"):
+    for path in ("/static/lib/i18n.js", "/static/join/room.js", "/static/join/room.css"):
         assert (await _get(hub, path))[0] == 200, path
+    # module scripts need a JavaScript MIME type (nosniff is on)
+    kind = (await _get(hub, "/static/lib/peers.js"))[1]
+    assert kind.startswith(("text/javascript", "application/javascript")), kind
     status, _, body = await _get(hub, "/vendor/socket.io.min.js")
     assert status == 200 and b"socket.io" in body.lower()
+    status, kind, body = await _get(hub, "/vendor/socket.io.esm.min.js")
+    assert status == 200 and kind.startswith("text/javascript")
+    assert b"export{" in body and b" as io" in body  # an ES module exporting io
     assert (await _get(hub, "/static/../hub/config.py"))[0] in (403, 404)
 
 
