@@ -16,7 +16,7 @@ from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
-from signaling import health, pages, rest, retention, room_namespace
+from signaling import health, pages, rest, retention, room_namespace, security_headers
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ def build_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
+    security_headers.setup(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)

@@ -23,7 +23,9 @@ apply();
 function fail(err) {
   $("error").hidden = false;
   $("error").dataset.code = err.code || "error";
-  $("error").textContent = t(err.code) !== err.code ? `${t(err.code)}（${err.message}）` : err.message;
+  const own = t(err.code); // our words first, then the server's when they add something
+  const known = own !== err.code && !err.message.startsWith(own);
+  $("error").textContent = known ? `${own}（${err.message}）` : err.message;
 }
 
 function showClock() {

@@ -188,6 +188,7 @@ function showRoom() {
     $("self-video").srcObject = camera.stream;
     $("switch").hidden = !camera.hasVideo;
   });
+  document.body.dataset.moderator = String(may("room.moderate"));
   $("end").hidden = !may("room.end");
   $("people").hidden = !may("room.moderate");
   $("record").hidden = !may("room.moderate");
