@@ -144,9 +144,17 @@ async def vendor_file(request: web.Request) -> web.FileResponse:
     return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
 
 
+async def _revalidate_code(request: web.Request, response: web.StreamResponse) -> None:
+    """Pages load many small modules, unbundled: a browser must not run one old module
+    with new ones after an upgrade, so it revalidates each (a 304 when unchanged)."""
+    if request.path.startswith(("/static/", "/vendor/")):
+        response.headers.setdefault("Cache-Control", "no-cache")
+
+
 def setup(app: web.Application, *, static_dir: Path, node_modules: Path) -> None:
     app[STATIC_DIR] = static_dir
     app[NODE_MODULES] = node_modules
+    app.on_response_prepare.append(_revalidate_code)
     app.add_routes(routes)
     for url in VENDOR:
         app.router.add_get(url, vendor_file)

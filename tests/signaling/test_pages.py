@@ -62,8 +62,15 @@ async def test_page_static_files_and_socketio_client(hub: Hub) -> None:
     assert b'data-testid="join"' in body
     for path in ("/static/lib/i18n.js", "/static/join/room.js", "/static/join/room.css"):
         assert (await _get(hub, path))[0] == 200, path
-    # module scripts need a JavaScript MIME type (nosniff is on)
-    kind = (await _get(hub, "/static/lib/peers.js"))[1]
+    # module scripts need a JavaScript MIME type (nosniff is on), and are revalidated:
+    # an upgrade never leaves a browser running old modules with new ones
+    async with aiohttp.ClientSession() as http:
+        async with http.get(hub.url + "static/lib/peers.js") as r:
+            kind = r.headers["Content-Type"]
+            assert r.headers["Cache-Control"] == "no-cache"
+            etag = r.headers["ETag"]
+        async with http.get(hub.url + "static/lib/peers.js", headers={"If-None-Match": etag}) as r:
+            assert r.status == 304
     assert kind.startswith(("text/javascript", "application/javascript")), kind
     status, _, body = await _get(hub, "/vendor/socket.io.min.js")
     assert status == 200 and b"socket.io" in body.lower()

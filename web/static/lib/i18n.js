@@ -15,14 +15,14 @@ export function translator(table, lang) {
   return function t(key, vars) {
     let text = own[key] ?? zh[key] ?? key;
     for (const [name, value] of Object.entries(vars || {})) {
-      text = text.replaceAll(`{${name}}`, () => String(value)); // a function: no $& patterns
+      text = text.split(`{${name}}`).join(String(value)); // no $& patterns, no replaceAll (old WebViews)
     }
     return text;
   };
 }
 
 /** Has the table this key (in Chinese, the language every key must have)? */
-export const hasKey = (table, key) => Object.hasOwn(table.zh || {}, key);
+export const hasKey = (table, key) => Object.prototype.hasOwnProperty.call(table.zh || {}, key);
 
 /** Fill the marked elements under root and set the document's language. */
 export function applyTranslations(root, t, lang) {
