@@ -3,7 +3,7 @@
 // case (its next statuses, rooms, invitations, recordings) comes from the server.
 import { createApi } from "../lib/api.js";
 import { byId as $, el } from "../lib/dom.js";
-import { pageI18n } from "../lib/i18n.js";
+import { hasKey, pageI18n } from "../lib/i18n.js";
 import { clearStaffToken, saveStaffToken, staffToken } from "../lib/session.js";
 import strings from "./strings.js";
 
@@ -36,7 +36,7 @@ $("login").addEventListener("submit", async (event) => {
     await start();
   } catch (err) {
     $("login-error").hidden = false;
-    $("login-error").textContent = t(err.code);
+    $("login-error").textContent = hasKey(strings, err.code) ? t(err.code) : err.message;
   }
 });
 $("logout").onclick = logout;
