@@ -2,6 +2,7 @@
 // Speaks docs/protocol.md through lib/signaling.js; media over lib/peers.js; tiles,
 // stats and text from the shared modules. This file wires them to the page.
 import { io } from "/vendor/socket.io.esm.min.js";
+import { createApi } from "../lib/api.js";
 import { byId as $ } from "../lib/dom.js";
 import { hasKey, pageI18n } from "../lib/i18n.js";
 import { Publisher, Subscriber } from "../lib/peers.js";
@@ -66,14 +67,13 @@ function banner(key) {
 // -- lobby ----------------------------------------------------------------------------
 async function main() {
   apply();
-  let response, data;
+  let data;
   try {
-    response = await fetch(`/api/v1/join/${encodeURIComponent(token)}`, { cache: "no-store" });
-    data = await response.json();
-  } catch {
-    return showMessage("network", reload);
+    data = await createApi().get(`/join/${encodeURIComponent(token)}`);
+  } catch (err) {
+    if (err.code === "network") return showMessage("network", reload);
+    return showMessage(err.code === "error" ? "internal" : err.code);
   }
-  if (!response.ok) return showMessage(data.error?.code || "internal");
   $("room-name").textContent = data.room.name;
   $("lobby-room").textContent = data.room.name;
   document.title = `${data.room.name} · ${t("title")}`;
