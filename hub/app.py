@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
-    async with database.session() as session:
-        first = await do_bootstrap_admin(session)
+    first = await database.run(do_bootstrap_admin)
     if first is not None:
         # printed once, on the first start of a fresh install; change it after logging in
         print(

@@ -20,7 +20,7 @@ from recorder.signing import load_or_create_signing_key
 from recorder.store import recordings_dir
 from rooms.live_room import Consent, LiveParticipant, LiveRoom
 from rooms.models import Room
-from rooms.tokens import PARTY
+from rooms.tokens import invited
 from signaling.keys import CONFIG
 
 logger = logging.getLogger(__name__)
@@ -56,11 +56,12 @@ class Recordings:
         self, room: LiveRoom, stored: Room, by: LiveParticipant, *, required: bool = False
     ) -> dict[str, Any]:
         """Start recording the room (by a mediator, or because policy requires it
-        and `by` is who came in); ConsentMissing names parties who have not consented."""
+        and `by` is who came in); ConsentMissing names invitees (parties, guests,
+        observers, a CLI-invited mediator) who have not consented."""
         if room.id in self._active:
             return self.state(room.id)
-        parties = [p for p in room.participants if p.role == PARTY]
-        missing = [p.name for p in parties if p.id not in room.consents]
+        invitees = [p for p in room.participants if invited(p.role, p.subject)]
+        missing = [p.name for p in invitees if p.id not in room.consents]
         if missing:
             raise ConsentMissing("、".join(missing))
         config = self.app[CONFIG]
@@ -74,7 +75,7 @@ class Recordings:
                     p.id,
                     p.name,
                     p.role,
-                    "invitation-link" if p.role == PARTY else "staff-access-token",
+                    "invitation-link" if invited(p.role, p.subject) else "staff-access-token",
                 )
                 for p in room.participants
             ],
@@ -84,12 +85,12 @@ class Recordings:
             room.router,
             recordings_dir(data_dir),
             metadata,
-            # staff consent by starting the recording themselves
+            # staff with their own login consent by being on duty; invitees never do
             [evidence_consent(c) for c in room.consents.values()]
             + [
                 EvidenceConsent(p.id, _now(), "staff-on-duty", "")
                 for p in room.participants
-                if p.role != PARTY and p.id not in room.consents
+                if not invited(p.role, p.subject) and p.id not in room.consents
             ],
             load_or_create_signing_key(data_dir),
             config.recorder,
@@ -106,7 +107,7 @@ class Recordings:
 
     def staff_joined(self, room_id: str, participant: LiveParticipant) -> None:
         entry = self._active.get(room_id)
-        if entry is not None and participant.role != PARTY:
+        if entry is not None and not invited(participant.role, participant.subject):
             entry[0].add_consent(EvidenceConsent(participant.id, _now(), "staff-on-duty", ""))
 
     async def stop(self, room_id: str) -> str | None:
