@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from functools import partial
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
