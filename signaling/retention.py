@@ -102,7 +102,10 @@ async def delete(
 ) -> dict[str, Any]:
     """Delete a recording (the caller checked `refusal`): audit first, then the
     files, then mark it done. Returns what identified it."""
-    identity = await asyncio.to_thread(recording_identity, summary.path)
+    try:
+        identity = await asyncio.to_thread(recording_identity, summary.path)
+    except FileNotFoundError:  # deleted meanwhile (by hand, or by the sweep)
+        raise DomainError("not_found", "录像不存在 / no such recording", 404) from None
     detail = {
         **identity,
         "reason": reason,
