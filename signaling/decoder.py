@@ -172,7 +172,12 @@ class HubPacket(sio_packet.Packet):  # type: ignore[misc]
     json = _PacketJson
 
     def decode(self, encoded_packet: Any) -> int:
-        count: int = super().decode(encoded_packet)
+        try:
+            count: int = super().decode(encoded_packet)
+        except ValueError:  # a header we can't frame (id, attachments): no ack id to answer
+            self.packet_type, self.id, self.attachment_count = sio_packet.EVENT, None, 0
+            self.data = malformed(_bad("unreadable packet"))
+            return 0
         if self.packet_type in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
             data: Any = self.data  # type: ignore[has-type]
             if not (isinstance(data, list) and data and isinstance(data[0], str)):
