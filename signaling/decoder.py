@@ -179,7 +179,7 @@ class HubPacket(sio_packet.Packet):  # type: ignore[misc]
             self.data = malformed(_bad("unreadable packet"))
             return 0
         if self.packet_type in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
-            data: Any = self.data  # type: ignore[has-type]
+            data: Any = self.data
             if not (isinstance(data, list) and data and isinstance(data[0], str)):
                 self.data = malformed(_bad("no event name"))
             elif data[0] in RESERVED_EVENTS and data[0] != MALFORMED:

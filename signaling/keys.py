@@ -19,6 +19,8 @@ TOKEN_SECRET: web.AppKey[bytes] = web.AppKey("token_secret")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
 MEDIA_COUNTERS: web.AppKey[MediaCounters] = web.AppKey("media_counters")
+# bearer token of GET /metrics (DATA_DIR/metrics.token)
+METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
 # This node's running recordings and the socket.io namespace of its rooms (set by
 # signaling.room_namespace.setup): REST reaches live sessions through these.
 RECORDINGS: web.AppKey[Recordings] = web.AppKey("recordings")
