@@ -18,10 +18,11 @@ from recorder.manifest import RecordingMetadata
 from recorder.recording import ConsentMissing, RoomRecorder
 from recorder.signing import load_or_create_signing_key
 from recorder.store import recordings_dir
+from rooms.audit import do_append_audit
 from rooms.live_room import Consent, LiveParticipant, LiveRoom
 from rooms.models import Room
 from rooms.tokens import invited
-from signaling.keys import CONFIG
+from signaling.keys import CONFIG, DATABASE
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,17 @@ class Recordings:
         await recorder.start()
         self._active[room.id] = (recorder, time.time())
         logger.info("recording %s started in room %s by %s", recorder.id, room.id, by.name)
+        await self._audit(
+            by.subject, "recording.start", recorder.id, {"room": room.id, "required": required}
+        )
         return self.state(room.id)
+
+    async def _audit(self, actor: str, action: str, recording_id: str, detail: Any) -> None:
+        await self.app[DATABASE].run(
+            lambda s: do_append_audit(
+                s, actor=actor, action=action, target=f"recording:{recording_id}", detail=detail
+            )
+        )
 
     def consent_given(self, room_id: str, consent: Consent) -> None:
         entry = self._active.get(room_id)
@@ -110,13 +121,15 @@ class Recordings:
         if entry is not None and not invited(participant.role, participant.subject):
             entry[0].add_consent(EvidenceConsent(participant.id, _now(), "staff-on-duty", ""))
 
-    async def stop(self, room_id: str) -> str | None:
+    async def stop(self, room_id: str, *, actor: str = "system") -> str | None:
+        """Stop and seal the room's recording (audited); its id, None if none ran."""
         entry = self._active.pop(room_id, None)
         if entry is None:
             return None
         recorder = entry[0]
         await recorder.stop()
         logger.info("recording %s sealed", recorder.id)
+        await self._audit(actor, "recording.stop", recorder.id, {"room": room_id})
         return recorder.id
 
     async def stop_all(self) -> None:

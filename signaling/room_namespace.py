@@ -407,7 +407,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "本机构要求全程录制，调解结束时自动停止"
                 " / recording is required here; it stops when the room ends",
             )
-        recording_id = await self.recordings.stop(room.id)
+        recording_id = await self.recordings.stop(room.id, actor=participant.subject)
         state = {**self.recording_state(room.id), "lastRecordingId": recording_id}
         self.to_room(room.id, "recording", state)
         return {"recording": state}

@@ -53,7 +53,16 @@ async def test_ending_over_rest_seals_the_recording_and_tells_everyone(
                 )
             )
         )
+        trail = [
+            e.action
+            for e in await s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.target == f"recording:{recording_id}")
+                .order_by(AuditEntry.seq)
+            )
+        ]
     assert len(ends) == 1 and len(ends[0].detail["participantsLeft"]) == 2
+    assert trail == ["recording.start", "recording.stop"]
     again = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
     assert (await again.join(room=room.id))["error"]["code"] == "room_ended"
     # ending twice is harmless and audited once
