@@ -269,3 +269,54 @@ async def begin_on(config: Config, recording_id: str) -> None:
         )
     finally:
         await database.close()
+
+
+async def test_joins_and_leaves_race_with_rest_writes(city: City, db_config: Config) -> None:
+    """socket.io writes (joins that redeem invitations, leaves) racing REST writes:
+    every join and leave one audit entry, every ack ok."""
+    from tests.signaling.client import ProtocolClient
+
+    app = city.client.server.app
+    east = city.demo.orgs["east-1"].id
+    async with app[DATABASE].transaction() as s:
+        room = await case_room(s, city.demo, "east-1")
+    links = []
+    for i in range(12):
+        response = await city.client.post(
+            f"/api/v1/rooms/{room.id}/invitations",
+            headers=city.headers["mediator-east"],
+            json={"name": f"当事人{i}", "role": "party"},
+        )
+        links.append((await response.json())["url"].rsplit("/", 1)[1])
+    url = str(city.client.server.make_url("/"))
+    parties = [ProtocolClient(url, link) for link in links]
+    try:
+        await asyncio.gather(*(p.connect() for p in parties))
+        users = [
+            city.client.post(
+                "/api/v1/users",
+                headers=city.headers["city-admin"],
+                json={
+                    "username": f"sock-{i}",
+                    "name": f"用户{i}",
+                    "role": "intake",
+                    "organisationId": east,
+                    "password": "long-enough-1",
+                },
+            )
+            for i in range(12)
+        ]
+        joins, made = await asyncio.gather(
+            asyncio.gather(*(p.join() for p in parties)), asyncio.gather(*users)
+        )
+        assert all(j["ok"] for j in joins), joins
+        assert all(r.status == 201 for r in made)
+        leaves = await asyncio.gather(*(p.request("leave") for p in parties))
+        assert all(a["ok"] for a in leaves), leaves
+    finally:
+        for party in parties:
+            await party.close()
+    entries = await _entries(city)
+    actions = Counter(e.action for e in entries if e.target == f"room:{room.id}")
+    assert actions["participant.join"] == 12 and actions["participant.leave"] == 12
+    assert Counter(e.action for e in entries)["user.create"] >= 12 + 7  # and the demo's
