@@ -197,17 +197,18 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     "本次调解依规定全程录音录像，同意后方可进入"
                     " / this session must be recorded: accept the notice to join",
                 )
-        config = self.app[CONFIG]
+        live = self.app[LIVE_ROOMS].get(stored.id)
+        existing = live.by_subject(token.sub) if live is not None and not live.closed else None
+        participant_id: str = await database.run(
+            lambda db: self._admit(db, token, stored.id, existing.id if existing else None)
+        )
+        config = self.app[CONFIG]  # admitted: now the live room may open
         room = self.app[LIVE_ROOMS].open(
             stored.id,
             stored.name,
             self,
             reconnect_grace_s=config.signaling.reconnect_grace_s,
             empty_timeout_s=config.rooms.empty_timeout_s,
-        )
-        existing = room.by_subject(token.sub)
-        participant_id: str = await database.run(
-            lambda db: self._admit(db, token, stored.id, existing.id if existing else None)
         )
         old_sid = self.sid_of.get(participant_id)
         if old_sid and old_sid != session.sid:
