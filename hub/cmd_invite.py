@@ -30,7 +30,7 @@ MAX_TTL_S = 7 * 86400
 def parse_ttl(text: str) -> int:
     """'90s', '30m', '2h', '7d' -> seconds."""
     match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
-    if not match or int(match.group(1)) == 0 or len(match.group(1)) > 9:
+    if not match or len(match.group(1)) > 9 or int(match.group(1)) == 0:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 30m, 2h, 1d)")
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
     if seconds > MAX_TTL_S:
