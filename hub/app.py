@@ -10,14 +10,21 @@ from aiohttp import web
 
 import web as web_pages
 from hub.config import Config
-from hub.keyfile import load_or_create_token_secret
+from hub.keyfile import load_or_create_metrics_token, load_or_create_token_secret
 from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
 from signaling import health, pages, rest, retention, room_namespace, security_headers
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
+from signaling.keys import (
+    CONFIG,
+    DATABASE,
+    LIVE_ROOMS,
+    MEDIA_COUNTERS,
+    METRICS_TOKEN,
+    TOKEN_SECRET,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +32,7 @@ logger = logging.getLogger(__name__)
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
-    async with database.session() as session:
-        first = await do_bootstrap_admin(session)
+    first = await database.run(do_bootstrap_admin)
     if first is not None:
         # printed once, on the first start of a fresh install; change it after logging in
         print(
@@ -69,6 +75,7 @@ def build_app(config: Config) -> web.Application:
     app = web.Application(client_max_size=config.signaling.max_message_bytes * 4)
     app[CONFIG] = config
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
+    app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
     security_headers.setup(app)
     app.cleanup_ctx.append(_database_ctx)

@@ -12,22 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.cmd_serve import add_common, config_from_args
 from hub.config import Config
-from rooms.audit import do_append_audit, verify_audit_chain
+from rooms.audit import verify_audit_chain
 from rooms.db import Database, init_schema
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.domain import DomainError, do_create_user, do_ensure_root_organisation
 from rooms.models import Organisation
 from rooms.passwords import one_time_password
 from rooms.tokens import ADMIN
+from rooms.transaction import begin_unit
 
 
 async def with_session(config: Config, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    """Run `work` as one unit of work (committed when it returns 0)."""
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(config.database_url)
     try:
         await init_schema(database.engine)
-        async with database.session() as session:
-            return await work(session)
+        async with database.sessions() as session:
+            await begin_unit(session)
+            status = await work(session)
+            if status == 0:
+                await session.commit()
+            return status
     finally:
         await database.close()
 
@@ -53,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_admin_create(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> int:
-        root = await do_ensure_root_organisation(session)
+        root = await do_ensure_root_organisation(session, actor="cli")
         password = one_time_password()
         try:
             await do_create_user(
@@ -63,13 +69,11 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 role=ADMIN,
                 organisation=root,
                 password=password,
+                actor="cli",
             )
         except DomainError as exc:
             print(exc.message, file=sys.stderr)
             return 1
-        await do_append_audit(
-            session, actor="cli", action="admin.create", target=f"user:{args.username}"
-        )
         print(f"管理员 / admin: {args.username}\n一次性密码 / one-time password: {password}")
         return 0
 

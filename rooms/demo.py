@@ -20,12 +20,18 @@ class DemoCity:
 
 
 async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -> DemoCity:
-    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role."""
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role. One unit of
+    work: commits `session` at the end (every row audited as made by `seed-demo`)."""
     demo = DemoCity()
 
     async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
         demo.orgs[key] = await do_create_organisation(
-            session, code=code, name=name, level=level, parent=demo.orgs.get(parent or "")
+            session,
+            code=code,
+            name=name,
+            level=level,
+            parent=demo.orgs.get(parent or ""),
+            actor="seed-demo",
         )
 
     await org("city", "330100", "示范市司法局", CITY, None)
@@ -43,6 +49,7 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
             role=role,
             organisation=demo.orgs[at],
             password=password,
+            actor="seed-demo",
         )
 
     await user("city-admin", "市司法局管理员", ADMIN, "city")
@@ -52,4 +59,5 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
     await user("mediator-west", "西城调解员", MEDIATOR, "west")
     await user("reviewer", "东城审核员", REVIEWER, "east")
     await user("evaluator", "市评定员", EVALUATOR, "city")
+    await session.commit()
     return demo

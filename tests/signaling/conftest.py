@@ -30,8 +30,10 @@ class Hub:
         return str(self.server.make_url("/"))
 
     async def room(self, name: str = "测试调解室") -> str:
-        async with self.app[DATABASE].session() as db:
-            return (await actions.do_get_or_create_room(db, name)).id
+        room = await self.app[DATABASE].run(
+            lambda db: actions.do_get_or_create_room(db, name, actor="test")
+        )
+        return room.id
 
     def token(
         self,
@@ -84,7 +86,7 @@ class Town:
 async def town(aiohttp_client: Callable[..., Any], hub_config: Config) -> Town:
     app = build_app(hub_config)
     client: TestClient = await aiohttp_client(app)
-    async with app[DATABASE].session() as s:
+    async with app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
     headers = {}
     for who in ("city-admin", "reviewer", "mediator-east"):

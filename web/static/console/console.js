@@ -152,8 +152,9 @@ $("invite").onclick = async () => {
 };
 
 $("join-room").onclick = async () => {
-  const invitation = await invite($("who").textContent || "调解员", "mediator");
-  window.open(invitation.url, "_blank", "noopener");
+  // staff enter with their own identity (a seat token for this room), never an invitation
+  const seat = await api.post(`/rooms/${encodeURIComponent(currentRoom.id)}/seat`, {});
+  window.open(seat.url, "_blank", "noopener");
 };
 
 if (staffToken()) start().catch(logout);
