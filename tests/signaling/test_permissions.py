@@ -32,7 +32,7 @@ async def test_join_answer_names_what_the_participant_may_do(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
     secret = hub.app[TOKEN_SECRET]
-    async with hub.app[DATABASE].session() as s:
+    async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         room = await case_room(s, demo, "east-1")
     tokens = {
@@ -56,7 +56,7 @@ async def test_join_answer_names_what_the_participant_may_do(
 
 async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None:
     secret = hub.app[TOKEN_SECRET]
-    async with hub.app[DATABASE].session() as s:
+    async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         room = await case_room(s, demo, "east-1")
         case_id = room.case_id
@@ -74,7 +74,7 @@ async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None
             assert case["permissions"] == expected, principal
 
         # at the end of its road a case may go nowhere, whoever asks
-        async with hub.app[DATABASE].session() as s:
+        async with hub.app[DATABASE].transaction() as s:
             stored = await s.get(Case, case_id)
             assert stored is not None
             admin = demo.users["city-admin"]
