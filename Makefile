@@ -27,7 +27,7 @@ test: $(STAMP) web-deps
 	scripts/install-test-deps.sh
 	scripts/check.sh
 
-lint: $(STAMP)
+lint: $(STAMP) web-deps
 	scripts/check.sh lint
 
 clean:

@@ -3,8 +3,12 @@
 A login starts a server-side session (rooms.models.StaffSession); its id rides in
 the access token as `sid`, and every REST request and socket connection checks
 the row (check_session). Logout ends one session; a password change ends every
-other session of the user; disabling a user ends all of them. Password work goes
-through rooms.passwords.PasswordPool (threads, never the event loop).
+other session of the user; disabling a user ends all of them.
+
+Password work goes through rooms.passwords.PasswordPool (threads, never the event
+loop) and always outside a unit of work: the caller reads what it needs, ends the
+read, hashes or checks, then runs the write (`do_...`, which never commits) as a
+unit of work (rooms.transaction), so no transaction waits on Argon2.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
 from rooms.audit import do_append_audit
+from rooms.db import Database
 from rooms.domain import DomainError, org_path
 from rooms.models import StaffSession, User, utcnow
 from rooms.passwords import PasswordPool
@@ -36,21 +41,37 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-async def authenticate(
-    session: AsyncSession, passwords: PasswordPool, username: str, password: str
-) -> User:
-    """The user whose password this is; one Argon2 run whether or not the user exists."""
-    user = await session.scalar(select(User).where(User.username == username))
+def check_new_password(password: str) -> None:
+    """May this be a password? (Asked before it is hashed.)"""
+    if len(password) < 8:
+        raise DomainError("bad_request", "密码至少 8 位 / password needs 8+ characters")
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def check_login(passwords: PasswordPool, user: User | None, password: str) -> User:
+    """`user` if `password` is theirs and they are active; one Argon2 run whether
+    or not the user exists (None), so timing doesn't tell which usernames do."""
     ok = await passwords.check(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         raise DomainError("bad_credentials", "用户名或密码错误 / wrong username or password", 401)
     return user
 
 
+async def authenticate(
+    session: AsyncSession, passwords: PasswordPool, username: str, password: str
+) -> User:
+    """user_by_username, then check_login (scripts and tests; the REST login ends
+    its read before the check)."""
+    return await check_login(passwords, await user_by_username(session, username), password)
+
+
 async def do_start_session(
     session: AsyncSession, user: User, *, ttl_s: float, ip: str | None = None
 ) -> StaffSession:
-    """A new login session, audited as `login` in the same transaction."""
+    """A new login session, audited as `login`."""
     row = StaffSession(user_id=user.id, expires_at=utcnow() + dt.timedelta(seconds=ttl_s), ip=ip)
     session.add(row)
     await session.flush()
@@ -61,9 +82,7 @@ async def do_start_session(
         target=f"user:{user.id}",
         ip=ip,
         detail={"session": row.id},
-        commit=False,
     )
-    await session.commit()
     return row
 
 
@@ -91,7 +110,7 @@ async def check_session(session: AsyncSession, token: AccessToken) -> None:
 async def _end_sessions(
     session: AsyncSession, user_id: str, reason: str, keep: str | None = None
 ) -> int:
-    """End a user's live sessions (but `keep`), in the caller's transaction."""
+    """End a user's live sessions (but `keep`), in the caller's unit of work."""
     query = update(StaffSession).where(
         StaffSession.user_id == user_id, StaffSession.ended_at.is_(None)
     )
@@ -122,30 +141,28 @@ async def do_end_session(session: AsyncSession, token: AccessToken, ip: str | No
             target=f"user:{token.sub}",
             ip=ip,
             detail={"session": token.sid},
-            commit=False,
         )
-    await session.commit()
 
 
-async def do_change_password(
+async def do_set_password(
     session: AsyncSession,
-    passwords: PasswordPool,
     user_id: str,
-    current: str,
-    new: str,
+    new_hash: str,
     *,
+    checked_hash: str,
     keep_session: str | None = None,
     ip: str | None = None,
 ) -> int:
-    """Change a password; every other session of the user ends. Returns how many."""
-    user = await session.get(User, user_id)
-    if user is None or not await passwords.check(user.password_hash, current):
-        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
-    if len(new) < 8 or new == current:
+    """A password change, once the caller has checked the current password against
+    `checked_hash` and hashed the new one (outside this unit of work). Every other
+    session of the user ends; returns how many did. Refused (409) if the password
+    changed in between."""
+    user = await session.get(User, user_id, populate_existing=True)
+    if user is None or user.password_hash != checked_hash:
         raise DomainError(
-            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
+            "conflict", "密码刚被修改，请重试 / the password just changed: retry", 409
         )
-    user.password_hash = await passwords.hash(new)
+    user.password_hash = new_hash
     ended = await _end_sessions(session, user.id, PASSWORD_CHANGED, keep=keep_session)
     await do_append_audit(
         session,
@@ -154,10 +171,38 @@ async def do_change_password(
         target=f"user:{user.id}",
         ip=ip,
         detail={"sessionsEnded": ended},
-        commit=False,
     )
-    await session.commit()
     return ended
+
+
+async def change_password(
+    database: Database,
+    passwords: PasswordPool,
+    user_id: str,
+    current: str,
+    new: str,
+    *,
+    keep_session: str | None = None,
+    ip: str | None = None,
+) -> int:
+    """Check the current password and hash the new one (on the pool, with no
+    transaction open), then do_set_password as a unit of work."""
+    async with database.session() as s:
+        user = await s.get(User, user_id)
+    if user is None or not await passwords.check(user.password_hash, current):
+        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
+    check_new_password(new)
+    if new == current:
+        raise DomainError(
+            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
+        )
+    new_hash = await passwords.hash(new)
+    checked = user.password_hash
+    return await database.run(
+        lambda u: do_set_password(
+            u, user_id, new_hash, checked_hash=checked, keep_session=keep_session, ip=ip
+        )
+    )
 
 
 async def access_user_by_id(
@@ -176,7 +221,7 @@ async def access_user_by_id(
 async def do_set_user_active(
     session: AsyncSession, subject: Subject, user: User, active: bool, ip: str | None = None
 ) -> User:
-    """Disable (every session ends at once) or enable a user, audited."""
+    """Disable (every session of the user ends at once) or enable a user, audited."""
     if user.id == subject.id and not active:
         raise DomainError("bad_request", "不能停用自己的账户 / you cannot disable yourself")
     if user.active == active:
@@ -190,7 +235,5 @@ async def do_set_user_active(
         target=f"user:{user.id}",
         ip=ip,
         detail={"sessionsEnded": ended},
-        commit=False,
     )
-    await session.commit()
     return user

@@ -21,24 +21,29 @@ class DemoCity:
 
 
 async def seed_demo_city(
-    session: AsyncSession, password: str = DEMO_PASSWORD, passwords: PasswordPool | None = None
+    session: AsyncSession, password: str = DEMO_PASSWORD, password_hash: str | None = None
 ) -> DemoCity:
-    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role. Hashes on
-    `passwords`, or on a pool of its own when none is given."""
-    pool = passwords or PasswordPool()
-    try:
-        return await _seed(session, password, pool)
-    finally:
-        if passwords is None:
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role, all with
+    `password` (demo data only): hashed once, on a password pool of its own
+    unless `password_hash` is given, before the unit of work begins. One unit of
+    work: commits `session` at the end (every row audited as made by `seed-demo`)."""
+    if password_hash is None:
+        pool = PasswordPool()
+        try:
+            password_hash = await pool.hash(password)
+        finally:
             pool.close()
-
-
-async def _seed(session: AsyncSession, password: str, passwords: PasswordPool) -> DemoCity:
+    hashed: str = password_hash
     demo = DemoCity()
 
     async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
         demo.orgs[key] = await do_create_organisation(
-            session, code=code, name=name, level=level, parent=demo.orgs.get(parent or "")
+            session,
+            code=code,
+            name=name,
+            level=level,
+            parent=demo.orgs.get(parent or ""),
+            actor="seed-demo",
         )
 
     await org("city", "330100", "示范市司法局", CITY, None)
@@ -55,8 +60,8 @@ async def _seed(session: AsyncSession, password: str, passwords: PasswordPool) -
             display_name=name,
             role=role,
             organisation=demo.orgs[at],
-            password=password,
-            passwords=passwords,
+            password_hash=hashed,
+            actor="seed-demo",
         )
 
     await user("city-admin", "市司法局管理员", ADMIN, "city")
@@ -66,4 +71,5 @@ async def _seed(session: AsyncSession, password: str, passwords: PasswordPool) -
     await user("mediator-west", "西城调解员", MEDIATOR, "west")
     await user("reviewer", "东城审核员", REVIEWER, "east")
     await user("evaluator", "市评定员", EVALUATOR, "city")
+    await session.commit()
     return demo

@@ -1,6 +1,8 @@
 """Writes and protected reads of the domain: organisations, users, cases,
-case rooms, invitations. Writes are do_<verb>_<noun>; protected objects load
-through access_<noun>_by_id(subject, id), which applies rooms.policy."""
+case rooms, invitations. Writes are do_<verb>_<noun>: each appends its audit
+entry and never commits (the caller's unit of work does, rooms.transaction);
+protected objects load through access_<noun>_by_id(subject, id), which applies
+rooms.policy."""
 
 from __future__ import annotations
 
@@ -27,9 +29,8 @@ from rooms.models import (
     User,
     utcnow,
 )
-from rooms.passwords import PasswordPool, one_time_password
 from rooms.policy import Denied, Subject
-from rooms.tokens import ROLES, STAFF_ROLES, issue
+from rooms.tokens import INVITATION_SUBJECT_PREFIX, ROLES, STAFF_ROLES, issue
 
 
 class DomainError(Exception):
@@ -44,7 +45,14 @@ class DomainError(Exception):
 
 # -- organisations ----------------------------------------------------------------------
 async def do_create_organisation(
-    session: AsyncSession, *, code: str, name: str, level: str, parent: Organisation | None
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent: Organisation | None,
+    actor: str,
+    ip: str | None = None,
 ) -> Organisation:
     if level not in LEVELS:
         raise DomainError("bad_request", f"级别无效 / level must be one of {LEVELS}")
@@ -54,7 +62,8 @@ async def do_create_organisation(
     org.id = secrets.token_hex(16)
     org.path = (parent.path if parent else "/") + org.id + "/"
     session.add(org)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(session, actor=actor, action="org.create", target=f"org:{org.id}", ip=ip)
     return org
 
 
@@ -99,13 +108,16 @@ async def do_create_user(
     display_name: str,
     role: str,
     organisation: Organisation,
-    password: str,
-    passwords: PasswordPool,
+    password_hash: str,
+    actor: str,
+    ip: str | None = None,
 ) -> User:
+    """A staff user. The password is hashed by the caller before the unit of work
+    (Argon2 on rooms.passwords.PasswordPool: never on the event loop, never while
+    the unit holds the database's write lock); rooms.accounts.check_new_password
+    says whether a password may be used."""
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
-    if len(password) < 8:
-        raise DomainError("bad_request", "密码至少 8 位 / password needs 8+ characters")
     if await session.scalar(select(User).where(User.username == username)):
         raise DomainError("conflict", f"用户名已存在 / username {username} exists", 409)
     user = User(
@@ -113,10 +125,13 @@ async def do_create_user(
         display_name=display_name,
         role=role,
         organisation_id=organisation.id,
-        password_hash=await passwords.hash(password),
+        password_hash=password_hash,
     )
     session.add(user)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(
+        session, actor=actor, action="user.create", target=f"user:{user.id}", ip=ip
+    )
     return user
 
 
@@ -143,6 +158,7 @@ async def do_create_case(
     parties: list[dict[str, str]],
     mediator_id: str | None = None,
     severity_levels: tuple[str, ...] | list[str] | None = None,
+    ip: str | None = None,
 ) -> Case:
     _authorize(subject, policy.CASE_CREATE, org_path=organisation.path)
     if severity_levels is not None and severity not in severity_levels:
@@ -164,9 +180,8 @@ async def do_create_case(
     session.add(case)
     await session.flush()
     await do_append_audit(
-        session, actor=subject.id, action="case.create", target=f"case:{case.id}", commit=False
+        session, actor=subject.id, action="case.create", target=f"case:{case.id}", ip=ip
     )
-    await session.commit()
     return case
 
 
@@ -205,6 +220,13 @@ async def access_case_by_id(
     return case, path or ""
 
 
+def allowed_transitions(subject: Subject, case: Case, case_org_path: str) -> list[str]:
+    """The statuses `subject` may move this case to now (none without the right)."""
+    if not policy.allowed(subject, policy.CASE_TRANSITION, org_path=case_org_path):
+        return []
+    return list(CASE_TRANSITIONS.get(case.status, ()))
+
+
 async def do_transition_case(
     session: AsyncSession, subject: Subject, case: Case, to_status: str, ip: str | None = None
 ) -> Case:
@@ -238,9 +260,7 @@ async def do_transition_case(
         target=f"case:{case.id}",
         ip=ip,
         detail={"from": from_status, "to": to_status},
-        commit=False,
     )
-    await session.commit()
     await session.refresh(case)
     return case
 
@@ -254,7 +274,7 @@ async def case_history(session: AsyncSession, case: Case) -> list[CaseTransition
 
 # -- rooms and invitations ------------------------------------------------------------------
 async def do_create_case_room(
-    session: AsyncSession, subject: Subject, case: Case, case_org_path: str
+    session: AsyncSession, subject: Subject, case: Case, case_org_path: str, ip: str | None = None
 ) -> Room:
     _authorize(subject, policy.ROOM_CREATE, org_path=case_org_path)
     count = await session.scalar(select(func.count()).where(Room.case_id == case.id)) or 0
@@ -267,9 +287,8 @@ async def do_create_case_room(
     session.add(room)
     await session.flush()
     await do_append_audit(
-        session, actor=subject.id, action="room.create", target=f"room:{room.id}", commit=False
+        session, actor=subject.id, action="room.create", target=f"room:{room.id}", ip=ip
     )
-    await session.commit()
     return room
 
 
@@ -279,9 +298,8 @@ async def access_room_by_id(
     room = await session.get(Room, room_id)
     if room is None:
         raise DomainError("room_not_found", "调解室不存在 / no such room", 404)
-    _authorize(
-        subject, action, org_path=await org_path(session, room.organisation_id), room_id=room.id
-    )
+    path = await org_path(session, room.organisation_id)
+    _authorize(subject, action, org_path=path or policy.UNOWNED, room_id=room.id)
     return room
 
 
@@ -289,14 +307,19 @@ async def do_create_invitation(
     session: AsyncSession,
     room: Room,
     *,
+    inviter: Subject | None,
     name: str,
     role: str,
     ttl_s: float,
     max_uses: int = 1,
-    created_by: str | None = None,
+    ip: str | None = None,
 ) -> Invitation:
+    """An invitation into `room` for one person. `inviter` None is the operator
+    on the server (`mediation-hub invite`); the roles anyone may grant are in
+    rooms.policy.authorize_invitation."""
     if role not in ROLES:
         raise DomainError("bad_request", "角色无效 / unknown role")
+    _authorize_invitation(inviter, role)
     if room.state == ROOM_ENDED:
         raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
     invitation = Invitation(
@@ -307,11 +330,31 @@ async def do_create_invitation(
         max_uses=max_uses,
         uses=0,
         expires_at=utcnow() + dt.timedelta(seconds=ttl_s),
-        created_by=created_by,
+        created_by=inviter.id if inviter else "cli",
     )
     session.add(invitation)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(
+        session,
+        actor=invitation.created_by or "cli",
+        action="invitation.create",
+        target=f"invitation:{invitation.id}",
+        ip=ip,
+        detail={"room": room.id, "role": role, "maxUses": max_uses},
+    )
     return invitation
+
+
+def _authorize_invitation(inviter: Subject | None, role: str) -> None:
+    try:
+        policy.authorize_invitation(inviter, role)
+    except Denied as exc:
+        raise DomainError(exc.code, exc.message, 403) from None
+
+
+def invitation_subject(invitation_id: str) -> str:
+    """The token subject of everyone who enters with this invitation."""
+    return f"{INVITATION_SUBJECT_PREFIX}{invitation_id}"
 
 
 def invitation_token(secret: bytes, invitation: Invitation) -> str:
@@ -321,7 +364,7 @@ def invitation_token(secret: bytes, invitation: Invitation) -> str:
     expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
     return issue(
         secret,
-        sub=f"inv-{invitation.id}",
+        sub=invitation_subject(invitation.id),
         name=invitation.name,
         role=invitation.role,
         room=invitation.room_id,
@@ -351,46 +394,61 @@ async def do_redeem_invitation(session: AsyncSession, invitation_id: str) -> Inv
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("invitation_used", "邀请已被使用 / invitation already used", 403)
-    await session.commit()
     return invitation
 
 
-async def do_revoke_invitation(session: AsyncSession, invitation: Invitation) -> None:
-    if invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        await session.commit()
+async def do_revoke_invitation(
+    session: AsyncSession, invitation: Invitation, *, actor: str, ip: str | None = None
+) -> bool:
+    """Revoke (once; False if it was already revoked). Joining with it is refused
+    from now on; the caller ends the seats it opened (signaling)."""
+    if invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    await do_append_audit(
+        session,
+        actor=actor,
+        action="invitation.revoke",
+        target=f"invitation:{invitation.id}",
+        ip=ip,
+        detail={"room": invitation.room_id},
+    )
+    return True
 
 
-async def do_ensure_root_organisation(session: AsyncSession) -> Organisation:
+async def do_ensure_root_organisation(session: AsyncSession, actor: str = "system") -> Organisation:
     """The tree's root, created (to be renamed by an admin) on a fresh install."""
     root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
     if root is None:
         root = await do_create_organisation(
-            session, code="000000", name="司法局（请在管理页修改）", level=LEVELS[0], parent=None
+            session,
+            code="000000",
+            name="司法局（请在管理页修改）",
+            level=LEVELS[0],
+            parent=None,
+            actor=actor,
         )
     return root
 
 
 async def do_bootstrap_admin(
-    session: AsyncSession, passwords: PasswordPool
+    session: AsyncSession, password: str, password_hash: str
 ) -> tuple[str, str] | None:
     """On a fresh install: a root organisation and an `admin` with a one-time
-    password, returned once as (username, password) for printing. None when
-    users exist already."""
+    `password` (hashed by the caller, outside the unit of work: rooms.passwords),
+    returned once as (username, password) for printing. None when users exist."""
     if await session.scalar(select(User.id).limit(1)) is not None:
         return None
     root = await do_ensure_root_organisation(session)
-    password = one_time_password()
     await do_create_user(
         session,
         username="admin",
         display_name="系统管理员",
         role="admin",
         organisation=root,
-        password=password,
-        passwords=passwords,
+        password_hash=password_hash,
+        actor="system",
     )
-    await do_append_audit(session, actor="system", action="admin.create", target="user:admin")
     return "admin", password
 
 
@@ -449,7 +507,5 @@ async def do_assign_case(
         action="case.assign",
         target=f"case:{case.id}",
         detail={"mediator": mediator.id},
-        commit=False,
     )
-    await session.commit()
     return case

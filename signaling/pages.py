@@ -127,18 +127,35 @@ async def join_qr(request: web.Request) -> web.Response:
     )
 
 
-async def socketio_client(request: web.Request) -> web.FileResponse:
-    path = request.app[NODE_MODULES] / "socket.io-client" / "dist" / "socket.io.min.js"
+# npm-installed browser libraries the pages load: URL -> file under web/node_modules
+VENDOR = {
+    # an ES module: `import { io } from "/vendor/socket.io.esm.min.js"`
+    "/vendor/socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
+    "/vendor/socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+}
+
+
+async def vendor_file(request: web.Request) -> web.FileResponse:
+    path = request.app[NODE_MODULES] / VENDOR[request.path]
     if not path.exists():
         raise web.HTTPServiceUnavailable(
-            text="socket.io-client is not installed: run `make web-deps` (npm ci in web/)"
+            text="front-end packages are not installed: run `make web-deps` (npm ci in web/)"
         )
-    return web.FileResponse(path)
+    return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
+
+
+async def _revalidate_code(request: web.Request, response: web.StreamResponse) -> None:
+    """Pages load many small modules, unbundled: a browser must not run one old module
+    with new ones after an upgrade, so it revalidates each (a 304 when unchanged)."""
+    if request.path.startswith(("/static/", "/vendor/")):
+        response.headers.setdefault("Cache-Control", "no-cache")
 
 
 def setup(app: web.Application, *, static_dir: Path, node_modules: Path) -> None:
     app[STATIC_DIR] = static_dir
     app[NODE_MODULES] = node_modules
+    app.on_response_prepare.append(_revalidate_code)
     app.add_routes(routes)
-    app.router.add_get("/vendor/socket.io.min.js", socketio_client)
+    for url in VENDOR:
+        app.router.add_get(url, vendor_file)
     app.router.add_static("/static/", static_dir, follow_symlinks=False)

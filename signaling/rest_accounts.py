@@ -7,7 +7,9 @@ after a few failures each further one doubles the wait, answered with 429
 `account_locked`) until it expires or an administrator lifts it. Unknown
 usernames are throttled and locked exactly like known ones, so neither the answer
 nor its timing tells whether an account exists. Password work runs on the
-PasswordPool's threads; when that pool is full the answer is 503 `busy` (rest.wrap).
+PasswordPool's threads, with no transaction open (each write is a unit of work
+of its own, run after the slow part); when that pool is full the answer is 503
+`busy` (rest.wrap). Sockets of an ended session are closed after the commit.
 """
 
 from __future__ import annotations
@@ -17,18 +19,16 @@ import math
 from typing import Any, NoReturn
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import accounts
+from rooms import accounts, domain, policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError
 from rooms.models import User
-from rooms.passwords import PasswordPool
 from rooms.policy import Subject
-from rooms.tokens import PARTY, AccessToken, issue
-from signaling.keys import CONFIG, PASSWORDS, ROOM_SOCKETS, THROTTLE, TOKEN_SECRET
-from signaling.request_body import body, text
+from rooms.tokens import ROOM_ROLES, AccessToken, issue
+from signaling.decoder import BadInput, body, text
+from signaling.keys import CONFIG, DATABASE, PASSWORDS, ROOM_NAMESPACE, THROTTLE, TOKEN_SECRET
 from signaling.throttle import Limits, Throttle, Verdict
 
 # which access token a request carried (set by the REST wrapper for logout and
@@ -109,22 +109,24 @@ async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web
     data = await body(request)
     username, password = text(data, "username"), text(data, "password")
     throttle: Throttle = request.app[THROTTLE]
-    passwords: PasswordPool = request.app[PASSWORDS]
     per_account, per_address = _limits(request)
     keys = (account_key(username), f"login:addr:{_address(request)}")
     _refuse_if_throttled([await throttle.check(k) for k in keys])
+    found = await accounts.user_by_username(s, username)
+    await s.commit()  # ends the read: no connection is held while Argon2 runs
     try:
-        user = await accounts.authenticate(s, passwords, username, password)
+        user = await accounts.check_login(request.app[PASSWORDS], found, password)
     except DomainError:
         verdict = await throttle.failure(keys[0], per_account)
         await throttle.failure(keys[1], per_address)
-        if verdict.newly_locked:
-            await _audit_lock(s, username, request.remote, verdict)
+        if verdict.newly_locked and found is not None:
+            await _audit_lock(request, found.id, verdict)
         raise
     await throttle.clear(keys[0])
-    config = request.app[CONFIG]
-    ttl_s = config.signaling.staff_token_ttl_s
-    row = await accounts.do_start_session(s, user, ttl_s=ttl_s, ip=request.remote)
+    ttl_s = request.app[CONFIG].signaling.staff_token_ttl_s
+    row = await request.app[DATABASE].run(
+        lambda u: accounts.do_start_session(u, user, ttl_s=ttl_s, ip=request.remote)
+    )
     token = issue(
         request.app[TOKEN_SECRET],
         sub=user.id,
@@ -137,28 +139,28 @@ async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web
     return web.json_response({"token": token, "user": user_json(user), "expiresInS": ttl_s})
 
 
-async def _audit_lock(s: AsyncSession, username: str, ip: str | None, verdict: Verdict) -> None:
+async def _audit_lock(request: web.Request, user_id: str, verdict: Verdict) -> None:
     """An existing account just got locked: say so in the audit log (unknown
     usernames lock the same way, unaudited, so the answer tells nothing)."""
-    user_id = await s.scalar(select(User.id).where(User.username == username))
-    if user_id is None:
-        return
-    await do_append_audit(
-        s,
-        actor="system",
-        action="user.lock",
-        target=f"user:{user_id}",
-        ip=ip,
-        detail={"failures": verdict.failures, "lockedS": round(verdict.locked_s)},
+    await request.app[DATABASE].run(
+        lambda u: do_append_audit(
+            u,
+            actor="system",
+            action="user.lock",
+            target=f"user:{user_id}",
+            ip=request.remote,
+            detail={"failures": verdict.failures, "lockedS": round(verdict.locked_s)},
+        )
     )
 
 
 async def logout(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     token: AccessToken = request[ACCESS_TOKEN]
-    await accounts.do_end_session(s, token, ip=request.remote)
-    if token.sid is not None:
-        await request.app[ROOM_SOCKETS].end_staff_sockets(token.sub, only_session=token.sid)
+    await s.commit()  # ends the read; the logout is its own unit of work
+    await request.app[DATABASE].run(lambda u: accounts.do_end_session(u, token, ip=request.remote))
+    if token.sid is not None:  # after the commit: close this node's sockets of it
+        await request.app[ROOM_NAMESPACE].end_staff_sockets(token.sub, only_session=token.sid)
     return web.json_response({"ok": True})
 
 
@@ -166,12 +168,13 @@ async def change_password(
     request: web.Request, s: AsyncSession, who: Subject | None
 ) -> web.Response:
     assert who is not None
-    if who.role == PARTY:
+    if who.role in ROOM_ROLES:
         raise DomainError("forbidden", "无权执行此操作 / not allowed", 403)
     data = await body(request)
     token: AccessToken = request[ACCESS_TOKEN]
-    ended = await accounts.do_change_password(
-        s,
+    await s.commit()  # ends the read; Argon2 runs with no transaction open
+    ended = await accounts.change_password(
+        request.app[DATABASE],
         request.app[PASSWORDS],
         who.id,
         text(data, "current", max_len=200),
@@ -179,21 +182,55 @@ async def change_password(
         keep_session=token.sid,
         ip=request.remote,
     )
-    await request.app[ROOM_SOCKETS].end_staff_sockets(who.id, keep_session=token.sid)
+    await request.app[ROOM_NAMESPACE].end_staff_sockets(who.id, keep_session=token.sid)
     return web.json_response({"ok": True, "sessionsEnded": ended})
+
+
+async def create_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    data = await body(request)
+    username, name = text(data, "username", max_len=64), text(data, "name")
+    role, org_id = text(data, "role", max_len=16), text(data, "organisationId", max_len=32)
+    password = text(data, "password", max_len=200)
+    await domain.access_organisation_by_id(s, who, org_id, policy.USER_MANAGE)
+    accounts.check_new_password(password)
+    await s.commit()  # ends the read; Argon2 runs with no transaction open
+    hashed = await request.app[PASSWORDS].hash(password)
+
+    async def unit(u: AsyncSession) -> User:
+        org = await domain.access_organisation_by_id(u, who, org_id, policy.USER_MANAGE)
+        return await domain.do_create_user(
+            u,
+            username=username,
+            display_name=name,
+            role=role,
+            organisation=org,
+            password_hash=hashed,
+            actor=who.id,
+            ip=request.remote,
+        )
+
+    user = await request.app[DATABASE].run(unit)
+    return web.json_response(user_json(user), status=201)
 
 
 async def update_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     """Body {active: bool}: disable (every session of the user ends) or enable."""
     assert who is not None
     data = await body(request)
-    unknown = set(data) - {"active"}
-    if unknown or not isinstance(data.get("active"), bool):
-        raise DomainError("bad_request", "请求体应为 {active: 布尔值} / body: {active: bool}")
-    user = await accounts.access_user_by_id(s, who, request.match_info["user_id"])
-    user = await accounts.do_set_user_active(s, who, user, data["active"], ip=request.remote)
-    if not user.active:
-        await request.app[ROOM_SOCKETS].end_staff_sockets(user.id)
+    if set(data) - {"active"} or not isinstance(data.get("active"), bool):
+        raise BadInput("请求体应为 {active: 布尔值} / body: {active: bool}")
+    active: bool = data["active"]
+    user_id = request.match_info["user_id"]
+    await s.commit()  # ends the read; the change is its own unit of work
+
+    async def unit(u: AsyncSession) -> User:
+        user = await accounts.access_user_by_id(u, who, user_id)
+        return await accounts.do_set_user_active(u, who, user, active, ip=request.remote)
+
+    user = await request.app[DATABASE].run(unit)
+    if not user.active:  # after the commit: close this node's sockets of the user
+        await request.app[ROOM_NAMESPACE].end_staff_sockets(user.id)
     return web.json_response(user_json(user))
 
 
@@ -201,17 +238,20 @@ async def unlock_user(request: web.Request, s: AsyncSession, who: Subject | None
     """Lift a login lock (and the account's back-off), audited."""
     assert who is not None
     user = await accounts.access_user_by_id(s, who, request.match_info["user_id"])
+    await s.commit()  # ends the read
     throttle: Throttle = request.app[THROTTLE]
     key = account_key(user.username)
     was_locked = (await throttle.check(key)).locked_s > 0
     await throttle.clear(key)
-    await do_append_audit(
-        s,
-        actor=who.id,
-        action="user.unlock",
-        target=f"user:{user.id}",
-        ip=request.remote,
-        detail={"wasLocked": was_locked},
+    await request.app[DATABASE].run(
+        lambda u: do_append_audit(
+            u,
+            actor=who.id,
+            action="user.unlock",
+            target=f"user:{user.id}",
+            ip=request.remote,
+            detail={"wasLocked": was_locked},
+        )
     )
     return web.json_response({"id": user.id, "unlocked": True, "wasLocked": was_locked})
 

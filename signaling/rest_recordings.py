@@ -22,15 +22,20 @@ from recorder.store import RecordingSummary, list_recordings, read_state, record
 from recorder.timing import Timeline
 from recorder.verify import SEGMENT_FILE, VerifyReport, verify
 from rooms import domain, policy
-from rooms.audit import do_append_audit
 from rooms.domain import DomainError
 from rooms.models import RecordingHold
 from rooms.policy import Subject
-from rooms.recording_policy import do_place_hold, do_release_hold, held_ids, hold_of
-from rooms.tokens import ADMIN
+from rooms.recording_policy import (
+    deleted_ids,
+    do_place_hold,
+    do_release_hold,
+    held_ids,
+    hold_of,
+)
 from signaling import retention
+from signaling.access_log import audit_access
+from signaling.decoder import body, text
 from signaling.keys import CONFIG
-from signaling.request_body import body, text
 
 
 def _root(request: web.Request) -> Path:
@@ -39,9 +44,10 @@ def _root(request: web.Request) -> Path:
 
 async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSummary) -> bool:
     organisation = read_state(summary.path).get("metadata", {}).get("organisation") or None
-    if organisation is None:  # an ad-hoc room outside the tree: administrators only
-        return who.role == ADMIN and policy.allowed(who, action)
-    return policy.allowed(who, action, org_path=await domain.org_path(s, organisation) or "\0")
+    if organisation is None:  # an ad-hoc room outside the tree: city administrators only
+        return policy.allowed(who, action, org_path=policy.UNOWNED)
+    path = await domain.org_path(s, organisation)
+    return policy.allowed(who, action, org_path=path or policy.UNOWNED)
 
 
 def _trusted_key(request: web.Request) -> bytes:
@@ -79,7 +85,7 @@ async def _find(
 ) -> RecordingSummary:
     wanted = request.match_info["recording_id"]
     found = next((r for r in list_recordings(_root(request)) if r.id == wanted), None)
-    if found is None:
+    if found is None or found.id in await deleted_ids(s):
         raise DomainError("not_found", "录像不存在 / no such recording", 404)
     if not await _may(s, who, action, found):
         raise DomainError("forbidden", "无权查看此录像 / not allowed", 403)
@@ -90,19 +96,21 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
     assert who is not None
     policy.authorize(who, policy.RECORDING_VIEW)
     case_id = request.query.get("caseId")
+    gone = await deleted_ids(s)
     visible = [
         r
         for r in list_recordings(_root(request))
         if (case_id is None or r.case_id == case_id)
+        and r.id not in gone
         and await _may(s, who, policy.RECORDING_VIEW, r)
     ]
     held = await held_ids(s)
-    await do_append_audit(
+    await audit_access(
+        request,
         s,
         actor=who.id,
         action="recording.list",
         target="recordings",
-        ip=request.remote,
         detail={"ids": [r.id for r in visible]},
     )
     return web.json_response([_json(r, r.id in held) for r in visible])
@@ -112,11 +120,11 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_VIEW)
     report = await asyncio.to_thread(_verify_trusted, request, found.path)
-    await do_append_audit(
-        s, actor=who.id, action="recording.view", target=f"recording:{found.id}", ip=request.remote
-    )
     hold = await hold_of(s, found.id)
     rules = await retention.policy_for(request.app, s, found.organisation)
+    await audit_access(
+        request, s, actor=who.id, action="recording.view", target=f"recording:{found.id}"
+    )
     return web.json_response(
         {
             **_json(found, hold is not None),
@@ -146,12 +154,8 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
 async def export(request: web.Request, s: AsyncSession, who: Subject | None) -> web.StreamResponse:
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_EXPORT)
-    await do_append_audit(
-        s,
-        actor=who.id,
-        action="recording.export",
-        target=f"recording:{found.id}",
-        ip=request.remote,
+    await audit_access(
+        request, s, actor=who.id, action="recording.export", target=f"recording:{found.id}"
     )
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         out = Path(tmp) / f"{found.id}.zip"
@@ -187,7 +191,8 @@ async def release_hold(request: web.Request, s: AsyncSession, who: Subject | Non
 
 
 async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    """Delete by hand: only once retention has passed and no hold is on it."""
+    """Delete by hand: only once retention has passed and no hold is on it
+    (audited first, then the files go: signaling.retention)."""
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_DELETE)
     reason = await _reason(request)
@@ -195,8 +200,9 @@ async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> 
     refused = retention.refusal(found, rules, await hold_of(s, found.id) is not None, time.time())
     if refused is not None:
         raise refused
-    gone = await retention.do_delete(
-        s, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
+    await s.commit()  # ends the read (nothing written) before the deletion's own units
+    gone = await retention.delete(
+        request.app, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
     )
     return web.json_response({"deleted": gone})
 
@@ -252,8 +258,8 @@ async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> 
                 ],
             }
         )
-    await do_append_audit(
-        s, actor=who.id, action="recording.play", target=f"recording:{found.id}", ip=request.remote
+    await audit_access(
+        request, s, actor=who.id, action="recording.play", target=f"recording:{found.id}"
     )
     return web.json_response({"id": found.id, "state": found.state, "tracks": out})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.db import Database
 from rooms.demo import seed_demo_city
@@ -41,7 +42,7 @@ async def world(db: Database):  # type: ignore[no-untyped-def]
 
 async def test_staff_see_only_their_subtree(database: Database) -> None:
     demo, _, east, west = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -74,7 +75,7 @@ async def test_staff_see_only_their_subtree(database: Database) -> None:
 
 async def test_case_moves_only_along_the_allowed_graph(database: Database) -> None:
     demo, _, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -98,7 +99,7 @@ async def test_case_moves_only_along_the_allowed_graph(database: Database) -> No
 
 async def test_concurrent_transitions_leave_one_winner(database: Database) -> None:
     demo, _, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -110,17 +111,19 @@ async def test_concurrent_transitions_leave_one_winner(database: Database) -> No
         )
 
     async def attempt() -> str:
-        async with database.session() as s:
+        async def work(s: AsyncSession) -> str:
             loaded, _ = await access_case_by_id(s, east, case.id)
-            try:
-                await do_transition_case(s, east, loaded, ACCEPTED)
-            except DomainError as exc:
-                return exc.code
+            await do_transition_case(s, east, loaded, ACCEPTED)
             return "ok"
+
+        try:
+            return await database.run(work)
+        except DomainError as exc:
+            return exc.code
 
     results = sorted(await asyncio.gather(attempt(), attempt()))
     assert results in (["conflict", "ok"], ["invalid_transition", "ok"])
-    async with database.session() as s:
+    async with database.transaction() as s:
         loaded, _ = await access_case_by_id(s, east, case.id)
         assert loaded.status == ACCEPTED and loaded.version == 2
         assert len(await case_history(s, loaded)) == 1
@@ -128,7 +131,7 @@ async def test_concurrent_transitions_leave_one_winner(database: Database) -> No
 
 async def test_invitations_are_single_use_revocable_and_expire(database: Database) -> None:
     demo, paths, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -139,20 +142,26 @@ async def test_invitations_are_single_use_revocable_and_expire(database: Databas
             parties=[],
         )
         room = await do_create_case_room(s, east, case, paths["east"])
-        once = await do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
+        once = await do_create_invitation(
+            s, room, name="张三", role="party", ttl_s=600, inviter=east
+        )
         assert len(once.code) == 6 and once.code.isdigit()
         await do_redeem_invitation(s, once.id)
         with pytest.raises(DomainError) as used:
             await do_redeem_invitation(s, once.id)
         assert used.value.code == "invitation_used"
 
-        revoked = await do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
-        await do_revoke_invitation(s, revoked)
+        revoked = await do_create_invitation(
+            s, room, name="李四", role="party", ttl_s=600, inviter=east
+        )
+        await do_revoke_invitation(s, revoked, actor=east.id)
         with pytest.raises(DomainError) as gone:
             await do_redeem_invitation(s, revoked.id)
         assert gone.value.code == "invitation_revoked"
 
-        expired = await do_create_invitation(s, room, name="王五", role="party", ttl_s=-1)
+        expired = await do_create_invitation(
+            s, room, name="王五", role="party", ttl_s=-1, inviter=east
+        )
         with pytest.raises(DomainError) as late:
             await do_redeem_invitation(s, expired.id)
         assert late.value.code == "token_expired"

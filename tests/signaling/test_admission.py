@@ -14,12 +14,16 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
     secret = hub.app[TOKEN_SECRET]
-    async with hub.app[DATABASE].session() as s:
+    async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         room = await case_room(s, demo, "east-1")
-        link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
-        revoked = await domain.do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
-        await domain.do_revoke_invitation(s, revoked)
+        link = await domain.do_create_invitation(
+            s, room, name="张三", role="party", ttl_s=600, inviter=None
+        )
+        revoked = await domain.do_create_invitation(
+            s, room, name="李四", role="party", ttl_s=600, inviter=None
+        )
+        await domain.do_revoke_invitation(s, revoked, actor="test")
     staff = {key: await staff_token(hub.app, u) for key, u in demo.users.items()}
 
     party = await _connected(hub, clients, domain.invitation_token(secret, link))

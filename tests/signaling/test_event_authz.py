@@ -54,7 +54,7 @@ def test_every_event_is_in_the_table() -> None:
 
 async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient]) -> None:
     secret = hub.app[TOKEN_SECRET]
-    async with hub.app[DATABASE].session() as s:
+    async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         rooms = {
             side: await case_room(s, demo, org, title=side)

@@ -19,7 +19,7 @@ from hub.app import build_app
 from hub.config import Config
 from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
 from rooms.models import AuditEntry
-from signaling.keys import DATABASE, PASSWORDS
+from signaling.keys import DATABASE
 from tests.services import redis_server
 from tests.signaling.client import ProtocolClient
 
@@ -27,8 +27,8 @@ from tests.signaling.client import ProtocolClient
 async def _start(aiohttp_client: Callable[..., Any], config: Config) -> tuple[TestClient, DemoCity]:
     app = build_app(config)
     client: TestClient = await aiohttp_client(app)
-    async with app[DATABASE].session() as s:
-        demo = await seed_demo_city(s, passwords=app[PASSWORDS])
+    async with app[DATABASE].transaction() as s:
+        demo = await seed_demo_city(s)
     return client, demo
 
 

@@ -47,10 +47,10 @@ async def test_join_info_refusals(hub: Hub) -> None:
                 assert r.status == status, token
                 assert (await r.json())["error"]["code"] == code
 
-    async with hub.app[DATABASE].session() as db:
+    async with hub.app[DATABASE].transaction() as db:
         stored = await actions.get_room(db, room)
         assert stored is not None
-        await actions.do_end_room(db, stored)
+        await actions.do_end_room(db, stored, actor="test")
     status, _, body = await _get(hub, f"/api/v1/join/{hub.token(room)}")
     assert status == 410 and b"room_ended" in body
 
@@ -60,10 +60,23 @@ async def test_page_static_files_and_socketio_client(hub: Hub) -> None:
     status, kind, body = await _get(hub, f"/join/{token}")
     assert status == 200 and kind.startswith("text/html")
     assert b'data-testid="join"' in body
-    for path in ("/static/i18n.js", "/static/join/room.js", "/static/join/room.css"):
+    for path in ("/static/lib/i18n.js", "/static/join/room.js", "/static/join/room.css"):
         assert (await _get(hub, path))[0] == 200, path
+    # module scripts need a JavaScript MIME type (nosniff is on), and are revalidated:
+    # an upgrade never leaves a browser running old modules with new ones
+    async with aiohttp.ClientSession() as http:
+        async with http.get(hub.url + "static/lib/peers.js") as r:
+            kind = r.headers["Content-Type"]
+            assert r.headers["Cache-Control"] == "no-cache"
+            etag = r.headers["ETag"]
+        async with http.get(hub.url + "static/lib/peers.js", headers={"If-None-Match": etag}) as r:
+            assert r.status == 304
+    assert kind.startswith(("text/javascript", "application/javascript")), kind
     status, _, body = await _get(hub, "/vendor/socket.io.min.js")
     assert status == 200 and b"socket.io" in body.lower()
+    status, kind, body = await _get(hub, "/vendor/socket.io.esm.min.js")
+    assert status == 200 and kind.startswith("text/javascript")
+    assert b"export{" in body and b" as io" in body  # an ES module exporting io
     assert (await _get(hub, "/static/../hub/config.py"))[0] in (403, 404)
 
 
@@ -77,14 +90,20 @@ async def test_qr_code_of_the_join_link(hub: Hub) -> None:
 
 async def test_used_and_revoked_invitations_are_refused_before_connecting(hub: Hub) -> None:
     room_id = await hub.room()
-    async with hub.app[DATABASE].session() as db:
+    async with hub.app[DATABASE].transaction() as db:
         room = await actions.get_room(db, room_id)
         assert room is not None
-        used = await domain.do_create_invitation(db, room, name="张三", role="party", ttl_s=600)
-        revoked = await domain.do_create_invitation(db, room, name="李四", role="party", ttl_s=600)
-        fresh = await domain.do_create_invitation(db, room, name="王五", role="party", ttl_s=600)
+        used = await domain.do_create_invitation(
+            db, room, name="张三", role="party", ttl_s=600, inviter=None
+        )
+        revoked = await domain.do_create_invitation(
+            db, room, name="李四", role="party", ttl_s=600, inviter=None
+        )
+        fresh = await domain.do_create_invitation(
+            db, room, name="王五", role="party", ttl_s=600, inviter=None
+        )
         await domain.do_redeem_invitation(db, used.id)
-        await domain.do_revoke_invitation(db, revoked)
+        await domain.do_revoke_invitation(db, revoked, actor="test")
     secret = hub.app[TOKEN_SECRET]
     cases = {
         domain.invitation_token(secret, used): (403, "invitation_used"),

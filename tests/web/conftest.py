@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.services import free_port, wait_for_port
 
@@ -126,21 +126,63 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page a test opens reports what its Content-Security-Policy blocked (an init script
+# runs before the page's own and isn't subject to its CSP); Chromium also logs each block
+# to the console as an error.
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || location.pathname}:${e.lineNumber}`));"""
+
+
+class Contexts(list[BrowserContext]):
+    """The browser contexts a test made, and the CSP violations their pages saw."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.violations: list[str] = []
+
+
 @pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
+def contexts(browser: Browser) -> Iterator[Contexts]:
+    made = Contexts()
     yield made
     for context in made:
         context.close()
-
-
-def open_page(browser: Browser, contexts: list[BrowserContext], phone: bool) -> Page:
-    context = browser.new_context(**(PHONE if phone else DESKTOP))
-    contexts.append(context)
-    page = context.new_page()
-    page.on(
-        "console", lambda msg: print(f"[{msg.type}] {msg.text}") if msg.type == "error" else None
+    assert not made.violations, "pages broke their Content-Security-Policy:\n" + "\n".join(
+        made.violations
     )
+
+
+def watch_csp(page: Page, contexts: list[BrowserContext]) -> None:
+    """Print the page's console errors; count CSP violations against the test."""
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type != "error":
+            return
+        print(f"[{msg.type}] {msg.text}")
+        if "Content Security Policy" in msg.text or msg.text.startswith("CSP violation"):
+            if isinstance(contexts, Contexts):
+                contexts.violations.append(f"{page.url}: {msg.text}")
+
+    page.on("console", on_console)
+
+
+def open_page(
+    browser: Browser, contexts: list[BrowserContext], phone: bool, **options: object
+) -> Page:
+    context = browser.new_context(**{**(PHONE if phone else DESKTOP), **options})  # type: ignore[arg-type]
+    context.add_init_script(CSP_WATCH)
+    contexts.append(context)
+    watched: set[Page] = set()
+
+    def watch(page: Page) -> None:  # also pages the page opens (window.open)
+        if page not in watched:
+            watched.add(page)
+            watch_csp(page, contexts)
+
+    context.on("page", watch)
+    page = context.new_page()
+    watch(page)
     return page
 
 

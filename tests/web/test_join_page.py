@@ -79,7 +79,7 @@ def test_prejoin_screen_on_a_phone(
     expect(page.locator("#notice")).to_contain_text("人民调解")
     join_button = page.get_by_test_id("join")
     expect(join_button).to_be_disabled()  # consent first
-    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+    page.wait_for_function("() => document.getElementById('preview').videoWidth > 0")
     screenshot(page, "party-prejoin-phone")
     page.get_by_test_id("consent").tap()
     expect(join_button).to_be_enabled()

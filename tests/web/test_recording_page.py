@@ -129,6 +129,10 @@ def test_mediator_records_a_session_everyone_sees_it_and_it_verifies(
     assert console.evaluate("() => window.player.time()") > RECORD_SECONDS * 0.3
     drift += playback_drift(console)
     screenshot(console, "console-recording-playback")
+    for width, height in ((1440, 900), (390, 844)):
+        console.set_viewport_size({"width": width, "height": height})
+        screenshot(console, f"console-recording-playback-{width}x{height}")
+    console.set_viewport_size({"width": 1366, "height": 800})
     print(f"playback drift against the master clock (ms): max {max(drift) * 1000:.0f}")
     assert max(drift) < PLAYBACK_DRIFT_S, drift
 

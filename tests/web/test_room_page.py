@@ -165,7 +165,7 @@ def test_join_to_first_frame_time(
         page = open_page(browser, contexts, phone=True)
         page.goto(hub_process.invite(room, f"当事人{i}"))
         # a person reads the notice while the camera preview starts; then taps
-        page.wait_for_function("document.getElementById('preview').readyState >= 2")
+        page.wait_for_function("() => document.getElementById('preview').readyState >= 2")
         join(page, page.url, tap=True)
         wait_until(page, VIDEOS_PLAYING, 1)
         times.append(page.evaluate("window.hub.firstFrameMs"))

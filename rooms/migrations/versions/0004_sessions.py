@@ -1,7 +1,7 @@
 """staff sessions: logout, and revocation on password change and user disable
 
 Revision ID: 0004_sessions
-Revises: 0002
+Revises: 0003_security
 Create Date: 2026-11-27 07:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_sessions"
-down_revision = "0002"
+down_revision = "0003_security"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,6 @@
-// Staff console strings: Simplified Chinese first, English second.
-window.CONSOLE_I18N = {
+// Text of the staff pages (/console, its recording page, /admin): Simplified Chinese
+// first, English second. One table for this page family; lib/i18n.js looks keys up in it.
+export default {
   zh: {
     title: "调解工作台", login: "登录", username: "用户名", password: "密码", logout: "退出",
     cases: "本辖区案件", new_case: "登记新案件", organisation: "所属机构", type: "纠纷类型",
@@ -21,6 +22,18 @@ window.CONSOLE_I18N = {
     delete: "删除录像", reason: "原因（必填）", kept_forever: "永久保存",
     retention: "保存期", days: "天", deletable_after: "可删除时间", audio: "音频", video: "视频",
     unplayable: "此片段无法在浏览器中播放，可导出后用播放器查看", party: "当事人", admin: "管理员", deleted: "录像已删除", not_found: "录像不存在",
+    // administration (/admin)
+    admin_title: "系统管理", console_link: "调解工作台", need_login: "请先在调解工作台登录管理员账号。",
+    org_tree: "机构树", org_parent: "上级机构", org_code: "机构代码", org_name: "名称", org_level: "层级",
+    level_city: "市", level_township: "镇街", level_community: "社区", org_create: "新建机构",
+    recording_policy: "录像规则",
+    policy_hint: "留空表示沿用上级机构的规定。保存期满且未被法律保全的录像将被自动删除；不设保存期则永久保存。",
+    policy_inherit: "沿用上级", policy_required: "案件调解室必须录制", policy_optional: "由调解员决定",
+    retention_days: "保存天数", save: "保存", policy_in_effect: "现行规则：{required}；{kept}",
+    policy_kept_days: "保存 {days} 天", rule_required: "必须录制", rule_optional: "录制自选",
+    rule_kept: "保存{days}天", users: "用户", name: "姓名", role: "角色", initial_password: "初始密码（至少 8 位）",
+    user_create: "新建用户", intake: "受理员", reviewer: "审核员", evaluator: "评定员", command: "指挥中心",
+    need_login_console: "请先登录调解工作台。", network: "无法连接服务器，请检查网络后重试。",
     rate_limited: "尝试次数过多，请稍后再试", account_locked: "登录失败次数过多，账户已锁定，请联系管理员解锁",
     busy: "服务器繁忙，请稍后再试", session_ended: "登录已失效，请重新登录",
     other_key: "签名密钥不是本系统的证据密钥，不能作为本系统出具的证据", key_fingerprint: "签名密钥指纹",
@@ -51,13 +64,22 @@ window.CONSOLE_I18N = {
     kept_forever: "Kept for good", retention: "Retention", days: "days",
     deletable_after: "Deletable after", unplayable: "The browser cannot play this segment; export it and use a player", audio: "Audio", video: "Video", party: "Party",
     admin: "Administrator", deleted: "Recording deleted", not_found: "No such recording",
+    admin_title: "Administration", console_link: "Mediation console",
+    need_login: "Log in as an administrator in the console first.",
+    org_tree: "Organisation tree", org_parent: "Parent", org_code: "Code", org_name: "Name",
+    org_level: "Level", level_city: "City", level_township: "Township", level_community: "Community",
+    org_create: "Add organisation", recording_policy: "Recording policy",
+    policy_hint: "Empty: as the parent organisation. Recordings past retention and not on legal hold are deleted; without a retention they are kept for good.",
+    policy_inherit: "Inherit", policy_required: "Required in case rooms", policy_optional: "Mediator decides",
+    retention_days: "Days kept", save: "Save", policy_in_effect: "In effect: {required}; {kept}",
+    policy_kept_days: "kept {days} days", rule_required: "recording required",
+    rule_optional: "recording optional", rule_kept: "kept {days} days", users: "Users", name: "Name",
+    role: "Role", initial_password: "Initial password (8 or more)", user_create: "Add user",
+    intake: "Intake clerk", reviewer: "Reviewer", evaluator: "Evaluator", command: "Command center",
+    need_login_console: "Log in to the console first.", network: "Can't reach the server. Check your network and try again.",
     rate_limited: "Too many tries: wait a little", account_locked: "Too many failed logins: the account is locked, ask an administrator",
     busy: "The server is busy: try again shortly", session_ended: "Your session has ended: log in again",
     other_key: "signed by a key that is NOT this install's evidence key", key_fingerprint: "Signing key",
     trusted_fingerprint: "this install's key",
   },
-};
-window.ct = (key) => {
-  const lang = /^en\b/i.test(navigator.language || "") ? "en" : "zh";
-  return window.CONSOLE_I18N[lang][key] ?? window.CONSOLE_I18N.zh[key] ?? key;
 };

@@ -1,5 +1,6 @@
-// User-facing strings: Simplified Chinese first, English second. Pages use t(key).
-window.I18N = {
+// Text of the party's pages (/join/<token>, /join): Simplified Chinese first, English second.
+// One table for this page family; lib/i18n.js looks keys up in it.
+export default {
   zh: {
     title: "人民调解视频室",
     loading: "正在加载…",
@@ -73,6 +74,10 @@ window.I18N = {
     network_title: "网络连接失败",
     internal_title: "服务暂时不可用",
     unsupported_codec_title: "浏览器不支持",
+    code_page_title: "输入邀请码 · 人民调解视频室",
+    code_heading: "输入邀请码",
+    code_label: "邀请码（6 位数字）",
+    code_continue: "进入",
   },
   en: {
     title: "People's Mediation Video Room",
@@ -147,23 +152,9 @@ window.I18N = {
     network_title: "Can't connect",
     internal_title: "Service unavailable",
     unsupported_codec_title: "Browser not supported",
+    code_page_title: "Enter your code · People's Mediation Video Room",
+    code_heading: "Enter your code",
+    code_label: "6-digit code",
+    code_continue: "Continue",
   },
-};
-
-window.LANG = /^en\b/i.test(navigator.language || "") ? "en" : "zh";
-
-window.t = function (key, vars) {
-  const table = window.I18N[window.LANG];
-  let text = table[key] ?? window.I18N.zh[key] ?? key;
-  for (const [name, value] of Object.entries(vars || {})) {
-    text = text.replace(`{${name}}`, value);
-  }
-  return text;
-};
-
-window.applyI18n = function (root) {
-  document.documentElement.lang = window.LANG === "zh" ? "zh-CN" : "en";
-  for (const el of (root || document).querySelectorAll("[data-i18n]")) {
-    el.textContent = window.t(el.dataset.i18n);
-  }
 };

@@ -1,0 +1,151 @@
+// One track of a recording, played back: a media element fed segment by segment through
+// Media Source Extensions, following the page's master clock (playback.js).
+import { el } from "../lib/dom.js";
+import { BEHIND_S, DRIFT_S, placeSegments, segmentsToFetch, staleSegments } from "./playback.js";
+
+const MIME = {
+  "video/webm": 'video/webm; codecs="vp8"',
+  "audio/webm": 'audio/webm; codecs="opus"',
+  "video/mpegts": 'video/mp2t; codecs="avc1.42e01f"',
+};
+
+export class Track {
+  /**
+   * info: the track from GET /recordings/<id>/tracks; t0: the session's start (Unix s);
+   * fetchSegment(url) -> ArrayBuffer; t: the page's translator.
+   */
+  constructor(info, t0, { fetchSegment, t }) {
+    this.info = info;
+    this.t = t;
+    this.fetchSegment = fetchSegment;
+    this.segments = placeSegments(info.segments, t0);
+    this.first = this.segments[0].at;
+    this.last = this.segments[this.segments.length - 1].end;
+    this.loaded = new Set();
+    this.queue = Promise.resolve();
+    this.mime = MIME[`${info.kind}/${info.container}`] || MIME[`video/${info.container}`];
+    this.supported = Boolean(window.MediaSource && MediaSource.isTypeSupported(this.mime));
+    this.root = this.render();
+    if (this.supported) this.ready = this.open();
+  }
+
+  render() {
+    const { info, t } = this;
+    this.el = el(info.kind === "video" ? "video" : "audio", { playsInline: true, preload: "auto" });
+    this.veil = el("div", { className: "veil" });
+    const meta = el("div", {
+      className: "meta",
+      text: `${info.id} · ${t(info.kind)} · ${info.codec} · ` +
+        t(info.alignedBy === "sender-clock" ? "aligned_sender" : "aligned_arrival"),
+    });
+    const box = el("div", { className: `track ${info.kind}`, dataset: { testid: "recording-tile", trackId: info.id } });
+    if (info.kind === "video") box.append(this.el, this.veil, meta);
+    else {
+      this.level = el("i");
+      box.append(this.el, this.veil, el("div", { className: "bar-level" }, this.level), meta);
+    }
+    if (!this.supported) this.say(t("unsupported") + ` (${info.codec})`);
+    return box;
+  }
+
+  say(text) {
+    this.veil.hidden = !text;
+    this.veil.textContent = text || "";
+  }
+
+  open() {
+    return new Promise((resolve) => {
+      this.source = new MediaSource();
+      this.source.addEventListener("sourceopen", () => {
+        this.buffer = this.source.addSourceBuffer(this.mime);
+        // "sequence": each segment lands where timestampOffset says, whatever
+        // timestamps its container starts from
+        this.buffer.mode = "sequence";
+        resolve();
+      }, { once: true });
+      this.el.src = URL.createObjectURL(this.source);
+    });
+  }
+
+  appended() {
+    return new Promise((resolve, reject) => {
+      this.buffer.addEventListener("updateend", resolve, { once: true });
+      this.buffer.addEventListener("error", reject, { once: true });
+    });
+  }
+
+  /** Fetch and append the segments around session time t (one at a time, in order). */
+  fill(t) {
+    if (!this.supported || this.broken) return;
+    for (const segment of segmentsToFetch(this.segments, t, this.loaded)) {
+      this.loaded.add(segment.seq);
+      this.queue = this.queue.then(async () => {
+        await this.ready;
+        const bytes = await this.fetchSegment(segment.url);
+        this.buffer.timestampOffset = segment.at;
+        const done = this.appended();
+        this.buffer.appendBuffer(bytes);
+        await done;
+      }).catch((err) => {
+        console.warn("segment", segment.file, err);
+        if (this.source.readyState === "open") this.loaded.delete(segment.seq); // fetch again
+        else this.broken = segment.file; // the browser could not decode it: say so, once
+      });
+    }
+    const stale = staleSegments(this.segments, t, this.loaded);
+    if (stale.length) {
+      this.queue = this.queue.then(async () => {
+        const done = this.appended();
+        this.buffer.remove(0, t - BEHIND_S);
+        await done;
+        for (const s of stale) this.loaded.delete(s.seq);
+      }).catch(() => {});
+    }
+  }
+
+  buffered(t) {
+    const ranges = this.el.buffered;
+    for (let i = 0; i < ranges.length; i++) if (ranges.start(i) - 0.05 <= t && t < ranges.end(i)) return true;
+    return false;
+  }
+
+  /** Follow the master clock. */
+  sync(t, playing) {
+    if (!this.supported) return;
+    if (this.broken) {
+      this.say(`${this.t("unplayable")} (${this.broken})`);
+      return;
+    }
+    if (t < this.first || t >= this.last) {
+      if (!this.el.paused) this.el.pause();
+      this.say(this.t(t < this.first ? "not_started" : "ended"));
+      return;
+    }
+    if (!this.buffered(t)) {
+      if (!this.el.paused) this.el.pause();
+      this.say(this.t("loading"));
+      return;
+    }
+    this.say(null);
+    if (Math.abs(this.el.currentTime - t) > DRIFT_S) this.el.currentTime = t;
+    if (playing && this.el.paused) this.el.play().catch(() => {});
+    if (!playing && !this.el.paused) this.el.pause();
+  }
+
+  meter(analyser) {
+    this.analyser = analyser;
+  }
+
+  state(t) {
+    return {
+      id: this.info.id,
+      kind: this.info.kind,
+      active: this.supported && t >= this.first && t < this.last,
+      supported: this.supported,
+      currentTime: this.el.currentTime,
+      paused: this.el.paused,
+      readyState: this.el.readyState,
+      videoWidth: this.el.videoWidth || 0,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+// The two WebRTC connections of a room (DESIGN.md, after LiveKit): a publish connection
+// where the browser offers, and a subscribe connection where the server offers and
+// renegotiates as producers come and go. Both speak through a RoomSignaling.
+
+/** Video codecs the hub forwards (with their helpers: retransmission, RED, FEC). */
+export const FORWARDABLE = ["video/vp8", "video/h264", "video/rtx", "video/red", "video/ulpfec"];
+
+/**
+ * The browser's video codecs that the hub can forward, in the browser's order; H.264 only
+ * as constrained baseline with packetization-mode=1. `forced` ("vp8" | "h264", diagnostics)
+ * keeps only that codec (and the helpers).
+ */
+export function forwardableVideoCodecs(codecs, forced = "") {
+  const usable = (codecs || []).filter((c) => {
+    const mime = c.mimeType.toLowerCase();
+    if (!FORWARDABLE.includes(mime)) return false;
+    if (mime === "video/h264") {
+      const fmtp = c.sdpFmtpLine || "";
+      return /packetization-mode=1/.test(fmtp) && /profile-level-id=42/.test(fmtp);
+    }
+    return true;
+  });
+  if (!forced) return usable;
+  const isMain = (c) => /video\/(vp8|h264)$/.test(c.mimeType.toLowerCase());
+  const chosen = usable.filter((c) => c.mimeType.toLowerCase() === `video/${forced}`);
+  return [...chosen, ...usable.filter((c) => !isMain(c))];
+}
+
+/** Resolves when ICE gathering is complete (the hub doesn't trickle), or after timeoutMs:
+ * an unreachable STUN server must not block joining. */
+export function iceGathered(pc, timeoutMs = 4000) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", check);
+    setTimeout(resolve, timeoutMs);
+  });
+}
+
+/** Our own camera and microphone (or screen), sent to the hub. */
+export class Publisher {
+  constructor(signaling, { iceServers = [], forcedCodec = "" } = {}) {
+    this.signaling = signaling;
+    this.iceServers = iceServers;
+    this.forcedCodec = forcedCodec;
+    this.pc = null;
+    this.producers = {}; // kind -> producer id
+  }
+
+  /** Offer the stream's tracks; resolves to the publish ack ({ok, producers} or an error). */
+  async publish(stream, source = "camera") {
+    this.producers = {};
+    const tracks = stream ? stream.getTracks() : [];
+    if (!tracks.length) return { ok: true, producers: [] };
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    for (const track of tracks) {
+      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      if (track.kind === "video" && transceiver.setCodecPreferences) {
+        const codecs = forwardableVideoCodecs(RTCRtpSender.getCapabilities("video")?.codecs, this.forcedCodec);
+        if (codecs.length) transceiver.setCodecPreferences(codecs);
+      }
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGathered(pc);
+    const ack = await this.signaling.request("publish", { sdp: pc.localDescription.sdp, source });
+    if (!ack.ok) return ack;
+    await pc.setRemoteDescription({ type: "answer", sdp: ack.sdp });
+    for (const producer of ack.producers) this.producers[producer.kind] = producer.id;
+    return ack;
+  }
+
+  /** Send another camera's track in place of the current video (no renegotiation). */
+  async replaceVideoTrack(track) {
+    const sender = this.pc?.getSenders().find((s) => s.track && s.track.kind === "video");
+    if (sender) await sender.replaceTrack(track);
+  }
+
+  close() {
+    this.pc?.close();
+    this.pc = null;
+  }
+}
+
+/**
+ * Everything the hub sends us, on one connection the server offers. schedule() asks for a
+ * (re)negotiation; requests that arrive while one runs are folded into one more round.
+ * onTrack(producerId, track) is called for every remote track, with its producer's id.
+ */
+export class Subscriber {
+  constructor(signaling, { iceServers = [], onTrack = () => {}, active = () => true } = {}) {
+    this.signaling = signaling;
+    this.iceServers = iceServers;
+    this.onTrack = onTrack;
+    this.active = active; // false once the page is done: no more rounds
+    this.pc = null;
+    this.producerOwner = new Map(); // producer id -> participant id
+    this.midToProducer = new Map();
+    this.negotiation = Promise.resolve();
+    this.again = false;
+  }
+
+  /** Renegotiate now, or right after the round that runs. Resolves when done. */
+  schedule() {
+    this.again = true;
+    this.negotiation = this.negotiation.then(async () => {
+      while (this.again && this.active() && this.signaling.connected) {
+        this.again = false;
+        try {
+          await this.round();
+        } catch (err) {
+          console.warn("subscribe failed", err);
+        }
+      }
+    });
+    return this.negotiation;
+  }
+
+  async round() {
+    const ack = await this.signaling.request("subscribe", {});
+    if (!ack.ok) return;
+    for (const c of ack.consumers) {
+      this.producerOwner.set(c.producerId, c.participantId);
+      if (c.mid !== null) this.midToProducer.set(c.mid, c.producerId);
+    }
+    if (!ack.sdp) return;
+    if (!this.pc) {
+      this.pc = new RTCPeerConnection({ iceServers: this.iceServers });
+      this.pc.ontrack = (event) => {
+        const producerId = this.midToProducer.get(event.transceiver.mid);
+        if (producerId) this.onTrack(producerId, event.track);
+      };
+    }
+    const pc = this.pc;
+    await pc.setRemoteDescription({ type: "offer", sdp: ack.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await iceGathered(pc);
+    await this.signaling.request("subscribe-answer", { sdp: pc.localDescription.sdp });
+  }
+
+  /** The participant whose producer this is (as the hub told us), or undefined. */
+  ownerOf(producerId) {
+    return this.producerOwner.get(producerId);
+  }
+
+  noteProducer(producerId, participantId) {
+    this.producerOwner.set(producerId, participantId);
+  }
+
+  forgetProducer(producerId) {
+    this.producerOwner.delete(producerId);
+  }
+
+  /** Close the connection (a new one is made on the next round: after a reconnect). */
+  close() {
+    this.pc?.close();
+    this.pc = null;
+    this.midToProducer.clear();
+  }
+}

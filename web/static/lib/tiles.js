@@ -1,0 +1,184 @@
+// Video tiles: one per remote participant, its <video> and <audio> elements carrying
+// data-producer-id (a public contract, DESIGN.md). Used by the room page and the wall.
+
+/** The grid's class for n tiles: the CSS lays out 1, 2, 3 and 4+ differently. */
+export const gridClass = (n) => `tiles n${Math.min(n, 4)}`;
+
+/**
+ * Media elements that may play sound. iOS lets a page play remote media only from
+ * elements started inside a user gesture: call unlock() in the click handler (it must stay
+ * synchronous there), then take() elements for tiles later.
+ */
+export class MediaPool {
+  constructor(documentRef = document) {
+    this.document = documentRef;
+    this.entries = [];
+  }
+
+  make(kind) {
+    const node = this.document.createElement(kind);
+    node.autoplay = true;
+    if (kind === "video") {
+      node.playsInline = true;
+      node.setAttribute("playsinline", "");
+    }
+    return node;
+  }
+
+  unlock(count = 8) {
+    for (let i = 0; i < count; i++) {
+      const video = this.make("video");
+      const audio = this.make("audio");
+      video.play().catch(() => {});
+      audio.play().catch(() => {});
+      this.entries.push({ video, audio });
+    }
+  }
+
+  /** An unused unlocked element of this kind, or a new one. */
+  take(kind) {
+    const entry = this.entries.find((e) => e[kind] && !e[kind].isConnected && !e[kind].srcObject);
+    return entry ? entry[kind] : this.make(kind);
+  }
+}
+
+/**
+ * The tiles of one room. A tile is made from `template` (a <template> whose first element
+ * holds a <video> and, optionally, .tile-name, .tile-muted and .quality) and appended to
+ * `container`. Tracks may arrive before their participant is known: they wait.
+ *   ownerOf(producerId) -> participant id (the subscriber knows)
+ *   onChange(tiles)     -> after a tile is added or removed (layout)
+ *   onVideo(video)      -> a video element got a track (first-frame timing)
+ */
+export class TileGrid {
+  constructor(container, template, { pool = new MediaPool(), ownerOf = () => undefined, onChange = () => {}, onVideo = () => {} } = {}) {
+    this.container = container;
+    this.template = template;
+    this.pool = pool;
+    this.ownerOf = ownerOf;
+    this.onChange = onChange;
+    this.onVideo = onVideo;
+    this.tiles = new Map(); // participant id -> {id, name, role, tile, producers: Map(producer id -> kind)}
+    this.pending = new Map(); // producer id -> track whose participant isn't known yet
+  }
+
+  get size() {
+    return this.tiles.size;
+  }
+
+  get(participantId) {
+    return this.tiles.get(participantId);
+  }
+
+  values() {
+    return this.tiles.values();
+  }
+
+  /** Add (or update) a participant's tile; `label` is the text under the video. */
+  add(participant, label = participant.name) {
+    let entry = this.tiles.get(participant.id);
+    if (!entry) {
+      const tile = this.template.content.firstElementChild.cloneNode(true);
+      const video = this.pool.take("video");
+      tile.replaceChild(video, tile.querySelector("video"));
+      video.muted = true; // sound plays through the participant's <audio>
+      tile.dataset.participantId = participant.id;
+      this.container.appendChild(tile);
+      entry = { id: participant.id, name: participant.name, role: participant.role, tile, producers: new Map() };
+      this.tiles.set(participant.id, entry);
+    }
+    const name = entry.tile.querySelector(".tile-name");
+    if (name) name.textContent = label;
+    for (const [producerId, track] of this.pending) {
+      if (this.ownerOf(producerId) === participant.id && track.readyState === "live") {
+        this.pending.delete(producerId);
+        this.attach(entry, producerId, track);
+      }
+    }
+    this.onChange(this);
+    return entry;
+  }
+
+  remove(participantId) {
+    const entry = this.tiles.get(participantId);
+    if (!entry) return;
+    for (const node of entry.tile.querySelectorAll("video, audio")) node.srcObject = null;
+    entry.tile.remove();
+    this.tiles.delete(participantId);
+    this.onChange(this);
+  }
+
+  clear() {
+    for (const id of [...this.tiles.keys()]) this.remove(id);
+  }
+
+  /** A remote track: onto its participant's tile, or kept until the participant is known. */
+  deliver(producerId, track) {
+    const entry = this.tiles.get(this.ownerOf(producerId));
+    if (entry) this.attach(entry, producerId, track);
+    else this.pending.set(producerId, track);
+  }
+
+  attach(entry, producerId, track) {
+    const tile = entry.tile;
+    entry.producers.set(producerId, track.kind);
+    if (track.kind === "video") {
+      const video = tile.querySelector("video");
+      video.dataset.producerId = producerId;
+      tile.dataset.producerId = producerId;
+      video.srcObject = new MediaStream([track]);
+      video.play().catch(() => {});
+      this.onVideo(video);
+    } else {
+      tile.querySelector(`audio[data-producer-id="${CSS.escape(producerId)}"]`)?.remove();
+      const audio = this.pool.take("audio");
+      audio.dataset.producerId = producerId;
+      audio.srcObject = new MediaStream([track]);
+      tile.appendChild(audio);
+      audio.play().catch(() => {});
+    }
+  }
+
+  /** A producer went away: its elements stop and lose their producer id. */
+  drop(participantId, producerId) {
+    const entry = this.tiles.get(participantId);
+    if (!entry) return;
+    entry.producers.delete(producerId);
+    for (const node of entry.tile.querySelectorAll(`[data-producer-id="${CSS.escape(producerId)}"]`)) {
+      if (node.tagName === "AUDIO") {
+        node.srcObject = null;
+        node.remove();
+      } else {
+        delete node.dataset.producerId;
+        if (node.tagName === "VIDEO") node.srcObject = null;
+      }
+    }
+  }
+
+  /** The kind ("audio" | "video") of a producer shown on a participant's tile. */
+  kindOf(participantId, producerId) {
+    return this.tiles.get(participantId)?.producers.get(producerId);
+  }
+
+  setMuted(participantId, muted) {
+    const badge = this.tiles.get(participantId)?.tile.querySelector(".tile-muted");
+    if (badge) badge.hidden = !muted;
+  }
+
+  /** The quality badge: quality is "good" | "fair" | "poor" | null, text its label. */
+  setQuality(participantId, quality, text) {
+    const entry = this.tiles.get(participantId);
+    if (!entry) return;
+    const badge = entry.tile.querySelector(".quality");
+    if (badge) {
+      badge.className = `quality ${quality || ""}`;
+      badge.textContent = text || "";
+    }
+    entry.tile.dataset.quality = quality || "";
+  }
+
+  /** Forget tracks that never found their participant (after a reconnect). */
+  forgetPending() {
+    this.pending.clear();
+  }
+}
