@@ -65,6 +65,9 @@ class SignalingConfig:
     # most password_max_waiting more logins wait, others get 503 busy at once.
     password_workers: int = 1
     password_max_waiting: int = 16
+    # Password checks one client address may have running or waiting at once (per
+    # node); more are answered 429 rate_limited at once.
+    login_in_flight_per_address: int = 2
     # Failed logins: after this many failures per account (username, known or
     # not) or per client address, each further failure doubles the wait
     # (backoff_base_s, 2x, 4x ... up to backoff_max_s; 429 rate_limited with

@@ -572,6 +572,7 @@ async def openapi_handler(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    accounts.setup(app)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     app.router.add_get(f"{API}/openapi.json", openapi_handler)

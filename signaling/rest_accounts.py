@@ -36,6 +36,15 @@ from signaling.throttle import Limits, Throttle, Verdict
 ACCESS_TOKEN: web.RequestKey[AccessToken] = web.RequestKey("access_token", AccessToken)
 
 
+# password checks running or waiting per client address (this node): one address
+# can't take the whole password pool, and a flood is answered 429 at once
+IN_FLIGHT: web.AppKey[dict[str, int]] = web.AppKey("logins_in_flight", dict)
+
+
+def setup(app: web.Application) -> None:
+    app[IN_FLIGHT] = {}
+
+
 def account_key(username: str) -> str:
     return f"login:acct:{username.strip().casefold()[:64]}"
 
@@ -114,6 +123,10 @@ async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web
     _refuse_if_throttled([await throttle.check(k) for k in keys])
     found = await accounts.user_by_username(s, username)
     await s.commit()  # ends the read: no connection is held while Argon2 runs
+    in_flight, address = request.app[IN_FLIGHT], _address(request)
+    if in_flight.get(address, 0) >= request.app[CONFIG].signaling.login_in_flight_per_address:
+        _too_many("rate_limited", "登录请求过于频繁，请稍后再试 / too many logins at once: wait", 1)
+    in_flight[address] = in_flight.get(address, 0) + 1
     try:
         user = await accounts.check_login(request.app[PASSWORDS], found, password)
     except DomainError:
@@ -122,6 +135,10 @@ async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web
         if verdict.newly_locked and found is not None:
             await _audit_lock(request, found.id, verdict)
         raise
+    finally:
+        in_flight[address] -= 1
+        if not in_flight[address]:
+            del in_flight[address]
     await throttle.clear(keys[0])
     ttl_s = request.app[CONFIG].signaling.staff_token_ttl_s
     row = await request.app[DATABASE].run(

@@ -79,6 +79,23 @@ async def test_forty_wrong_passwords_then_the_right_one_is_refused(
     assert other.status == 200
 
 
+async def test_one_address_cannot_take_the_whole_password_pool(
+    aiohttp_client: Callable[..., Any], hub_config: Config
+) -> None:
+    """Six logins at once from one address, counts far from any back-off: two are
+    checked, the others are refused at once (429), not queued for Argon2."""
+    hub_config.signaling.login_free_failures_account = 10_000
+    hub_config.signaling.login_free_failures_address = 10_000
+    client, _ = await _start(aiohttp_client, hub_config)
+    responses = await asyncio.gather(
+        *(_login(client, f"user-{i}", "wrong-password") for i in range(6))
+    )
+    statuses = sorted(r.status for r in responses)
+    # two at a time are checked: at least three of six wait for nothing (429)
+    assert set(statuses) == {401, 429} and statuses.count(429) >= 3, statuses
+    assert (await _login(client, "mediator-east")).status == 200  # and nothing is stuck
+
+
 async def test_lock_after_repeated_failures_and_an_administrator_lifts_it(
     aiohttp_client: Callable[..., Any], hub_config: Config
 ) -> None:
@@ -127,6 +144,7 @@ async def test_unknown_and_known_usernames_take_the_same_time(
 ) -> None:
     hub_config.signaling.login_free_failures_account = 10_000
     hub_config.signaling.login_free_failures_address = 10_000
+    hub_config.signaling.login_lock_after = 10_000
     client, _ = await _start(aiohttp_client, hub_config)
     await _login(client, "warm-up", "x" * 12)
 
