@@ -363,6 +363,13 @@ class CameraSource:
         self.observer.emit("newproducer", self.producer)
         return self.producer
 
+    def _resync(self) -> None:
+        """The stream lost data: forward nothing until the next keyframe, and ask
+        the camera for one if it can be asked."""
+        self._waiting_keyframe = True
+        if self.producer is not None:
+            self.producer.request_keyframe()
+
     def _close_producer(self) -> None:
         producer, self.producer = self.producer, None
         if producer is not None and not producer.closed:

@@ -130,3 +130,93 @@ class ParameterSets:
         sps = [u for u in in_band if nal_type(u) == NAL_SPS] or [self.sps]
         pps = [u for u in in_band if nal_type(u) == NAL_PPS] or [self.pps]
         return join_nal_units([*sps, *pps, *rest]), True
+
+
+class AccessUnitSplitter:
+    """Cuts an H.264 elementary stream that arrives in arbitrary pieces (PES
+    payloads) into access units, by NAL unit: a new one starts at an AUD, SPS,
+    PPS or SEI after a slice, or at a slice whose first_mb_in_slice is 0. An
+    access unit is complete when the next one starts (one frame of latency).
+
+    A timestamp given with a piece belongs to the first access unit that starts
+    in it (MPEG systems' rule for PES PTS); access units with none get None.
+    """
+
+    __slots__ = ("_au", "_au_pts", "_base", "_buf", "_has_slice", "_marks", "max_bytes")
+
+    def __init__(self, max_bytes: int = 4 << 20) -> None:
+        self.max_bytes = max_bytes  # a runaway unit (no start code) is dropped past this
+        self._buf = bytearray()
+        self._base = 0  # stream offset of _buf[0]
+        self._marks: list[tuple[int, int]] = []  # (stream offset, pts), oldest first
+        self._au: list[bytes] = []
+        self._au_pts: int | None = None
+        self._has_slice = False
+
+    def push(self, data: bytes, pts: int | None = None) -> list[tuple[bytes, int | None]]:
+        if pts is not None:
+            self._marks.append((self._base + len(self._buf), pts))
+        self._buf += data
+        out: list[tuple[bytes, int | None]] = []
+        buf = self._buf
+        first = buf.find(b"\x00\x00\x01")
+        if first == -1:
+            if len(buf) > self.max_bytes:
+                self.reset()
+            return out
+        consumed = first
+        i = first
+        while True:
+            j = buf.find(b"\x00\x00\x01", i + 3)
+            if j == -1:
+                break
+            unit = bytes(buf[i + 3 : j]).rstrip(b"\x00")
+            self._add(unit, self._base + i, out)
+            consumed = i = j
+        del buf[:consumed]
+        self._base += consumed
+        if len(buf) > self.max_bytes:
+            self.reset()
+        return out
+
+    def flush(self) -> list[tuple[bytes, int | None]]:
+        """End of stream: the pending NAL unit and access unit are complete."""
+        out: list[tuple[bytes, int | None]] = []
+        i = self._buf.find(b"\x00\x00\x01")
+        if i != -1:
+            self._add(bytes(self._buf[i + 3 :]).rstrip(b"\x00"), self._base + i, out)
+        self._emit(out)
+        self.reset()
+        return out
+
+    def reset(self) -> None:
+        """Forget everything pending (after a loss)."""
+        self._base += len(self._buf)
+        self._buf = bytearray()
+        self._marks.clear()
+        self._au = []
+        self._au_pts = None
+        self._has_slice = False
+
+    def _add(self, unit: bytes, offset: int, out: list[tuple[bytes, int | None]]) -> None:
+        if not unit:
+            return
+        kind = unit[0] & 0x1F
+        is_slice = 1 <= kind <= NAL_IDR
+        starts_au = (kind in (NAL_AUD, NAL_SPS, NAL_PPS, NAL_SEI) or 14 <= kind <= 18) or (
+            is_slice and len(unit) > 1 and unit[1] & 0x80  # first_mb_in_slice == 0
+        )
+        if starts_au and self._has_slice:
+            self._emit(out)
+        if not self._au:
+            while self._marks and self._marks[0][0] <= offset:
+                self._au_pts = self._marks.pop(0)[1]
+        self._au.append(unit)
+        self._has_slice = self._has_slice or is_slice
+
+    def _emit(self, out: list[tuple[bytes, int | None]]) -> None:
+        if self._au and self._has_slice:
+            out.append((join_nal_units(self._au), self._au_pts))
+        self._au = []
+        self._au_pts = None
+        self._has_slice = False

@@ -74,8 +74,6 @@ async def test_h264_frames_start_with_parameter_sets_and_decode(
         assert sum(f.keyframe for f in frames) >= 2  # GOP of 25 over 75 frames
         steps = [b.timestamp - a.timestamp for a, b in itertools.pairwise(frames)]
         assert sorted(steps)[len(steps) // 2] == 3600, "25 fps on a 90 kHz clock"
-        wall = frames[-1].arrival - frames[0].arrival
-        assert 2.2 < wall < 3.8, f"75 frames at 25 fps arrive over ~3 s, not {wall:.2f}"
         pictures = decode_h264(frames)
         assert len(pictures) == 75
         assert (pictures[0].width, pictures[0].height) == (640, 360)
