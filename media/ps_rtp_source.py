@@ -94,6 +94,13 @@ class PsRtpSource(CameraSource):
     def _keyframe_requester(self) -> Any:
         return self.signaller.request_keyframe
 
+    def stream_ended(self, reason: str) -> None:
+        """The signalling side learned the stream is over (the camera sent BYE):
+        end the session now rather than wait for the stall check."""
+        ended = self._ended
+        if ended is not None and not ended.done():
+            ended.set_exception(SourceError(CameraState.OFFLINE, reason))
+
     def _abort_session(self) -> None:
         if self._ended is not None and not self._ended.done():
             self._ended.set_result(None)

@@ -15,6 +15,7 @@ Prints "SENT packets=<n> bytes=<n>" at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import subprocess
@@ -74,7 +75,14 @@ def main() -> None:
     parser.add_argument("--swap", type=int, default=0)
     parser.add_argument("--wrong-ssrc", type=int, default=0)
     parser.add_argument("--seq", type=int, default=65000, help="first sequence number")
+    parser.add_argument("--proto", default="", help="the SDP m= proto: TCP/RTP/AVP means tcp")
+    parser.add_argument("--pidfile", default="")
     args = parser.parse_args()
+    if args.proto:
+        args.transport = "tcp" if "TCP" in args.proto.upper() else "udp"
+    if args.pidfile:
+        with open(args.pidfile, "w") as f:
+            f.write(str(os.getpid()))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     if args.transport == "udp":
