@@ -124,9 +124,13 @@ class GbRegistry:
     def device(self, device_id: str) -> GbDevice | None:
         return self.devices.get(device_id)
 
+    max_pending = 1000  # a flood of made-up ids evicts the oldest, never grows memory
+
     def hold(self, device_id: str, peer: Peer) -> PendingDevice:
         pending = self.pending.get(device_id)
         if pending is None:
+            while len(self.pending) >= self.max_pending:
+                del self.pending[next(iter(self.pending))]
             pending = self.pending[device_id] = PendingDevice(device_id, peer, time.time())
             self.observer.emit("pending", pending)
         else:

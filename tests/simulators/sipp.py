@@ -75,6 +75,11 @@ class DeviceScenario:
     unregister: bool = True
     channels: list[Channel] = field(default_factory=list)
     page_size: int = 4
+    # cameras made up by a SIPp loop after `channels` (SIPp reads at most 64 KB of
+    # scenario, so thousands can't be written out): ids 340200000013200{10000+i},
+    # named 监控点{10000+i}号·菜市场, parents taken in turn from generated_parents
+    generated_cameras: int = 0
+    generated_parents: tuple[str, ...] = ()
     invite_status: str = "200 OK"
     frames: int = 250  # what the media sender sends per INVITE
     manufacturer: str = "SIPp 模拟设备"
@@ -94,18 +99,23 @@ class DeviceScenario:
     def main_xml(self) -> str:
         first = self.register(1, 3600) + "\n      Content-Length: 0\n"
         second = self.register(2, 3600) + "\n      [authentication]\n      Content-Length: 0\n"
+        refused = self.expect_register != "200"
         parts = [
             '<?xml version="1.0" encoding="ISO-8859-1" ?>',
             '<scenario name="gb28181 device">',
             f'  <send retrans="500">{_cdata(first)}</send>',
+        ]
+        if refused:  # refused with or without a challenge first
+            parts.append(f'  <recv response="{self.expect_register}" optional="true" next="no"/>')
+        parts += [
             '  <recv response="401" auth="true"/>',
             f'  <send retrans="500">{_cdata(second)}</send>',
         ]
-        if self.expect_register != "200":
+        if refused:
             parts += [
-                f'  <recv response="{self.expect_register}">',
-                '    <action><log message="REGISTER REFUSED"/></action>',
-                "  </recv>",
+                f'  <recv response="{self.expect_register}"/>',
+                '  <label id="no"/>',
+                '  <nop><action><log message="REGISTER REFUSED"/></action></nop>',
                 "</scenario>",
             ]
             return "\n".join(parts)
@@ -155,23 +165,68 @@ class DeviceScenario:
             + f"<DeviceID>[device_id]</DeviceID>{body_fields}</Response>\n"
         )
 
-    def catalog_pages(self) -> list[str]:
-        pages = []
-        total = len(self.channels)
-        for start in range(0, total, self.page_size):
+    @property
+    def catalog_total(self) -> int:
+        return len(self.channels) + self.generated_cameras
+
+    def _page(self, items: str, count: int) -> str:
+        body = (
+            f'<SumNum>{self.catalog_total}</SumNum><DeviceList Num="{count}">{items}</DeviceList>'
+        )
+        return self._answer("Catalog", body)
+
+    @staticmethod
+    def _item(channel_id: str, name: str, parent_id: str, status: str = "ON") -> str:
+        return (
+            f"<Item><DeviceID>{channel_id}</DeviceID><Name>{name}</Name>"
+            f"<Manufacturer>SIPp</Manufacturer><Model>IPC</Model><Owner>0</Owner>"
+            f"<CivilCode>340200</CivilCode><Address>{name}</Address>"
+            f"<Parental>0</Parental><ParentID>{parent_id}</ParentID>"
+            f"<RegisterWay>1</RegisterWay><Secrecy>0</Secrecy><Status>{status}</Status>"
+            f"<Info><PTZType>1</PTZType></Info></Item>"
+        )
+
+    def catalog_xml(self) -> list[str]:
+        """The scenario lines that send the catalogue: static pages, then a loop."""
+        lines: list[str] = []
+        for start in range(0, len(self.channels), self.page_size):
             chunk = self.channels[start : start + self.page_size]
             items = "".join(
-                f"<Item><DeviceID>{c.channel_id}</DeviceID><Name>{c.name}</Name>"
-                f"<Manufacturer>SIPp</Manufacturer><Model>IPC</Model><Owner>0</Owner>"
-                f"<CivilCode>340200</CivilCode><Address>{c.name}</Address>"
-                f"<Parental>0</Parental><ParentID>{c.parent_id or '[device_id]'}</ParentID>"
-                f"<RegisterWay>1</RegisterWay><Secrecy>0</Secrecy><Status>{c.status}</Status>"
-                f"<Info><PTZType>1</PTZType></Info></Item>"
+                self._item(c.channel_id, c.name, c.parent_id or "[device_id]", c.status)
                 for c in chunk
             )
-            body = f'<SumNum>{total}</SumNum><DeviceList Num="{len(chunk)}">{items}</DeviceList>'
-            pages.append(self._answer("Catalog", body))
-        return pages
+            page = self._page(items, len(chunk))
+            lines += [f'  <send retrans="500">{_cdata(page)}</send>', '  <recv response="200"/>']
+        if not self.generated_cameras:
+            return lines
+        size = self.page_size
+        assert self.generated_cameras % size == 0, "whole pages only"
+        parents = self.generated_parents or ("[device_id]",)
+        assert size % len(parents) == 0
+        compute = "".join(
+            '<add assign_to="cid" value="1"/><assignstr assign_to="cs" value="[$cid]"/>'
+            f'<ereg regexp="^([0-9]+)" search_in="var" variable="cs" assign_to="w,id{k}"/>'
+            for k in range(size)
+        )
+        items = "".join(
+            self._item(
+                f"340200000013200[$id{k}]", f"监控点[$id{k}]号·菜市场", parents[k % len(parents)]
+            )
+            for k in range(size)
+        )
+        lines += [
+            '  <nop><action><assign assign_to="page" value="0"/>'
+            '<assign assign_to="cid" value="9999"/></action></nop>',
+            '  <label id="pages"/>',
+            f"  <nop><action>{compute}</action></nop>",
+            f'  <send retrans="500">{_cdata(self._page(items, size))}</send>',
+            '  <recv response="200"/>',
+            '  <nop><action><add assign_to="page" value="1"/>'
+            '<test assign_to="more" variable="page" compare="less_than"'
+            f' value="{self.generated_cameras // size}"/></action></nop>',
+            '  <nop next="pages" test="more"/>',
+        ]
+        return lines
 
     def ooc_xml(self, workdir: Path) -> str:
         ok = _reply() + EMPTY
@@ -216,13 +271,12 @@ class DeviceScenario:
             '  <nop next="end"/>',
             '  <label id="catalog"/>',
         ]
-        for page in self.catalog_pages():
-            parts += [f'  <send retrans="500">{_cdata(page)}</send>', '  <recv response="200"/>']
+        parts += self.catalog_xml()
         info = self._answer(
             "DeviceInfo",
             f"<DeviceName>{self.manufacturer}</DeviceName><Result>OK</Result>"
             f"<Manufacturer>{self.manufacturer}</Manufacturer><Model>GB-SIM</Model>"
-            f"<Firmware>3.6.1</Firmware><Channel>{len(self.channels)}</Channel>",
+            f"<Firmware>3.6.1</Firmware><Channel>{self.catalog_total}</Channel>",
         )
         status = self._answer(
             "DeviceStatus",
@@ -255,7 +309,8 @@ class DeviceScenario:
         )
         parts += [
             '  <label id="invite"/>',
-            '  <nop><action><log message="INVITE port=[$port] proto=[$proto] ssrc=[$ssrc]"/>'
+            "  <nop><action>"
+            '<log message="INVITE port=[$port] proto=[$proto] ssrc=[$ssrc] ip=[$ip]"/>'
             '<log message="(matched: [$i0] [$m0] [$y0])"/></action></nop>',
             f"  <send>{_cdata(_reply('100 Trying') + EMPTY)}</send>",
         ]
