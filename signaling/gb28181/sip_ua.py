@@ -75,8 +75,9 @@ class SipUserAgent:
         self._tcp_server: asyncio.Server | None = None
         self._tcp: dict[tuple[str, int], asyncio.Transport] = {}
         self._pending: dict[tuple[str, str], asyncio.Future[SipResponse]] = {}
-        self._answered: dict[tuple[str, str, str], tuple[float, bytes]] = {}
-        self._in_progress: set[tuple[str, str, str]] = set()
+        # a request's identity for retransmissions: who sent it, Call-ID, CSeq, branch
+        self._answered: dict[tuple[str, str, str, str], tuple[float, bytes]] = {}
+        self._in_progress: set[tuple[str, str, str, str]] = set()
         self._late_response: Callable[[SipResponse, Peer], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -161,8 +162,7 @@ class SipUserAgent:
         if self.user_agent and not response.get("User-Agent"):
             response.add("User-Agent", self.user_agent)
         if response.status >= 200:
-            key = (request.call_id, request.get("CSeq") or "", request.branch or "")
-            self._answered[key] = (time.monotonic(), response.to_bytes())
+            self._answered[_request_key(request, peer)] = (time.monotonic(), response.to_bytes())
         self.send(response, peer)
 
     # -- receiving -------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class SipUserAgent:
             future.set_result(message)
             return
         self._expire_answers()
-        key = (message.call_id, message.get("CSeq") or "", message.branch or "")
+        key = _request_key(message, peer)
         cached = self._answered.get(key)
         if message.method != "ACK" and (cached is not None or key in self._in_progress):
             self.stats.retransmissions_in += 1
@@ -212,7 +212,7 @@ class SipUserAgent:
         task: asyncio.Task[Any],
         request: SipRequest,
         peer: Peer,
-        key: tuple[str, str, str],
+        key: tuple[str, str, str, str],
     ) -> None:
         self._tasks.discard(task)
         self._in_progress.discard(key)
@@ -261,6 +261,10 @@ class SipUserAgent:
     def _tcp_closed(self, peer: Peer, transport: asyncio.Transport) -> None:
         if self._tcp.get((peer.host, peer.port)) is transport:
             del self._tcp[(peer.host, peer.port)]
+
+
+def _request_key(request: SipRequest, peer: Peer) -> tuple[str, str, str, str]:
+    return (str(peer), request.call_id, request.get("CSeq") or "", request.branch or "")
 
 
 _HEADER = {

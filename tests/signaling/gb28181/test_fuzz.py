@@ -1,0 +1,202 @@
+"""Malformed SIP and XML over real sockets: answered with SIP errors, never a crash.
+
+The platform runs on its own event loop in a thread so that Hypothesis can
+drive it from plain blocking sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signaling.gb28181.platform import GbConfig, GbPlatform
+from signaling.gb28181.registry import DeviceAccess
+
+DEVICE = "34020000001320000001"
+PASSWORD = "pw-12345678"
+
+
+class Running:
+    def __init__(self, config: GbConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.platform = GbPlatform(config, credentials={DEVICE: DeviceAccess(True)}.get)
+        self.call(self.platform.start())
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    def close(self) -> None:
+        self.call(self.platform.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Running]:
+    config = GbConfig(sip_port=0, password=PASSWORD, auth_failures_max=3, auto_query=False)
+    platform = Running(config)
+    yield platform
+    platform.close()
+
+
+class Client:
+    """A blocking SIP client on UDP, enough to say things a real device wouldn't."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.settimeout(2.0)
+        self.port = self.sock.getsockname()[1]
+        self.cseq = 0
+
+    def request(self, method: str, *, device: str = DEVICE, headers: str = "",
+                body: bytes = b"", call_id: str = "c1") -> bytes:  # fmt: skip
+        self.cseq += 1
+        head = (
+            f"{method} sip:34020000002000000001@3402000000 SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};rport;branch=z9hG4bK{self.cseq}x\r\n"
+            f"From: <sip:{device}@3402000000>;tag=t{self.cseq}\r\n"
+            f"To: <sip:{device}@3402000000>\r\nCall-ID: {call_id}\r\n"
+            f"CSeq: {self.cseq} {method}\r\nMax-Forwards: 70\r\n{headers}"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    def send(self, data: bytes) -> None:
+        self.sock.send(data)
+
+    def status(self, data: bytes) -> int | None:
+        self.send(data)
+        try:
+            answer = self.sock.recv(65535)
+        except TimeoutError:
+            return None
+        match = re.match(rb"SIP/2\.0 (\d{3}) ", answer)
+        assert match, answer[:80]
+        self.last = answer
+        return int(match.group(1))
+
+    def register(self, password: str, device: str = DEVICE) -> int | None:
+        status = self.status(self.request("REGISTER", device=device, headers="Expires: 600\r\n"))
+        if status != 401:
+            return status
+        nonce = re.search(rb'nonce="([^"]+)"', self.last).group(1).decode()  # type: ignore[union-attr]
+        uri = "sip:34020000002000000001@3402000000"
+        ha1 = hashlib.md5(f"{device}:3402000000:{password}".encode()).hexdigest()
+        ha2 = hashlib.md5(f"REGISTER:{uri}".encode()).hexdigest()
+        response = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+        auth = (f'Authorization: Digest username="{device}",realm="3402000000",'
+                f'nonce="{nonce}",uri="{uri}",response="{response}",algorithm=MD5\r\n')  # fmt: skip
+        return self.status(self.request("REGISTER", device=device,
+                                        headers=f"Expires: 600\r\n{auth}"))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(running: Running) -> Client:
+    client = Client(running.platform.port)
+    assert client.register(PASSWORD) == 200
+    return client
+
+
+def test_methods_and_bodies_get_the_right_errors(running: Running, client: Client) -> None:
+    manscdp = "Content-Type: Application/MANSCDP+xml\r\n"
+    keepalive = (b'<?xml version="1.0" encoding="GB2312"?><Notify><CmdType>Keepalive</CmdType>'
+                 b"<SN>1</SN><DeviceID>" + DEVICE.encode() + b"</DeviceID></Notify>")  # fmt: skip
+    assert client.status(client.request("MESSAGE", headers=manscdp, body=keepalive)) == 200
+    assert client.status(client.request("MESSAGE", headers=manscdp, body=b"<Notify>")) == 400
+    assert b"not well-formed" in client.last
+    bomb = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><Notify>&a;</Notify>'
+    assert client.status(client.request("MESSAGE", headers=manscdp, body=bomb)) == 400
+    plain = "Content-Type: text/plain\r\n"
+    assert client.status(client.request("MESSAGE", headers=plain, body=b"hello")) == 415
+    stranger = client.request("MESSAGE", device="34020000001320000777", headers=manscdp,
+                              body=keepalive)  # fmt: skip
+    assert client.status(stranger) == 403
+    assert client.status(client.request("SUBSCRIBE")) == 405 and b"Allow:" in client.last
+    assert client.status(client.request("FOO")) == 501
+    assert client.status(client.request("OPTIONS")) == 200
+    assert client.status(client.request("BYE", call_id="no-such-dialog")) == 481
+    assert client.status(client.request("REGISTER", device="not-a-gb-id")) == 400
+
+
+def test_a_retransmitted_request_is_answered_once(running: Running, client: Client) -> None:
+    data = client.request("OPTIONS", call_id="retransmitted")
+    assert client.status(data) == 200
+    before = running.platform.ua.stats.retransmissions_in
+    assert client.status(data) == 200
+    assert running.platform.ua.stats.retransmissions_in == before + 1
+
+
+def test_repeated_wrong_passwords_lock_the_device_out(running: Running) -> None:
+    device = "34020000001320000001"
+    attacker = Client(running.platform.port)
+    for _ in range(3):
+        assert attacker.register("guess", device=device) == 403
+    # now even the right password is refused, without a challenge
+    assert attacker.status(attacker.request("REGISTER", device=device)) == 403
+    assert attacker.register(PASSWORD, device=device) == 403
+    running.platform._failures.clear()  # the lockout window passing, for the next tests
+    assert attacker.register(PASSWORD, device=device) == 200
+
+
+def test_tcp_garbage_closes_that_connection_only(running: Running) -> None:
+    port = running.platform.port
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as bad:
+        bad.sendall(b"REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/TCP a\r\n\r\n")  # no Content-Length
+        received = b""
+        while chunk := bad.recv(4096):  # until the platform hangs up
+            received += chunk
+        assert received == b"", "too broken to address an answer to: just closed"
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as good:
+        request = Client(port).request("OPTIONS").replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP")
+        good.sendall(request)
+        assert good.recv(4096).startswith(b"SIP/2.0 200 OK")
+
+
+REGISTER = (
+    b"REGISTER sip:34020000002000000001@3402000000 SIP/2.0\r\n"
+    b"Via: SIP/2.0/UDP 127.0.0.1:5999;rport;branch=z9hG4bKfuzz\r\n"
+    b"From: <sip:34020000001320000001@3402000000>;tag=f\r\n"
+    b"To: <sip:34020000001320000001@3402000000>\r\n"
+    b"Call-ID: fuzz\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.tuples(st.integers(0, len(REGISTER) - 1), st.binary(min_size=1, max_size=8)).map(
+            lambda e: REGISTER[: e[0]] + e[1] + REGISTER[e[0] + len(e[1]) :]
+        ),
+    )
+)
+def test_fuzzed_datagrams_never_take_the_platform_down(running: Running, data: bytes) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(0.3)
+    sock.sendto(data, ("127.0.0.1", running.platform.port))
+    try:
+        answer = sock.recvfrom(65535)[0]
+        assert re.match(rb"SIP/2\.0 [1-6]\d\d ", answer), answer[:60]
+    except TimeoutError:
+        pass  # unaddressable garbage is dropped
+    finally:
+        sock.close()
+    assert running.platform.ua.stats.handler_errors == 0
+    probe = Client(running.platform.port)
+    assert probe.status(probe.request("OPTIONS", call_id=f"probe-{id(data)}")) == 200
