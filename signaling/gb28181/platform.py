@@ -283,7 +283,6 @@ class GbPlatform:
         except ManscdpError as error:
             self._reply(request, peer, 400, str(error))
             return
-        self._reply(request, peer, 200)
         device.peer = peer  # answers may come from a new source port (NAT)
         self._mark_alive(device)
         kind, cmd = message.kind, message.cmd_type
@@ -300,6 +299,7 @@ class GbPlatform:
             future = self._waiting.get((device.device_id, cmd, message.sn))
             if future is not None and not future.done():
                 future.set_result(message)
+        self._reply(request, peer, 200)  # after the registry has taken it in
 
     def _mark_alive(self, device: GbDevice) -> None:
         if device.state != DeviceState.ONLINE:

@@ -82,6 +82,7 @@ class DeviceScenario:
     generated_parents: tuple[str, ...] = ()
     invite_status: str = "200 OK"
     frames: int = 250  # what the media sender sends per INVITE
+    device_bye_after_ms: int = 0  # the device ends each stream itself (BYE) this long after ACK
     manufacturer: str = "SIPp 模拟设备"
 
     # -- main scenario ------------------------------------------------------------------
@@ -329,9 +330,31 @@ class DeviceScenario:
             parts += [
                 f'  <send retrans="500">{_cdata(ok_sdp)}</send>',
                 '  <recv request="ACK">',
-                f'    <action><exec command="{sender}"/><log message="MEDIA STARTED [$ssrc]"/>'
-                "</action>",
+                f'    <action><exec command="{sender}"/><log message="MEDIA STARTED [$ssrc]"/>',
+                '      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="ackfrom"/>',
+                '      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="ackto"/>',
+                "    </action>",
                 "  </recv>",
+            ]
+            if self.device_bye_after_ms:
+                bye = (
+                    "BYE sip:[platform_id]@[remote_ip]:[remote_port] SIP/2.0\n"
+                    "      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]\n"
+                    "      From: [$ackto]\n      To: [$ackfrom]\n      Call-ID: [call_id]\n"
+                    "      CSeq: 1 BYE\n      Max-Forwards: 70" + EMPTY
+                )
+                parts += [
+                    f'  <pause milliseconds="{self.device_bye_after_ms}"/>',
+                    f'  <send retrans="500">{_cdata(bye)}</send>',
+                    '  <recv response="200"/>',
+                    f'  <nop><action><exec command="kill $(cat {pidfile})"/>'
+                    '<log message="DEVICE BYE [$ssrc]"/></action></nop>',
+                    '  <nop next="end"/>',
+                ]
+            else:
+                parts.append('  <nop><action><log message="(from [$ackfrom] to [$ackto])"/>'
+                             "</action></nop>")  # fmt: skip
+            parts += [
                 '  <recv request="BYE"/>',
                 f"  <send>{_cdata(ok)}</send>",
                 f'  <nop><action><exec command="kill $(cat {pidfile})"/>'

@@ -79,15 +79,19 @@ class Client:
         self.sock.send(data)
 
     def status(self, data: bytes) -> int | None:
+        """Send; the status of the response to this request (matched by CSeq)."""
         self.send(data)
-        try:
-            answer = self.sock.recv(65535)
-        except TimeoutError:
-            return None
-        match = re.match(rb"SIP/2\.0 (\d{3}) ", answer)
-        assert match, answer[:80]
-        self.last = answer
-        return int(match.group(1))
+        cseq = re.search(rb"\r\nCSeq: ([^\r]+)\r\n", data)
+        while True:
+            try:
+                answer = self.sock.recv(65535)
+            except TimeoutError:
+                return None
+            match = re.match(rb"SIP/2\.0 (\d{3}) ", answer)
+            assert match, answer[:80]
+            if cseq is None or b"\r\nCSeq: " + cseq.group(1) + b"\r\n" in answer:
+                self.last = answer
+                return int(match.group(1))
 
     def register(self, password: str, device: str = DEVICE) -> int | None:
         status = self.status(self.request("REGISTER", device=device, headers="Expires: 600\r\n"))
@@ -130,6 +134,29 @@ def test_methods_and_bodies_get_the_right_errors(running: Running, client: Clien
     assert client.status(client.request("OPTIONS")) == 200
     assert client.status(client.request("BYE", call_id="no-such-dialog")) == 481
     assert client.status(client.request("REGISTER", device="not-a-gb-id")) == 400
+
+
+def test_catalogue_notifications_change_channels(running: Running, client: Client) -> None:
+    registry = running.platform.registry
+    manscdp = "Content-Type: Application/MANSCDP+xml\r\n"
+
+    def notify(event: str, status: str = "ON") -> bytes:
+        body = (
+            '<?xml version="1.0" encoding="GB18030"?><Notify><CmdType>Catalog</CmdType>'
+            f"<SN>9</SN><DeviceID>{DEVICE}</DeviceID><SumNum>1</SumNum>"
+            '<DeviceList Num="1"><Item><DeviceID>34020000001320000555</DeviceID>'
+            f"<Name>新装球机</Name><Status>{status}</Status><Event>{event}</Event></Item>"
+            "</DeviceList></Notify>"
+        ).encode("gb18030")
+        return client.request("NOTIFY", headers=manscdp + "Event: Catalog\r\n", body=body)
+
+    assert client.status(notify("ADD")) == 200
+    channel = registry.find_channel("34020000001320000555")
+    assert channel is not None and channel.name == "新装球机" and channel.item.online
+    assert client.status(notify("OFF")) == 200
+    assert not channel.item.online
+    assert client.status(notify("DEL")) == 200
+    assert registry.find_channel("34020000001320000555") is None
 
 
 def test_a_retransmitted_request_is_answered_once(running: Running, client: Client) -> None:

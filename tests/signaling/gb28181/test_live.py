@@ -126,6 +126,24 @@ async def test_reinvite_after_the_stream_is_lost(
     await asyncio.to_thread(device.wait_log, "BYE ", 15, 2)
 
 
+async def test_a_device_bye_ends_the_session_and_we_invite_again(
+    platform: GbPlatform, events: Events, devices: list[SippDevice], tmp_path: Path,
+    transport: DirectTransport,
+) -> None:  # fmt: skip
+    device = await registered(platform, events, devices, tmp_path, "udp", device_bye_after_ms=2500)
+    source = LiveDialogs(platform).source(DEVICE, CHANNEL, transport, options=options("udp"))
+    log = StateLog(source)
+    source.watch()
+    await log.wait_for(CameraState.ONLINE)
+    change = await log.wait_for(CameraState.OFFLINE)
+    assert "BYE" in change.detail, "ended by the device's BYE, not by the stall check"
+    await events.wait("sessionend")
+    await log.wait_for(CameraState.ONLINE)
+    text = await asyncio.to_thread(device.wait_log, "INVITE port=", 15, 2)
+    assert "DEVICE BYE" in text
+    await source.close()
+
+
 async def test_refused_invite_ends_in_not_found(
     platform: GbPlatform, events: Events, devices: list[SippDevice], tmp_path: Path,
     transport: DirectTransport,
