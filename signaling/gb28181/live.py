@@ -63,7 +63,7 @@ class LiveDialogs:
         the camera is in) if it can't."""
         platform = self.platform
         try:
-            device = platform._device(device_id)
+            device = platform.online_device(device_id)
         except GbError as error:
             raise SourceError(CameraState.UNREACHABLE, str(error)) from None
         ssrc = self._ssrc()

@@ -200,6 +200,9 @@ class GbPlatform:
             self._challenge(request, peer, stale=True)
             return
         password = access.password if access.password is not None else self.config.password
+        if not password:  # a digest over an empty password proves nothing
+            self._reply(request, peer, 403, "no password configured for this device")
+            return
         ok = credentials.username == device_id and self.auth.verify(
             credentials, "REGISTER", password
         )
@@ -274,6 +277,9 @@ class GbPlatform:
         if device is None or device.state == DeviceState.UNREGISTERED:
             self._reply(request, peer, 403, "not registered")
             return
+        if time.monotonic() > device.expires_at:
+            self._reply(request, peer, 403, "registration expired: register again")
+            return
         content_type = (request.get("Content-Type") or "").lower()
         if request.body and "xml" not in content_type:
             self._reply(request, peer, 415, "expected Application/MANSCDP+xml")
@@ -342,7 +348,8 @@ class GbPlatform:
             request.add("X-GB-Ver", cfg.gb_version)
         return request
 
-    def _device(self, device_id: str) -> GbDevice:
+    def online_device(self, device_id: str) -> GbDevice:
+        """The device, if registered and online; else GbError."""
         device = self.registry.device(device_id)
         if device is None or device.state in (DeviceState.UNREGISTERED, DeviceState.OFFLINE):
             raise GbError(f"device {device_id} is not online")
@@ -365,7 +372,7 @@ class GbPlatform:
     async def query(self, device_id: str, cmd_type: str, *, target_id: str | None = None,
                     fields: list[tuple[str, str]] | None = None) -> ManscdpMessage:  # fmt: skip
         """A Query whose answer is a Response MESSAGE with the same SN."""
-        device = self._device(device_id)
+        device = self.online_device(device_id)
         sn = next(self._sn)
         key = (device_id, cmd_type, sn)
         future: asyncio.Future[ManscdpMessage] = asyncio.get_running_loop().create_future()
@@ -397,7 +404,7 @@ class GbPlatform:
         return status
 
     async def query_catalog(self, device_id: str) -> CatalogResult:
-        device = self._device(device_id)
+        device = self.online_device(device_id)
         sn = next(self._sn)
         collector = CatalogCollector(sn, page_timeout_s=self.config.catalog_page_timeout_s)
         self._catalogs[(device_id, sn)] = collector
@@ -417,7 +424,7 @@ class GbPlatform:
     async def control(self, device_id: str, channel_id: str,
                       fields: list[tuple[str, str]]) -> None:  # fmt: skip
         """A DeviceControl; devices answer the MESSAGE (200), rarely a Response."""
-        device = self._device(device_id)
+        device = self.online_device(device_id)
         body = build("Control", "DeviceControl", next(self._sn), channel_id,
                      version=device.gb_version, fields=fields)  # fmt: skip
         await self.send_message(device, body)

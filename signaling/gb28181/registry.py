@@ -196,11 +196,11 @@ class GbRegistry:
         device itself when None). A lower platform's catalogue nests civil areas,
         business groups and virtual organisations above the cameras."""
         parent = parent_id or device_id
+        # 2022 allows ParentID to be a path of ancestors ("a/b/c"): the last is the parent
         return [
             c
             for c in self.channels.get(device_id, {}).values()
             if (c.item.parent_id or device_id).split("/")[-1] == parent
-            or (not c.item.parent_id and parent == device_id and c.item.civil_code == "")
         ]
 
     # -- sessions --------------------------------------------------------------------------

@@ -93,8 +93,10 @@ class Client:
                 self.last = answer
                 return int(match.group(1))
 
-    def register(self, password: str, device: str = DEVICE) -> int | None:
-        status = self.status(self.request("REGISTER", device=device, headers="Expires: 600\r\n"))
+    def register(self, password: str, device: str = DEVICE, expires: int = 600) -> int | None:
+        status = self.status(
+            self.request("REGISTER", device=device, headers=f"Expires: {expires}\r\n")
+        )
         if status != 401:
             return status
         nonce = re.search(rb'nonce="([^"]+)"', self.last).group(1).decode()  # type: ignore[union-attr]
@@ -105,7 +107,7 @@ class Client:
         auth = (f'Authorization: Digest username="{device}",realm="3402000000",'
                 f'nonce="{nonce}",uri="{uri}",response="{response}",algorithm=MD5\r\n')  # fmt: skip
         return self.status(self.request("REGISTER", device=device,
-                                        headers=f"Expires: 600\r\n{auth}"))  # fmt: skip
+                                        headers=f"Expires: {expires}\r\n{auth}"))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +229,35 @@ def test_fuzzed_datagrams_never_take_the_platform_down(running: Running, data: b
     assert running.platform.ua.stats.handler_errors == 0
     probe = Client(running.platform.port)
     assert probe.status(probe.request("OPTIONS", call_id=f"probe-{id(data)}")) == 200
+
+
+def test_without_any_password_nobody_registers() -> None:
+    platform = Running(GbConfig(sip_port=0, password="", auto_query=False))
+    try:
+        client = Client(platform.platform.port)
+        assert client.register("") == 403 and b"no password" in client.last
+        assert platform.platform.registry.device(DEVICE) is None
+    finally:
+        platform.close()
+
+
+def test_an_expired_registration_goes_offline_and_must_register_again() -> None:
+    config = GbConfig(sip_port=0, password=PASSWORD, auto_query=False,
+                      register_expires_min_s=1, monitor_interval_s=0.05)  # fmt: skip
+    running = Running(config)
+    offline = threading.Event()
+    running.platform.registry.observer.on("offline", lambda device, why: offline.set())
+    try:
+        client = Client(running.platform.port)
+        assert client.register(PASSWORD, expires=1) == 200
+        assert b"Expires: 1" in client.last
+        assert offline.wait(5), "offline once the registration expired"
+        manscdp = "Content-Type: Application/MANSCDP+xml\r\n"
+        keepalive = (b"<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>"
+                     + DEVICE.encode() + b"</DeviceID></Notify>")  # fmt: skip
+        assert client.status(client.request("MESSAGE", headers=manscdp, body=keepalive)) == 403
+        assert b"register again" in client.last
+        assert client.register(PASSWORD, expires=3600) == 200
+        assert client.status(client.request("MESSAGE", headers=manscdp, body=keepalive)) == 200
+    finally:
+        running.close()
