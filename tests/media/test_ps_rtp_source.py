@@ -96,11 +96,18 @@ async def test_loss_reordering_and_foreign_ssrc_over_udp(
     assert watch.producer is not None
     consumer = transport.consume(watch.producer)
     frames = await receive(consumer, 30)
-    while source.state == CameraState.ONLINE or consumer.queued:
-        try:
-            async with asyncio.timeout(3):
+    # the sender's 125 frames, up to the stall that ends its session (a second
+    # session follows with a new sender: not part of this count)
+    offline = asyncio.ensure_future(log.wait_for(CameraState.OFFLINE))
+    while not offline.done() or consumer.queued:
+        getter = asyncio.ensure_future(consumer.recv_frame())
+        await asyncio.wait({getter, offline}, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            frames.append(getter.result())
+        else:
+            getter.cancel()
+            while consumer.queued:
                 frames.append(await consumer.recv_frame())
-        except TimeoutError:
             break
     stats = source.rtp_totals()
     assert stats.lost > 0 and stats.reordered > 0 and stats.wrong_ssrc > 0, stats
