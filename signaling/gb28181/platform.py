@@ -103,6 +103,7 @@ class GbPlatform:
             port=config.sip_port,
             on_request=self._on_request,
             transports=config.transports,
+            on_connection_lost=self._connection_lost,
         )
         self.auth = DigestAuthority(config.domain)
         self._sn = itertools.count(1)
@@ -306,6 +307,14 @@ class GbPlatform:
             if future is not None and not future.done():
                 future.set_result(message)
         self._reply(request, peer, 200)  # after the registry has taken it in
+
+    def _connection_lost(self, peer: Peer) -> None:
+        """A device's SIP TCP connection closed: nothing can reach it any more
+        (devices connect, we can't); it is offline until it registers again."""
+        for device in list(self.registry.devices.values()):
+            if device.peer == peer and device.state != DeviceState.OFFLINE:
+                device.expires_at = 0.0  # MESSAGEs refused until it registers again
+                self.registry.set_state(device, DeviceState.OFFLINE, "TCP connection closed")
 
     def _mark_alive(self, device: GbDevice) -> None:
         if device.state != DeviceState.ONLINE:

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 T1 = 0.5
 T2 = 4.0
 RESPONSE_CACHE_S = 32.0
+RESPONSE_CACHE_MAX = 20000  # a flood of distinct requests evicts the oldest answers
 MAX_TCP_CONNECTIONS = 4096
 
 RequestHandler = Callable[[SipRequest, Peer], Any]
@@ -64,6 +65,7 @@ class SipUserAgent:
         on_request: RequestHandler,
         transports: tuple[str, ...] = ("udp", "tcp"),
         user_agent: str = "mediation-hub",
+        on_connection_lost: Callable[[Peer], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -71,6 +73,7 @@ class SipUserAgent:
         self.user_agent = user_agent
         self.stats = SipStats()
         self._on_request = on_request
+        self._on_connection_lost = on_connection_lost
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp_server: asyncio.Server | None = None
         self._tcp: dict[tuple[str, int], asyncio.Transport] = {}
@@ -83,6 +86,24 @@ class SipUserAgent:
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
+        """Listen. With port 0, UDP picks a free port and TCP takes the same number;
+        if that number is taken for TCP, try another (a few times)."""
+        if self.port != 0:
+            await self._listen()
+            return
+        for attempt in range(10):
+            self.port = 0
+            try:
+                await self._listen()
+                return
+            except OSError:
+                if self._udp is not None:
+                    self._udp.close()
+                    self._udp = None
+                if attempt == 9:
+                    raise
+
+    async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
         if "udp" in self.transports:
             self._udp, _ = await loop.create_datagram_endpoint(
@@ -240,6 +261,8 @@ class SipUserAgent:
         cutoff = time.monotonic() - RESPONSE_CACHE_S
         for key in [k for k, (t, _) in self._answered.items() if t < cutoff]:
             del self._answered[key]
+        while len(self._answered) > RESPONSE_CACHE_MAX:  # oldest first (insertion order)
+            del self._answered[next(iter(self._answered))]
 
     def _malformed(self, data: bytes, peer: Peer, error: SipParseError) -> None:
         """Answer 400/413 when the request line and the addressing headers can be
@@ -261,6 +284,11 @@ class SipUserAgent:
     def _tcp_closed(self, peer: Peer, transport: asyncio.Transport) -> None:
         if self._tcp.get((peer.host, peer.port)) is transport:
             del self._tcp[(peer.host, peer.port)]
+            if self._on_connection_lost is not None:
+                try:
+                    self._on_connection_lost(peer)
+                except Exception:
+                    logger.exception("sip: connection-lost handler failed")
 
 
 def _request_key(request: SipRequest, peer: Peer) -> tuple[str, str, str, str]:

@@ -272,3 +272,32 @@ async def test_transport_close_closes_the_source() -> None:
         await router.close()
         await asyncio.wait_for(closed.wait(), 10)
         assert source.closed and source.producer is None
+
+
+async def test_linger_keeps_the_pull_for_a_returning_watcher(transport: DirectTransport) -> None:
+    with RtspCamera() as camera:
+        source = RtspSource(camera.url(), transport, options=fast(linger_s=1.0))
+        log = StateLog(source)
+        first = source.watch()
+        await log.wait_for(CameraState.ONLINE)
+        producer = first.producer
+        first.close()
+        assert source.pulling, "still pulling during the linger"
+        second = source.watch()  # a wall tour coming back to this camera
+        assert second.producer is producer and source.stats.sessions == 1
+        second.close()
+        await log.wait_for(CameraState.IDLE, limit=5)
+        assert producer is not None and producer.closed
+        await source.close()
+
+
+async def test_retry_after_the_password_is_corrected(transport: DirectTransport) -> None:
+    with RtspCamera(auth="digest") as camera:
+        source = RtspSource(camera.url(password="wrong"), transport, options=fast())
+        log = StateLog(source)
+        source.watch()
+        await log.wait_for(CameraState.AUTH_FAILED)
+        source.url = camera.url()  # phase 2: the registry's corrected credentials
+        source.retry()
+        await log.wait_for(CameraState.ONLINE)
+        await source.close()

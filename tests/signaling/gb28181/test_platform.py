@@ -136,3 +136,14 @@ async def test_a_device_that_stops_keepalives_goes_offline(
     assert last is not None
     with pytest.raises(Exception, match="not online"):
         await platform.device_status(DEVICE)
+
+
+async def test_a_device_whose_tcp_connection_drops_is_offline_at_once(
+    platform: GbPlatform, events: Events, devices: list[SippDevice], tmp_path: Path
+) -> None:
+    device = run(devices, DeviceScenario(keepalives=500, keepalive_ms=300), platform,
+                 tmp_path, "tcp")  # fmt: skip
+    await events.wait("online")
+    device.kill()  # no unregister, no FIN-less wait: the socket closes with the process
+    gb_device, why = await events.wait("offline", limit=5)
+    assert why == "TCP connection closed" and gb_device.state == DeviceState.OFFLINE
