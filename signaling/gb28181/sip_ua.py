@@ -180,6 +180,14 @@ class SipUserAgent:
             self._pending.pop(key, None)
 
     def respond(self, request: SipRequest, response: SipResponse, peer: Peer) -> None:
+        vias = response.get_all("Via")
+        if vias:  # RFC 3261 18.2.1 received=, RFC 3581 rport=: where it really came from
+            response.remove("Via")
+            response.add("Via", stamp_via(vias[0], peer))
+            for via in vias[1:]:
+                response.add("Via", via)
+            # keep Via first, as it was
+            response.headers.sort(key=lambda header: header[0] != "Via")
         if self.user_agent and not response.get("User-Agent"):
             response.add("User-Agent", self.user_agent)
         if response.status >= 200:
@@ -289,6 +297,20 @@ class SipUserAgent:
                     self._on_connection_lost(peer)
                 except Exception:
                     logger.exception("sip: connection-lost handler failed")
+
+
+def stamp_via(via: str, peer: Peer) -> str:
+    """The top Via with received= (the source address) and rport=<port> when asked."""
+    parts = [p.strip() for p in via.split(";")]
+    out = [parts[0]]
+    for part in parts[1:]:
+        name = part.split("=", 1)[0].lower()
+        if name == "rport":
+            out.append(f"rport={peer.port}")
+        elif name != "received":
+            out.append(part)
+    out.append(f"received={peer.host}")
+    return ";".join(out)
 
 
 def _request_key(request: SipRequest, peer: Peer) -> tuple[str, str, str, str]:
