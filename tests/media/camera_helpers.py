@@ -93,6 +93,6 @@ def decode_h264(frames: list[EncodedFrame]) -> list[av.VideoFrame]:
         packet = av.Packet(frame.data)
         packet.pts = frame.timestamp
         packet.time_base = Fraction(1, 90000)
-        pictures.extend(ctx.decode(packet))  # type: ignore[arg-type]
+        pictures.extend(ctx.decode(packet))
     pictures.extend(ctx.decode(None))
     return pictures

@@ -21,6 +21,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from typing import IO
 
 MAX_PAYLOAD = 1400
 
@@ -40,7 +42,7 @@ def ffmpeg_command(args: argparse.Namespace) -> list[str]:
     ]  # fmt: skip
 
 
-def packs(stream: object) -> object:
+def packs(stream: IO[bytes]) -> Iterator[bytes]:
     """The program stream cut before each pack header (00 00 01 BA)."""
     buf = b""
     read = stream.read1  # type: ignore[attr-defined]
@@ -104,6 +106,7 @@ def main() -> None:
         total += len(packet)
 
     try:
+        assert ffmpeg.stdout is not None
         for pack in packs(ffmpeg.stdout):
             ts = int((time.monotonic() - start) * 90000) & 0xFFFFFFFF
             pieces = [pack[i : i + MAX_PAYLOAD] for i in range(0, len(pack), MAX_PAYLOAD)]
