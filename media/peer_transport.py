@@ -32,7 +32,12 @@ from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
 from media.consumer import Consumer, ConsumerClosed
-from media.errors import InvalidSdpError, InvalidStateError, UnsupportedCodecError
+from media.errors import (
+    InvalidSdpError,
+    InvalidStateError,
+    TooManyProducersError,
+    UnsupportedCodecError,
+)
 from media.frames import EncodedFrame, MediaCodec
 from media.producer import Producer
 from media.transport import Transport
@@ -134,6 +139,8 @@ class PeerTransport(Transport):
         self._producer_by_mid: dict[str, Producer] = {}
         self._transceivers: dict[str, RTCRtpTransceiver] = {}  # consumer id -> transceiver
         self._subscribe_dirty = False
+        self._connect_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
         for name, pc in (("publish", self._publish_pc), ("subscribe", self._subscribe_pc)):
             pc.on("connectionstatechange", self._state_listener(name, pc))
 
@@ -143,9 +150,42 @@ class PeerTransport(Transport):
             if name == "publish" and state in ("failed", "closed"):
                 for producer in list(self._producers.values()):
                     producer.close()  # its media stopped: subscribers drop its tiles
+            if state == "connected" and not self._unconnected():
+                self._cancel_connect_timer()
             self.observer.emit("connectionstatechange", name, state)
 
         return listener
+
+    # -- abandoned connections --------------------------------------------------------
+    def _unconnected(self) -> list[str]:
+        """PCs that started negotiating (an offer was made) and are not connected."""
+        return [
+            name
+            for name, pc in (("publish", self._publish_pc), ("subscribe", self._subscribe_pc))
+            if pc.localDescription is not None and pc.connectionState != "connected"
+        ]
+
+    def _arm_connect_timer(self) -> None:
+        if self._connect_timer is None and not self.closed:
+            self._connect_timer = asyncio.get_running_loop().call_later(
+                self._options.connect_timeout_s, self._connect_timed_out
+            )
+
+    def _cancel_connect_timer(self) -> None:
+        if self._connect_timer is not None:
+            self._connect_timer.cancel()
+            self._connect_timer = None
+
+    def _connect_timed_out(self) -> None:
+        self._connect_timer = None
+        pending = self._unconnected()
+        if self.closed or not pending:
+            return
+        logger.info("transport %s: %s never connected, closing", self.id[:8], pending)
+        self.events.emit("connecttimeout", pending)
+        task = asyncio.ensure_future(self.close())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @property
     def publish_state(self) -> str:
@@ -167,6 +207,12 @@ class PeerTransport(Transport):
             pc = self._publish_pc
             if pc.signalingState != "stable":
                 raise InvalidStateError("publish connection is mid-negotiation")
+            new = len(self._new_sending_kinds(description))
+            limit = self._options.max_producers_per_transport
+            if new and len(self._producers) + new > limit:
+                raise TooManyProducersError(
+                    f"at most {limit} producers per transport ({len(self._producers)} open)"
+                )
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             except Exception as exc:
@@ -193,7 +239,25 @@ class PeerTransport(Transport):
                     self._add_producer(transceiver, mid, app_data)
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
+            if pc.connectionState != "connected":
+                self._arm_connect_timer()
             return str(pc.localDescription.sdp)
+
+    def new_sending_kinds(self, offer_sdp: str) -> list[str]:
+        """The kinds of the m-lines of `offer_sdp` that publish() would turn into
+        new producers (sending, not producing yet): lets the caller apply limits
+        before anything is applied."""
+        return self._new_sending_kinds(parse_sdp(offer_sdp))
+
+    def _new_sending_kinds(self, description: SessionDescription) -> list[str]:
+        return [
+            m.kind
+            for m in description.media
+            if m.kind in ("audio", "video")
+            and m.direction in SENDING_DIRECTIONS
+            and m.port != 0
+            and m.rtp.muxId not in self._producer_by_mid
+        ]
 
     def _add_producer(
         self, transceiver: RTCRtpTransceiver, mid: str, app_data: dict[str, Any] | None
@@ -264,6 +328,8 @@ class PeerTransport(Transport):
             return None
         self._subscribe_dirty = False
         await pc.setLocalDescription(await pc.createOffer())
+        if pc.connectionState != "connected":
+            self._arm_connect_timer()
         return str(pc.localDescription.sdp)
 
     async def subscribe_answer(self, answer_sdp: str) -> None:
@@ -294,6 +360,7 @@ class PeerTransport(Transport):
         self.observer.emit("negotiationneeded")
 
     async def _close_connections(self) -> None:
+        self._cancel_connect_timer()
         await asyncio.gather(self._publish_pc.close(), self._subscribe_pc.close())
 
 

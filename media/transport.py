@@ -22,6 +22,12 @@ class RouterOptions:
     consumer_queue_frames: int = 64
     # Minimum interval between keyframe requests upstream, per producer.
     keyframe_interval_s: float = 0.5
+    # Open producers one PeerTransport may have at once (a ceiling against offers
+    # with dozens of m-lines; rooms apply their own, finer per-source limits).
+    max_producers_per_transport: int = 8
+    # A PeerConnection that started negotiating but is not connected this long
+    # after is abandoned: its transport closes ("connecttimeout").
+    connect_timeout_s: float = 30.0
 
 
 class Transport:

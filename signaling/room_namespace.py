@@ -16,7 +16,13 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
+from media.errors import (
+    InvalidSdpError,
+    InvalidStateError,
+    MediaError,
+    TooManyProducersError,
+    UnsupportedCodecError,
+)
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
 from rooms import actions, domain, policy
@@ -130,6 +136,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error("invalid_sdp", str(exc))
         except InvalidStateError as exc:
             return error("invalid_state", str(exc))
+        except TooManyProducersError as exc:
+            return error("too_many_producers", f"发布的媒体轨道过多 / {exc}")
         except MediaError as exc:
             return error("invalid_state", str(exc))
         except Exception:
