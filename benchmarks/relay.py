@@ -98,7 +98,7 @@ async def run_server(mode: str) -> None:
         return web.json_response(
             {
                 "cpu": times.user + times.system,
-                "received": router.counters.received_frames,
+                "received": router.counters.received_frames + router.counters.received_packets,
                 "forwarded": router.counters.forwarded_frames,
                 "delays": delays,
                 "rss": proc.memory_info().rss,

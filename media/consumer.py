@@ -7,12 +7,17 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from media.counters import MediaCounters
+from media.errors import InvalidStateError
 from media.frames import EncodedFrame
 from media.observer import EventEmitter
 from media.producer import Producer
+from media.rtp import RtpPacketLike
+
+if TYPE_CHECKING:
+    from media.rtp_stream import OutboundStream
 
 
 class ConsumerClosed(Exception):
@@ -20,13 +25,19 @@ class ConsumerClosed(Exception):
 
 
 class Consumer:
-    """Queues a producer's frames for one subscriber, bounded.
+    """One subscriber's copy of a producer, in one of two forms.
 
-    A video consumer drops frames until a keyframe (at start, after resume and
-    after an overflow) and asks the producer for one. The queue never holds more
-    than `queue_frames`: on overflow a video consumer drops everything and waits
-    for the next keyframe; an audio consumer drops the oldest frame. A slow
-    consumer therefore costs bounded memory and never slows the others.
+    Packet consumers (`takes_packets`, WebRTC subscribers) pass the producer's
+    RTP packets to the OutboundStream of their subscribe m-line as they arrive:
+    nothing is queued; a video consumer starts (and restarts after a pause) at
+    a keyframe's first packet and asks the producer for one meanwhile.
+
+    Frame consumers (`recv_frame()`: the recorder, snapshots) queue whole frames,
+    bounded. A video consumer drops frames until a keyframe (at start, after
+    resume and after an overflow) and asks the producer for one. The queue never
+    holds more than `queue_frames`: on overflow a video consumer drops everything
+    and waits for the next keyframe; an audio consumer drops the oldest frame. A
+    slow consumer therefore costs bounded memory and never slows the others.
 
     Events: "producerclose" / "transportclose" (closed by a parent), on
     `observer`: "close", "pause", "resume".
@@ -41,6 +52,7 @@ class Consumer:
         on_close: Callable[[Consumer], None],
         app_data: dict[str, Any] | None = None,
         paused: bool = False,
+        takes_packets: bool = False,
     ) -> None:
         if queue_frames < 2:
             raise ValueError("queue_frames must be at least 2")
@@ -53,8 +65,12 @@ class Consumer:
         self.events = EventEmitter()
         self.closed = False
         self.paused = paused
+        self.takes_packets = takes_packets
+        # the subscribe m-line this packet consumer feeds (set by PeerTransport)
+        self.stream: OutboundStream | None = None
         self.dropped_frames = 0
         self.delivered_frames = 0
+        self.delivered_packets = 0
         # seconds from arrival at the hub to hand-off to the sender, recent frames
         self.delays: deque[float] = deque(maxlen=256)
         self._producer = producer
@@ -63,6 +79,8 @@ class Consumer:
         self._queue: deque[EncodedFrame] = deque()
         self._is_video = producer.kind == "video"
         self._need_keyframe = self._is_video
+        self._restart = True  # packet consumers: (re)start the outbound stream
+        self._source_ssrc: int | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._on_close = on_close
         counters.consumers += 1
@@ -79,6 +97,33 @@ class Consumer:
         return len(self._queue)
 
     # -- hot path ---------------------------------------------------------------
+    def _push_rtp(self, packet: RtpPacketLike, keyframe: bool, arrival: float) -> None:
+        if self.paused or self.closed:
+            return
+        stream = self.stream
+        if stream is None or not stream.ready:
+            return
+        if packet.ssrc != self._source_ssrc:
+            self._source_ssrc = packet.ssrc  # the publisher restarted its stream
+            self._restart = True
+        if self._restart:
+            if not keyframe:
+                # keep asking while we wait: a lost PLI must not starve this consumer
+                # (the producer rate-limits and coalesces these requests)
+                self._producer.request_keyframe()
+                return
+            self._restart = False
+            stream.restart(packet)
+        if stream.send(packet):
+            self.delivered_packets += 1
+            self._counters.forwarded_packets += 1
+            self._counters.forwarded_bytes += len(packet.payload)
+            self.delays.append(time.monotonic() - arrival)
+
+    def _feedback(self, stream: OutboundStream) -> None:
+        """The subscriber reported loss or a bandwidth estimate (stream.fraction_lost,
+        stream.remb_bps): layer selection listens here."""
+
     def _push(self, frame: EncodedFrame) -> None:
         if self.paused or self.closed:
             return
@@ -114,6 +159,8 @@ class Consumer:
     async def recv_frame(self) -> EncodedFrame:
         """The next frame; raises ConsumerClosed once closed (after its producer
         closed: once what it had queued is drained)."""
+        if self.takes_packets:
+            raise InvalidStateError("a packet consumer has no frames")
         queue = self._queue
         while not queue:
             if self.closed:
@@ -132,6 +179,7 @@ class Consumer:
 
     # -- control ----------------------------------------------------------------
     def _wait_for_keyframe(self) -> None:
+        self._restart = True
         if self._is_video:
             self._need_keyframe = True
             self._producer.request_keyframe()

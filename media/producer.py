@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from media._aiortc_codecs import FrameAssembler, Packetizer
 from media.counters import MediaCounters
 from media.frames import EncodedFrame, MediaCodec
 from media.observer import EventEmitter
+from media.rtp import RtpPacketLike, keyframe_start
 
 if TYPE_CHECKING:
     from media.consumer import Consumer
@@ -25,7 +27,16 @@ KeyframeRequester = Callable[[], Any]
 
 
 class Producer:
-    """Fans encoded frames out to its consumers. Created only by a transport.
+    """Fans media out to its consumers. Created only by a transport.
+
+    Two kinds of source: a WebRTC publisher's RTP packets (`_receive_rtp`, from
+    the publish PC's tap) and whole encoded frames (`send`, camera ingest and
+    other DirectTransport producers). Two kinds of consumer: packet consumers
+    (WebRTC subscribers: packets as they came, rewritten per subscriber) and
+    frame consumers (`recv_frame()`: the recorder, snapshots). Conversions are
+    made once per producer and only while needed: a FrameAssembler while a packet
+    source has frame consumers, a Packetizer while a frame source has packet
+    consumers.
 
     Events on `observer`: "close", "pause", "resume". A producer closed because
     its transport closed also emits "transportclose" on itself.
@@ -40,10 +51,14 @@ class Producer:
         keyframe_interval_s: float,
         on_close: Callable[[Producer], None],
         app_data: dict[str, Any] | None = None,
+        group: str | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.codec = codec
         self.kind = codec.kind
+        # Producers of one group share a clock (one publisher's audio and video):
+        # a subscriber gets them as one media stream, so its browser lip-syncs them.
+        self.group = group or self.id
         self.app_data: dict[str, Any] = dict(app_data or {})
         self.observer = EventEmitter()
         self.events = EventEmitter()
@@ -55,7 +70,16 @@ class Producer:
         # Maps this producer's timestamps onto the clock its sender shares between
         # its audio and video (lip sync); None until one arrives (DirectTransport never).
         self.sender_clock: tuple[int, float] | None = None
+        # Per source SSRC: (RTP timestamp, sender's wall clock Unix s, our monotonic
+        # time when the report arrived): consumers derive their own reports from it.
+        self.sender_reports: dict[int, tuple[int, float, float]] = {}
         self._counters = counters
+        self._mime = codec.mime_type.lower()
+        self._is_video = self.kind == "video"
+        self._rtp_consumers: dict[str, Consumer] = {}
+        self._frame_consumers: dict[str, Consumer] = {}
+        self._assembler: FrameAssembler | None = None
+        self._packetizer: Packetizer | None = None
         self._requester = keyframe_requester
         self._interval = keyframe_interval_s
         self._last_request = -1e9
@@ -71,12 +95,47 @@ class Producer:
 
     # -- hot path -------------------------------------------------------------
     def send(self, frame: EncodedFrame) -> None:
-        """Hand one encoded frame to every consumer (called by the transport's tap)."""
+        """A frame source's next encoded frame: to frame consumers as it is, to
+        packet consumers packetised once."""
         if self.closed or self.paused:
             return
         self._counters.received_frames += 1
-        for consumer in self._consumers.values():
+        for consumer in self._frame_consumers.values():
             consumer._push(frame)
+        if self._rtp_consumers:
+            if self._packetizer is None:
+                self._packetizer = Packetizer(self.codec.mime_type, self.codec.clock_rate)
+            packets = self._packetizer.packetize(frame.data, frame.timestamp)
+            first = True
+            for packet in packets:
+                self._fan_out(packet, frame.keyframe if first else False, frame.arrival)
+                first = False
+
+    def _receive_rtp(self, packet: RtpPacketLike) -> None:
+        """A WebRTC publisher's next RTP packet (RTX unwrapped, after SRTP)."""
+        if self.closed or self.paused:
+            return
+        arrival = time.monotonic()
+        self._counters.received_packets += 1
+        kf = keyframe_start(self._mime, packet.payload) if self._is_video else True
+        self._fan_out(packet, kf, arrival)
+        if self._frame_consumers:
+            assembler = self._assembler
+            if assembler is None:
+                assembler = FrameAssembler(self.codec.mime_type, self.codec.clock_rate)
+                self._assembler = assembler
+            frames, lost = assembler.add(packet)
+            if lost:
+                self.request_keyframe()
+            for data, timestamp in frames:
+                frame = EncodedFrame(data, timestamp, self.codec)
+                self._counters.received_frames += 1
+                for consumer in self._frame_consumers.values():
+                    consumer._push(frame)
+
+    def _fan_out(self, packet: RtpPacketLike, keyframe: bool, arrival: float) -> None:
+        for consumer in self._rtp_consumers.values():
+            consumer._push_rtp(packet, keyframe, arrival)
 
     # -- keyframes --------------------------------------------------------------
     def request_keyframe(self) -> None:
@@ -129,9 +188,24 @@ class Producer:
     # -- children ---------------------------------------------------------------
     def _add_consumer(self, consumer: Consumer) -> None:
         self._consumers[consumer.id] = consumer
+        if consumer.takes_packets:
+            self._rtp_consumers[consumer.id] = consumer
+        else:
+            self._frame_consumers[consumer.id] = consumer
 
     def _remove_consumer(self, consumer: Consumer) -> None:
         self._consumers.pop(consumer.id, None)
+        self._rtp_consumers.pop(consumer.id, None)
+        self._frame_consumers.pop(consumer.id, None)
+        if not self._frame_consumers:
+            self._assembler = None
+        if not self._rtp_consumers:
+            self._packetizer = None
+
+    def note_sender_report(self, ssrc: int, rtp_timestamp: int, unix_s: float) -> None:
+        """An RTCP sender report from the source (for lip sync downstream)."""
+        self.sender_reports[ssrc] = (rtp_timestamp, unix_s, time.monotonic())
+        self.sender_clock = (rtp_timestamp, unix_s)
 
     # -- close --------------------------------------------------------------------
     def close(self) -> None:
@@ -153,6 +227,9 @@ class Producer:
         for consumer in list(self._consumers.values()):
             consumer._producer_closed()
         self._consumers.clear()
+        self._rtp_consumers.clear()
+        self._frame_consumers.clear()
+        self._assembler = self._packetizer = None
         if notify_parent:
             self._on_close(self)
         self.observer.emit("close")

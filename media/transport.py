@@ -75,10 +75,12 @@ class Transport:
         codec: MediaCodec,
         keyframe_requester: KeyframeRequester | None,
         app_data: dict[str, Any] | None,
+        group: str | None = None,
     ) -> Producer:
         self._check_open()
         producer = Producer(
             codec=codec,
+            group=group,
             counters=self._counters,
             keyframe_requester=keyframe_requester,
             keyframe_interval_s=self._options.keyframe_interval_s,
@@ -91,7 +93,11 @@ class Transport:
         return producer
 
     def _create_consumer(
-        self, producer: Producer, app_data: dict[str, Any] | None, paused: bool = False
+        self,
+        producer: Producer,
+        app_data: dict[str, Any] | None,
+        paused: bool = False,
+        takes_packets: bool = False,
     ) -> Consumer:
         self._check_open()
         if producer.closed:
@@ -103,6 +109,7 @@ class Transport:
             on_close=self._consumer_closed,
             app_data=app_data,
             paused=paused,
+            takes_packets=takes_packets,
         )
         self._consumers[consumer.id] = consumer
         self.observer.emit("newconsumer", consumer)
