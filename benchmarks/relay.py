@@ -1,12 +1,24 @@
-"""Forwarding cost: our encoded-frame relay vs aiortc's stock MediaRelay.
+"""Forwarding cost: our RTP packet path vs the frame path and aiortc's MediaRelay.
 
 One publisher (pre-encoded VP8, 640x480, 30 fps, ~0.5 Mbps) and N subscribers,
-each role in its own process, over loopback. For every N we measure the server
-process's CPU-seconds per forwarded stream-second, marginal over the same server
-with no subscriber (publisher ingest only), for both paths in the same run, plus
-the per-frame delay inside the hub (arrival -> hand-off to the sender, our path).
+each role in its own process, over loopback. Three servers, in the same run:
 
-    python benchmarks/relay.py            # full: N = 1..32 (MediaRelay up to 4), 3 runs each
+  packets     the hub as it is: each subscriber's consumer rewrites and
+              SRTP-protects the publisher's RTP packets (media core v2);
+  frames      the v1 frame path, as a baseline: one frame assembler per producer,
+              then per subscriber a DirectTransport consumer feeding an aiortc
+              sender that re-packetises every frame;
+  mediarelay  aiortc's stock MediaRelay (decodes once, encodes per subscriber).
+
+For every N: the server process's CPU-seconds per forwarded stream-second,
+marginal over the same server with no subscriber (publisher ingest only), and
+the delay inside the hub (packets: arrival -> sent, per packet; frames: arrival
+-> hand-off to the sender, per frame). Subscribers count packets and frames
+(marker bits) without decoding. A figure whose marginal CPU is too small to
+measure (under 0.2 CPU-seconds in the window: psutil counts 10 ms ticks) says
+"not enough signal" instead of a ratio.
+
+    python benchmarks/relay.py            # full: N = 1..200, 3 runs each
     python benchmarks/relay.py --smoke    # CI: N = 1, one short run per path
 
 Figures are medians over the runs; the machine is shared and noisy.
@@ -30,16 +42,34 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FORWARD, MEDIARELAY = "forward", "mediarelay"
+PACKETS, FRAMES, MEDIARELAY = "packets", "frames", "mediarelay"
+MODES = (PACKETS, FRAMES, MEDIARELAY)
+MIN_SIGNAL_CPU_S = 0.2  # marginal CPU-seconds in a window below which a figure is noise
 
 
 # -- server ------------------------------------------------------------------------------
+def frame_track(consumer: Any) -> Any:
+    """The v1 frame path: an aiortc track whose recv() returns the consumer's
+    frames as av.Packets, which the sender re-packetises."""
+    from aiortc import MediaStreamTrack
+
+    class _Track(MediaStreamTrack):
+        kind = "video"
+
+        async def recv(self) -> Any:
+            frame = await consumer.recv_frame()
+            return frame.as_packet()
+
+    return _Track()
+
+
 async def run_server(mode: str) -> None:
     import psutil
     from aiohttp import web
     from aiortc import RTCPeerConnection, RTCSessionDescription
     from aiortc.contrib.media import MediaRelay
 
+    from media import _aiortc_taps as taps
     from media.ice import announce_host_addresses
     from media.router import Router
 
@@ -53,7 +83,7 @@ async def run_server(mode: str) -> None:
 
     async def publish(request: web.Request) -> web.Response:
         body = await request.json()
-        if mode == FORWARD:
+        if mode in (PACKETS, FRAMES):
             transport = router.create_peer_transport()
             answer = await transport.publish(body["sdp"])
             return web.json_response({"sdp": answer})
@@ -66,12 +96,20 @@ async def run_server(mode: str) -> None:
 
     async def subscribe(request: web.Request) -> web.Response:
         key = str(next(ids))  # unique even when subscriber processes ask at once
-        if mode == FORWARD:
+        if mode == PACKETS:
             transport = router.create_peer_transport()
             for producer in router.producers:
                 transport.consume(producer)
             subscribers[key] = transport
             offer = await transport.subscribe_offer()
+        elif mode == FRAMES:
+            pc = RTCPeerConnection()
+            consumer = router.create_direct_transport().consume(router.producers[0])
+            transceiver = pc.addTransceiver(frame_track(consumer), direction="sendonly")
+            taps.on_keyframe_request(transceiver.sender, consumer.request_keyframe)
+            await pc.setLocalDescription(await pc.createOffer())
+            subscribers[key] = pc
+            offer = pc.localDescription.sdp
         else:
             pc = RTCPeerConnection()
             pc.addTrack(relay.subscribe(source["track"]))
@@ -83,7 +121,7 @@ async def run_server(mode: str) -> None:
     async def answer(request: web.Request) -> web.Response:
         body = await request.json()
         target = subscribers[body["id"]]
-        if mode == FORWARD:
+        if mode == PACKETS:
             await target.subscribe_answer(body["sdp"])
         else:
             await target.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
@@ -95,6 +133,7 @@ async def run_server(mode: str) -> None:
         for transport in router.transports:
             for consumer in transport.consumers:
                 delays.extend(consumer.delays)
+                consumer.delays.clear()  # each window reports its own
         return web.json_response(
             {
                 "cpu": times.user + times.system,
@@ -152,7 +191,7 @@ async def run_subscribers(url: str, count: int) -> None:
     from media.ice import announce_host_addresses
 
     announce_host_addresses(["127.0.0.1"], discover=False)
-    received = [0] * count
+    received = [0] * count  # frames: RTP packets with the marker bit
     pcs = []
     async with aiohttp.ClientSession() as http:
         for i in range(count):
@@ -160,12 +199,13 @@ async def run_subscribers(url: str, count: int) -> None:
             pcs.append(pc)
 
             def on_track(track: Any, i: int = i, pc: Any = pc) -> None:
-                def count_frame(codec: Any, frame: Any) -> None:
-                    received[i] += 1
+                async def count(packet: Any, arrival_time_ms: int) -> None:
+                    received[i] += packet.marker  # count, never reassemble or decode
 
                 for t in pc.getTransceivers():
                     if t.receiver.track is track:
-                        taps.tap_receiver(t.receiver, count_frame)  # count, never decode
+                        taps.tap_receiver(t.receiver, lambda codec, frame: None)
+                        t.receiver._handle_rtp_packet = count  # benchmark client only
 
             pc.on("track", on_track)
             async with http.post(url + "/subscribe", json={}) as r:
@@ -239,16 +279,18 @@ def measure(mode: str, n: int, window: float, warmup: float) -> dict[str, Any]:
         publisher = _spawn("--role", "publisher", "--url", url)
         procs.append(publisher)
         _line(publisher)
-        if mode == FORWARD:
+        if mode in (PACKETS, FRAMES):
             _wait_for(lambda s: s["received"] > 30, url)
         else:
             time.sleep(warmup)  # MediaRelay exposes no counters; let the decoder settle
         groups = [n // 4 + (1 if i < n % 4 else 0) for i in range(min(4, n))] if n else []
+        # (four client processes: on 2 cores they cost more CPU than the hub does)
         subs = [_spawn("--role", "subscribers", "--url", url, "--count", str(g)) for g in groups]
         procs.extend(subs)
         for sub in subs:
             _line(sub)
         time.sleep(warmup)  # let every subscriber connect and reach steady state
+        _stats(url)  # drop the warm-up's delays
         first: list[int] = []
         for sub in subs:
             sub.send_signal(signal.SIGUSR1)
@@ -285,10 +327,11 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=5.0)
-    parser.add_argument("--subscribers", default="1,2,4,8,16,32")
+    parser.add_argument("--subscribers", default="1,10,50,100,200")
+    parser.add_argument("--frames-max", type=int, default=50)
     parser.add_argument("--mediarelay-max", type=int, default=4)
     parser.add_argument("--role", help=argparse.SUPPRESS)
-    parser.add_argument("--mode", default=FORWARD, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default=PACKETS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -306,7 +349,8 @@ def main() -> int:
     if args.smoke:
         args.runs, args.window, ns, warmup = 1, 1.0, [1], 1.0
     else:
-        ns, warmup = [int(x) for x in args.subscribers.split(",")], 2.0
+        ns, warmup = [int(x) for x in args.subscribers.split(",")], 3.0
+    limits = {PACKETS: max(ns), FRAMES: args.frames_max, MEDIARELAY: args.mediarelay_max}
 
     def median_run(mode: str, n: int) -> dict[str, Any]:
         runs = [measure(mode, n, args.window, warmup) for _ in range(args.runs)]
@@ -318,13 +362,12 @@ def main() -> int:
             "rss": statistics.median(r["rss_mb"] for r in runs),
         }
 
-    results: dict[str, dict[int, dict[str, Any]]] = {FORWARD: {}, MEDIARELAY: {}}
-    for mode in (FORWARD, MEDIARELAY):
+    results: dict[str, dict[int, dict[str, Any]]] = {mode: {} for mode in MODES}
+    for mode in MODES:
         results[mode][0] = median_run(mode, 0)
         for n in ns:
-            if mode == MEDIARELAY and n > args.mediarelay_max:
-                continue
-            results[mode][n] = median_run(mode, n)
+            if n <= limits[mode]:
+                results[mode][n] = median_run(mode, n)
 
     print(f"\nrelay benchmark: median of {args.runs} run(s), {args.window:.0f} s windows")
     print("server CPU-seconds per forwarded stream-second (marginal over 0 subscribers)")
@@ -335,30 +378,42 @@ def main() -> int:
             f"{c:<{-w}}" if w < 0 else f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
         )
     )
-    per_sub: dict[str, dict[int, float]] = {FORWARD: {}, MEDIARELAY: {}}
-    for mode in (FORWARD, MEDIARELAY):
+    per_sub: dict[str, dict[int, float]] = {mode: {} for mode in MODES}
+    for mode in MODES:
         base = results[mode][0]["cpu_per_s"]
         for n, r in sorted(results[mode].items()):
-            marginal = (r["cpu_per_s"] - base) / n if n else 0.0
-            if n:
-                per_sub[mode][n] = max(marginal, 1e-6)
+            marginal = r["cpu_per_s"] - base
+            signal = marginal * args.window >= MIN_SIGNAL_CPU_S
+            if n and signal:
+                per_sub[mode][n] = marginal / n
+            cost = f"{100 * marginal / n:>8.3f}%" if n and signal else f"{'-':>9}"
             print(
-                f"{n:>4} {mode:<11} {r['cpu_per_s']:>7.3f} {100 * marginal:>8.2f}% "
+                f"{n:>4} {mode:<11} {r['cpu_per_s']:>7.3f} {cost} "
                 f"{r['fps']:>8.1f} {r['p50']:>7.2f} {r['p99']:>7.2f} {r['rss']:>7.0f}"
             )
-    common = sorted(set(per_sub[FORWARD]) & set(per_sub[MEDIARELAY]))
-    for n in common:
-        ratio = per_sub[MEDIARELAY][n] / per_sub[FORWARD][n]
-        note = ""
-        if results[MEDIARELAY][n]["fps"] < 25:
-            note = " (MediaRelay could not keep up: CPU-bound, so its cost is understated)"
-        print(f"ratio at N={n}: MediaRelay costs {ratio:.1f}x our forwarding per subscriber{note}")
-    top = max(per_sub[FORWARD])
-    print(
-        f"capacity estimate at N={top}: {1 / per_sub[FORWARD][top]:.0f} "
-        "0.5 Mbps video subscribers per core (forwarding only)"
-    )
-    for mode in (FORWARD,):
+    for baseline in (FRAMES, MEDIARELAY):
+        for n in ns:
+            if n not in results[baseline]:
+                continue
+            if n not in per_sub[PACKETS] or n not in per_sub[baseline]:
+                print(f"ratio at N={n}: {baseline} vs packets: not enough signal")
+                continue
+            ratio = per_sub[baseline][n] / per_sub[PACKETS][n]
+            note = ""
+            if results[baseline][n]["fps"] < 25:
+                note = f" ({baseline} could not keep up: CPU-bound, its cost is understated)"
+            print(f"ratio at N={n}: {baseline} costs {ratio:.1f}x the packet path per sub{note}")
+    if per_sub[PACKETS]:
+        top = max(per_sub[PACKETS])
+        print(
+            f"capacity estimate at N={top}: {1 / per_sub[PACKETS][top]:.0f} "
+            "0.5 Mbps video subscribers per core (packet path, forwarding only)"
+        )
+        near = min(results[PACKETS], key=lambda n: abs(n - 100))
+        print(f"in-hub delay at N={near}: p99 {results[PACKETS][near]['p99']:.2f} ms")
+    else:
+        print("capacity estimate: not enough signal (run without --smoke)")
+    for mode in (PACKETS, FRAMES):
         for n, r in results[mode].items():
             if n and r["fps"] < 20:
                 print(f"FAIL: {mode} N={n} subscribers got {r['fps']:.1f} fps", file=sys.stderr)

@@ -32,7 +32,11 @@ from aiortc import clock as aiortc_clock
 from aiortc.codecs import is_rtx
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcdtlstransport import State as DtlsState
-from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtcrtpparameters import (
+    RTCRtcpFeedback,
+    RTCRtpHeaderExtensionParameters,
+    RTCRtpSendParameters,
+)
 from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -72,6 +76,9 @@ _ICE_NOMINATED = "_nominated"  # aioice Connection: component -> CandidatePair
 FrameCallback = Callable[[RTCRtpCodecParameters, JitterFrame], None]
 # (packet, its codec's MIME type) for each RTP packet of a publisher, RTX unwrapped
 PacketCallback = Callable[[RtpPacket, str], None]
+# (transport-wide sequence number, SSRC) of every packet that carries one
+TransportSeqCallback = Callable[[int, int], None]
+EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 # (media SSRC, RTP timestamp, sender's wall clock in Unix s)
 SenderReportCallback = Callable[[int, int, float], None]
 
@@ -129,11 +136,17 @@ def tap_receiver(receiver: RTCRtpReceiver, on_frame: FrameCallback) -> None:
     setattr(receiver, _RECEIVER_DECODER_QUEUE, _FrameTap(on_frame))
 
 
-def tap_receiver_packets(receiver: RTCRtpReceiver, on_packet: PacketCallback) -> None:
+def tap_receiver_packets(
+    receiver: RTCRtpReceiver,
+    on_packet: PacketCallback,
+    on_transport_seq: TransportSeqCallback | None = None,
+) -> None:
     """Hand every RTP packet this receiver gets to `on_packet`, instead of its
     jitter buffer and decoder; must run before receive(). What aiortc did per
-    packet and we still want stays: bandwidth estimate (REMB), active SSRCs,
-    statistics for receiver reports, RTX unwrapping, NACKs (per SSRC)."""
+    packet and we still want stays: active SSRCs, statistics for receiver
+    reports, RTX unwrapping, NACKs (per SSRC), and its REMB estimate unless
+    transport-wide feedback goes to `on_transport_seq` instead (every packet,
+    probing padding included)."""
     for name in (
         _RECEIVER_CODECS,
         _RECEIVER_ACTIVE_SSRC,
@@ -157,7 +170,11 @@ def tap_receiver_packets(receiver: RTCRtpReceiver, on_packet: PacketCallback) ->
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
         if not receiver._enabled:
             return
-        if estimator is not None and packet.extensions.abs_send_time is not None:
+        if on_transport_seq is not None:
+            transport_seq = packet.extensions.transport_sequence_number
+            if transport_seq is not None:
+                on_transport_seq(transport_seq, packet.ssrc)
+        elif estimator is not None and packet.extensions.abs_send_time is not None:
             remb = estimator.add(
                 abs_send_time=packet.extensions.abs_send_time,
                 arrival_time_ms=arrival_time_ms,
@@ -316,6 +333,23 @@ def send_parameters(sender: RTCRtpSender, parameters: RTCRtpSendParameters) -> S
     )
 
 
+def enable_transport_cc(transceiver: RTCRtpTransceiver, offered: Any) -> bool:
+    """Answer transport-wide congestion control feedback where the offer's m-line
+    (`offered`, an aiortc MediaDescription) proposes it: aiortc itself only
+    answers REMB. Between setRemoteDescription and createAnswer."""
+    ext = next((e for e in offered.rtp.headerExtensions if e.uri == EXT_TRANSPORT_CC), None)
+    if ext is None:
+        return False
+    extensions: list[RTCRtpHeaderExtensionParameters] = transceiver._headerExtensions
+    if all(e.uri != EXT_TRANSPORT_CC for e in extensions):
+        extensions.append(RTCRtpHeaderExtensionParameters(id=ext.id, uri=ext.uri))
+    for codec in negotiated_codecs(transceiver):
+        feedback = RTCRtcpFeedback(type="transport-cc")
+        if not is_rtx(codec) and feedback not in codec.rtcpFeedback:
+            codec.rtcpFeedback.append(feedback)
+    return True
+
+
 def set_stream_id(sender: RTCRtpSender, stream_id: str) -> None:
     """The msid stream of this sender's track in our offers: a subscriber's
     browser lip-syncs the audio and video of one stream."""
@@ -358,9 +392,15 @@ def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParamet
     return codecs
 
 
-def keep_codec(transceiver: RTCRtpTransceiver, codec: RTCRtpCodecParameters) -> None:
+def keep_codec(
+    transceiver: RTCRtpTransceiver,
+    codec: RTCRtpCodecParameters,
+    extra_parameters: dict[str, str | int] | None = None,
+) -> None:
     """Narrow a negotiated transceiver (between setRemoteDescription and
-    createAnswer) to one codec and its RTX, so the answer names only it."""
+    createAnswer) to one codec and its RTX, so the answer names only it, with
+    `extra_parameters` added to its fmtp line."""
+    codec.parameters.update(extra_parameters or {})
     codecs = negotiated_codecs(transceiver)
     kept = [codec] + [
         c for c in codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType

@@ -43,6 +43,7 @@ from media.frames import MediaCodec
 from media.producer import Producer
 from media.rtp_stream import OutboundStream
 from media.transport import Transport
+from media.transport_cc import TransportCcFeedback
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class PeerTransport(Transport):
         self._offers = 0  # subscribe offers made
         self._answered = 0  # the last of them answered
         self._rtcp_task: asyncio.Future[None] | None = None
+        self._tcc: TransportCcFeedback | None = None  # to the publisher, once it connects
         self._subscribe_dirty = False
         self._connect_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -214,11 +216,8 @@ class PeerTransport(Transport):
                         "no codec in common (we forward VP8, H.264 pm=1, Opus)"
                     ) from None
                 raise InvalidSdpError(f"offer rejected: {exc}") from None
-            sending = {
-                m.rtp.muxId: m.direction in SENDING_DIRECTIONS
-                for m in description.media
-                if m.kind in ("audio", "video")
-            }
+            offered = {m.rtp.muxId: m for m in description.media if m.kind in ("audio", "video")}
+            sending = {mid: m.direction in SENDING_DIRECTIONS for mid, m in offered.items()}
             for transceiver in pc.getTransceivers():
                 mid = transceiver.mid
                 if mid is None:
@@ -229,7 +228,7 @@ class PeerTransport(Transport):
                         producer.close()
                     continue
                 if sending.get(mid, False) and not transceiver.stopped:
-                    self._add_producer(transceiver, mid, app_data)
+                    self._add_producer(transceiver, mid, app_data, offered[mid])
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
             if pc.connectionState != "connected":
@@ -253,7 +252,11 @@ class PeerTransport(Transport):
         ]
 
     def _add_producer(
-        self, transceiver: RTCRtpTransceiver, mid: str, app_data: dict[str, Any] | None
+        self,
+        transceiver: RTCRtpTransceiver,
+        mid: str,
+        app_data: dict[str, Any] | None,
+        offered: Any,
     ) -> None:
         chosen = next(
             (c for c in taps.negotiated_codecs(transceiver) if not is_rtx(c) and _forwardable(c)),
@@ -262,7 +265,12 @@ class PeerTransport(Transport):
         if chosen is None:
             transceiver.direction = "inactive"
             return
-        taps.keep_codec(transceiver, chosen)
+        start = self._options.publisher_start_kbps
+        video = chosen.mimeType.lower().startswith("video/")
+        taps.keep_codec(
+            transceiver, chosen, {"x-google-start-bitrate": start} if video and start else None
+        )
+        tcc = taps.enable_transport_cc(transceiver, offered)
         receiver = transceiver.receiver
         producer = self._create_producer(
             media_codec(chosen),
@@ -271,8 +279,20 @@ class PeerTransport(Transport):
             group=self.id,
         )
         self._producer_by_mid[mid] = producer
-        taps.tap_receiver_packets(receiver, self._packet_sink(producer))
+        taps.tap_receiver_packets(
+            receiver, self._packet_sink(producer), self._transport_seq if tcc else None
+        )
         taps.on_sender_report(receiver, producer.note_sender_report)
+
+    def _transport_seq(self, transport_seq: int, ssrc: int) -> None:
+        tcc = self._tcc
+        if tcc is None:
+            transceiver = self._publish_pc.getTransceivers()[0]
+            tcc = self._tcc = TransportCcFeedback(
+                taps.srtp_writers(transceiver.receiver.transport)[1]
+            )
+            tcc.sender_ssrc = random.getrandbits(32)
+        tcc.on_packet(transport_seq, ssrc)
 
     @staticmethod
     def _packet_sink(producer: Producer) -> taps.PacketCallback:

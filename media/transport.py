@@ -28,6 +28,11 @@ class RouterOptions:
     # A PeerConnection that started negotiating but is not connected this long
     # after is abandoned: its transport closes ("connecttimeout").
     connect_timeout_s: float = 30.0
+    # Where a browser publisher's bandwidth estimate starts (answered as
+    # x-google-start-bitrate, kbps; browsers otherwise start at 300 kbps and take
+    # their time). Transport-wide feedback pulls it down within a second where the
+    # network is weaker. 0: leave the browser's default.
+    publisher_start_kbps: int = 1000
 
 
 class Transport:
