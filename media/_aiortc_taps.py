@@ -74,11 +74,15 @@ _ICE_CONNECTION = "_connection"  # RTCIceTransport -> aioice Connection
 _ICE_NOMINATED = "_nominated"  # aioice Connection: component -> CandidatePair
 
 FrameCallback = Callable[[RTCRtpCodecParameters, JitterFrame], None]
-# (packet, its codec's MIME type) for each RTP packet of a publisher, RTX unwrapped
-PacketCallback = Callable[[RtpPacket, str], None]
+# (packet, its codec's MIME type, its simulcast rid or None) for each RTP packet
+# of a publisher, RTX unwrapped
+PacketCallback = Callable[[RtpPacket, str, str | None], None]
 # (transport-wide sequence number, SSRC) of every packet that carries one
 TransportSeqCallback = Callable[[int, int], None]
 EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+EXT_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+EXT_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+_DTLS_ROUTER = "_rtp_router"
 # (media SSRC, RTP timestamp, sender's wall clock in Unix s)
 SenderReportCallback = Callable[[int, int, float], None]
 
@@ -166,6 +170,8 @@ def tap_receiver_packets(
     nacks: dict[int, NackGenerator] = {}
     video = estimator is not None
     now = aiortc_clock.current_datetime
+    rids: dict[int, str] = {}  # simulcast: media SSRC -> rid, learned from the header
+    rid_ssrcs: dict[str, int] = {}  # ... and back (for RTX, which names its rid's)
 
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
         if not receiver._enabled:
@@ -192,6 +198,14 @@ def tap_receiver_packets(
         codec = codecs.get(packet.payload_type)
         if codec is None:
             return
+        ext = packet.extensions
+        if ext.rtp_stream_id is not None and packet.ssrc not in rids and len(rids) < 8:
+            rids[packet.ssrc] = ext.rtp_stream_id
+            rid_ssrcs[ext.rtp_stream_id] = packet.ssrc
+        elif ext.repaired_rtp_stream_id is not None and packet.ssrc not in rtx_ssrcs:
+            media_ssrc = rid_ssrcs.get(ext.repaired_rtp_stream_id)
+            if media_ssrc is not None:
+                rtx_ssrcs[packet.ssrc] = media_ssrc
         stats = streams.get(packet.ssrc)
         if stats is None:
             stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
@@ -212,7 +226,7 @@ def tap_receiver_packets(
                 nack = nacks[packet.ssrc] = NackGenerator()
             if nack.add(packet):
                 await receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing))
-        on_packet(packet, codec.mimeType.lower())
+        on_packet(packet, codec.mimeType.lower(), rids.get(packet.ssrc))
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign,unused-ignore]
 
@@ -333,21 +347,58 @@ def send_parameters(sender: RTCRtpSender, parameters: RTCRtpSendParameters) -> S
     )
 
 
-def enable_transport_cc(transceiver: RTCRtpTransceiver, offered: Any) -> bool:
-    """Answer transport-wide congestion control feedback where the offer's m-line
-    (`offered`, an aiortc MediaDescription) proposes it: aiortc itself only
-    answers REMB. Between setRemoteDescription and createAnswer."""
-    ext = next((e for e in offered.rtp.headerExtensions if e.uri == EXT_TRANSPORT_CC), None)
+def answer_extension(transceiver: RTCRtpTransceiver, offered: Any, uri: str) -> bool:
+    """Answer header extension `uri` where the offer's m-line (`offered`, an aiortc
+    MediaDescription) proposes it, though aiortc would not; the DTLS transport then
+    parses it too. Between setRemoteDescription and createAnswer."""
+    ext = next((e for e in offered.rtp.headerExtensions if e.uri == uri), None)
     if ext is None:
         return False
     extensions: list[RTCRtpHeaderExtensionParameters] = transceiver._headerExtensions
-    if all(e.uri != EXT_TRANSPORT_CC for e in extensions):
+    if all(e.uri != uri for e in extensions):
         extensions.append(RTCRtpHeaderExtensionParameters(id=ext.id, uri=ext.uri))
+    return True
+
+
+def enable_transport_cc(transceiver: RTCRtpTransceiver, offered: Any) -> bool:
+    """Answer transport-wide congestion control feedback where offered (aiortc
+    itself only answers REMB)."""
+    if not answer_extension(transceiver, offered, EXT_TRANSPORT_CC):
+        return False
     for codec in negotiated_codecs(transceiver):
         feedback = RTCRtcpFeedback(type="transport-cc")
         if not is_rtx(codec) and feedback not in codec.rtcpFeedback:
             codec.rtcpFeedback.append(feedback)
     return True
+
+
+def enable_simulcast(transceiver: RTCRtpTransceiver, offered: Any) -> bool:
+    """Answer the header extensions that name simulcast layers (rid, repaired rid)."""
+    return answer_extension(transceiver, offered, EXT_RID) and answer_extension(
+        transceiver, offered, EXT_REPAIRED_RID
+    )
+
+
+def route_by_mid(transport: RTCDtlsTransport) -> None:
+    """Route RTP of unknown SSRCs by their mid header extension, as BUNDLE says
+    (aiortc routes by payload type only, which fails once two m-lines share one,
+    and simulcast SSRCs are never announced in SDP). Idempotent."""
+    router = getattr(transport, _DTLS_ROUTER)
+    original = router.route_rtp
+    if getattr(original, "_by_mid", False):
+        return
+
+    def route_rtp(packet: RtpPacket) -> Any:
+        if packet.ssrc not in router.ssrc_table:
+            mid = packet.extensions.mid
+            receiver = router.mid_table.get(mid) if mid is not None else None
+            if receiver is not None:
+                router.ssrc_table[packet.ssrc] = receiver
+                return receiver
+        return original(packet)
+
+    route_rtp._by_mid = True  # type: ignore[attr-defined]
+    router.route_rtp = route_rtp
 
 
 def set_stream_id(sender: RTCRtpSender, stream_id: str) -> None:
@@ -432,7 +483,7 @@ async def check() -> None:
     try:
         transceiver = pc.addTransceiver("video", direction="recvonly")
         receiver, sender = transceiver.receiver, transceiver.sender
-        tap_receiver_packets(receiver, lambda packet, mime: None)
+        tap_receiver_packets(receiver, lambda packet, mime, rid: None)
         on_keyframe_request(sender, lambda: None)
         on_sender_report(receiver, lambda ssrc, rtp, unix: None)
         for name in ("_send_rtcp", "_send_rtcp_pli", "_send_rtcp_nack"):
@@ -455,6 +506,11 @@ async def check() -> None:
             if not hasattr(obj, name):
                 raise AiortcInternalsChanged(f"{type(obj).__name__}.{name} is gone")
         tap_sender(sender, _NoHooks())
+        router = getattr(dtls, _DTLS_ROUTER)
+        for name in ("route_rtp", "ssrc_table", "mid_table"):
+            if not hasattr(router, name):
+                raise AiortcInternalsChanged(f"RtpRouter.{name} is gone")
+        route_by_mid(dtls)
         if not isinstance(getattr(transceiver, _TRANSCEIVER_CODECS, None), list):
             raise AiortcInternalsChanged("RTCRtpTransceiver._codecs is gone")
         if not callable(getattr(aioice.ice, "get_host_addresses", None)):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from media.counters import MediaCounters
 from media.errors import InvalidStateError
 from media.frames import EncodedFrame
+from media.layer_selector import LayerSelector
 from media.observer import EventEmitter
 from media.producer import Producer
 from media.rtp import RtpPacketLike
@@ -81,6 +82,11 @@ class Consumer:
         self._need_keyframe = self._is_video
         self._restart = True  # packet consumers: (re)start the outbound stream
         self._source_ssrc: int | None = None
+        # simulcast: the layer being forwarded and the one we switch to at its
+        # next keyframe (equal when no switch is pending)
+        self._selector = LayerSelector(producer.layer_count)
+        self.current_layer: int | None = None
+        self.target_layer = producer.layer_count - 1
         self._waiter: asyncio.Future[None] | None = None
         self._on_close = on_close
         counters.consumers += 1
@@ -97,22 +103,29 @@ class Consumer:
         return len(self._queue)
 
     # -- hot path ---------------------------------------------------------------
-    def _push_rtp(self, packet: RtpPacketLike, keyframe: bool, arrival: float) -> None:
+    def _push_rtp(
+        self, packet: RtpPacketLike, keyframe: bool, arrival: float, layer: int = 0
+    ) -> None:
         if self.paused or self.closed:
             return
         stream = self.stream
         if stream is None or not stream.ready:
             return
-        if packet.ssrc != self._source_ssrc:
-            self._source_ssrc = packet.ssrc  # the publisher restarted its stream
-            self._restart = True
-        if self._restart:
+        if self._restart or layer != self.current_layer or packet.ssrc != self._source_ssrc:
+            # starting, resuming, switching layer, or the publisher restarted its
+            # stream: only from a keyframe of the target layer on
+            if layer != self.target_layer:
+                return
             if not keyframe:
                 # keep asking while we wait: a lost PLI must not starve this consumer
                 # (the producer rate-limits and coalesces these requests)
                 self._producer.request_keyframe()
                 return
+            if self.current_layer is not None and layer != self.current_layer:
+                self.observer.emit("layerchange", layer)
             self._restart = False
+            self.current_layer = layer
+            self._source_ssrc = packet.ssrc
             stream.restart(packet)
         if stream.send(packet):
             self.delivered_packets += 1
@@ -120,9 +133,47 @@ class Consumer:
             self._counters.forwarded_bytes += len(packet.payload)
             self.delays.append(time.monotonic() - arrival)
 
-    def _feedback(self, stream: OutboundStream) -> None:
-        """The subscriber reported loss or a bandwidth estimate (stream.fraction_lost,
-        stream.remb_bps): layer selection listens here."""
+    # -- simulcast layers -------------------------------------------------------------
+    def set_preferred_layer(self, layer: int | None) -> None:
+        """Forward simulcast layer `layer` (0: the lowest; None: the highest) when
+        the publisher sends it and the subscriber's bandwidth allows; switches at
+        the next keyframe of that layer."""
+        self._selector.prefer(layer)
+        self._layers_changed()
+
+    @property
+    def preferred_layer(self) -> int | None:
+        return self._selector.preferred
+
+    @property
+    def layer_count(self) -> int:
+        """Simulcast layers its producer has (1: a single encoding)."""
+        return self._producer.layer_count
+
+    def _layers_changed(self) -> None:
+        """Preference, bandwidth or the publisher's active layers changed."""
+        if self.kind != "video" or self._producer.layer_count < 2:
+            return
+        now = time.monotonic()
+        target = self._selector.target(self._producer.active_layers(now), now)
+        if target != self.target_layer:
+            self.target_layer = target
+            if target != self.current_layer:
+                self._producer.request_keyframe()
+
+    def _feedback(self, stream: OutboundStream, *, report: bool) -> None:
+        """The subscriber sent a receiver report (`report`) or a bandwidth
+        estimate: a layer that does not fit goes down, and is retried later."""
+        if self._producer.layer_count < 2:
+            return
+        self._selector.feedback(
+            current=self.current_layer,
+            rates=self._producer.layer_rates,
+            remb_bps=None if report else stream.remb_bps,
+            fraction_lost=stream.fraction_lost / 256 if report else None,
+            now=time.monotonic(),
+        )
+        self._layers_changed()
 
     def _push(self, frame: EncodedFrame) -> None:
         if self.paused or self.closed:

@@ -42,6 +42,7 @@ from media.errors import (
 from media.frames import MediaCodec
 from media.producer import Producer
 from media.rtp_stream import OutboundStream
+from media.simulcast_sdp import answer_layers, offered_layers
 from media.transport import Transport
 from media.transport_cc import TransportCcFeedback
 
@@ -218,6 +219,12 @@ class PeerTransport(Transport):
                 raise InvalidSdpError(f"offer rejected: {exc}") from None
             offered = {m.rtp.muxId: m for m in description.media if m.kind in ("audio", "video")}
             sending = {mid: m.direction in SENDING_DIRECTIONS for mid, m in offered.items()}
+            simulcast = {
+                mid: rids
+                for mid, rids in offered_layers(offer_sdp).items()
+                if mid in offered and offered[mid].kind == "video"
+            }
+            answered: dict[str, list[str]] = {}
             for transceiver in pc.getTransceivers():
                 mid = transceiver.mid
                 if mid is None:
@@ -228,12 +235,20 @@ class PeerTransport(Transport):
                         producer.close()
                     continue
                 if sending.get(mid, False) and not transceiver.stopped:
-                    self._add_producer(transceiver, mid, app_data, offered[mid])
+                    layers = simulcast.get(mid)
+                    if layers and not taps.enable_simulcast(transceiver, offered[mid]):
+                        layers = None  # rids without the header extension: one layer
+                    if self._add_producer(transceiver, mid, app_data, offered[mid], layers):
+                        answered[mid] = layers or []
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
             if pc.connectionState != "connected":
                 self._arm_connect_timer()
-            return str(pc.localDescription.sdp)
+            for transceiver in pc.getTransceivers():
+                taps.route_by_mid(transceiver.receiver.transport)
+            # aiortc neither keeps nor writes rid lines: we add them to the text
+            with_layers = {mid: rids for mid, rids in answered.items() if rids}
+            return answer_layers(str(pc.localDescription.sdp), with_layers)
 
     def new_sending_kinds(self, offer_sdp: str) -> list[str]:
         """The kinds of the m-lines of `offer_sdp` that publish() would turn into
@@ -257,14 +272,15 @@ class PeerTransport(Transport):
         mid: str,
         app_data: dict[str, Any] | None,
         offered: Any,
-    ) -> None:
+        layers: list[str] | None = None,
+    ) -> bool:
         chosen = next(
             (c for c in taps.negotiated_codecs(transceiver) if not is_rtx(c) and _forwardable(c)),
             None,
         )
         if chosen is None:
             transceiver.direction = "inactive"
-            return
+            return False
         start = self._options.publisher_start_kbps
         video = chosen.mimeType.lower().startswith("video/")
         taps.keep_codec(
@@ -277,12 +293,14 @@ class PeerTransport(Transport):
             keyframe_requester=lambda: taps.request_keyframe(receiver),
             app_data={**(app_data or {}), "mid": mid},
             group=self.id,
+            layers=layers,
         )
         self._producer_by_mid[mid] = producer
         taps.tap_receiver_packets(
             receiver, self._packet_sink(producer), self._transport_seq if tcc else None
         )
         taps.on_sender_report(receiver, producer.note_sender_report)
+        return True
 
     def _transport_seq(self, transport_seq: int, ssrc: int) -> None:
         tcc = self._tcc
@@ -298,10 +316,18 @@ class PeerTransport(Transport):
     def _packet_sink(producer: Producer) -> taps.PacketCallback:
         mime = producer.codec.mime_type.lower()
         receive = producer._receive_rtp
+        layer_of = {rid: i for i, rid in enumerate(producer.layers)}
 
-        def on_packet(packet: Any, packet_mime: str) -> None:
-            if packet_mime == mime:
-                receive(packet)
+        def on_packet(packet: Any, packet_mime: str, rid: str | None) -> None:
+            if packet_mime != mime:
+                return
+            if rid is None:
+                if not layer_of:
+                    receive(packet, 0)
+                return  # (a simulcast layer before its rid was seen)
+            layer = layer_of.get(rid)
+            if layer is not None:
+                receive(packet, layer)
 
         return on_packet
 

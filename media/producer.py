@@ -52,6 +52,7 @@ class Producer:
         on_close: Callable[[Producer], None],
         app_data: dict[str, Any] | None = None,
         group: str | None = None,
+        layers: list[str] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.codec = codec
@@ -59,6 +60,14 @@ class Producer:
         # Producers of one group share a clock (one publisher's audio and video):
         # a subscriber gets them as one media stream, so its browser lip-syncs them.
         self.group = group or self.id
+        # Simulcast: the rids of its encodings, lowest first; [] for one encoding.
+        self.layers: list[str] = list(layers or [])
+        self.layer_count = max(1, len(self.layers))
+        self.layer_rates: list[float] = [0.0] * self.layer_count  # bits/s, last second
+        self._layer_bytes = [0] * self.layer_count
+        self._layer_seen = [-1e9] * self.layer_count  # last packet, monotonic
+        self._rates_at = time.monotonic()
+        self._record_layer = self.layer_count - 1  # what frame consumers get
         self.app_data: dict[str, Any] = dict(app_data or {})
         self.observer = EventEmitter()
         self.events = EventEmitter()
@@ -111,15 +120,20 @@ class Producer:
                 self._fan_out(packet, frame.keyframe if first else False, frame.arrival)
                 first = False
 
-    def _receive_rtp(self, packet: RtpPacketLike) -> None:
-        """A WebRTC publisher's next RTP packet (RTX unwrapped, after SRTP)."""
+    def _receive_rtp(self, packet: RtpPacketLike, layer: int = 0) -> None:
+        """A WebRTC publisher's next RTP packet (RTX unwrapped, after SRTP) of
+        simulcast layer `layer`."""
         if self.closed or self.paused:
             return
         arrival = time.monotonic()
         self._counters.received_packets += 1
+        self._layer_bytes[layer] += len(packet.payload)
+        self._layer_seen[layer] = arrival
+        if arrival - self._rates_at >= 1.0:
+            self._update_rates(arrival)
         kf = keyframe_start(self._mime, packet.payload) if self._is_video else True
-        self._fan_out(packet, kf, arrival)
-        if self._frame_consumers:
+        self._fan_out(packet, kf, arrival, layer)
+        if self._frame_consumers and layer == self._record_layer:
             assembler = self._assembler
             if assembler is None:
                 assembler = FrameAssembler(self.codec.mime_type, self.codec.clock_rate)
@@ -133,9 +147,31 @@ class Producer:
                 for consumer in self._frame_consumers.values():
                     consumer._push(frame)
 
-    def _fan_out(self, packet: RtpPacketLike, keyframe: bool, arrival: float) -> None:
+    def _fan_out(
+        self, packet: RtpPacketLike, keyframe: bool, arrival: float, layer: int = 0
+    ) -> None:
         for consumer in self._rtp_consumers.values():
-            consumer._push_rtp(packet, keyframe, arrival)
+            consumer._push_rtp(packet, keyframe, arrival, layer)
+
+    # -- simulcast layers -----------------------------------------------------------
+    def active_layers(self, now: float | None = None) -> list[int]:
+        """Layers with a packet in the last 1.5 s, ascending (a browser stops its
+        higher layers when its bandwidth estimate or CPU falls short)."""
+        now = time.monotonic() if now is None else now
+        return [i for i, seen in enumerate(self._layer_seen) if now - seen < 1.5]
+
+    def _update_rates(self, now: float) -> None:
+        elapsed = now - self._rates_at
+        self._rates_at = now
+        self.layer_rates = [8 * b / elapsed for b in self._layer_bytes]
+        self._layer_bytes = [0] * self.layer_count
+        if self.layer_count > 1:
+            active = self.active_layers(now)
+            if active and self._record_layer not in active:
+                self._record_layer = max(active)  # (a new assembler: starts on a keyframe)
+                self._assembler = None
+            for consumer in self._rtp_consumers.values():
+                consumer._layers_changed()
 
     # -- keyframes --------------------------------------------------------------
     def request_keyframe(self) -> None:

@@ -235,13 +235,13 @@ class OutboundStream:
             self.rtt_s = max(0.0, time.monotonic() - sent - dlsr / 65536)
         consumer = self.consumer
         if consumer is not None:
-            consumer._feedback(self)
+            consumer._feedback(self, report=True)
 
     def remb(self, bitrate: int) -> None:
         self.remb_bps = bitrate
         consumer = self.consumer
         if consumer is not None:
-            consumer._feedback(self)
+            consumer._feedback(self, report=False)
 
     # -- RTCP out ---------------------------------------------------------------------------
     def send_report(self) -> None:

@@ -81,11 +81,13 @@ class Transport:
         keyframe_requester: KeyframeRequester | None,
         app_data: dict[str, Any] | None,
         group: str | None = None,
+        layers: list[str] | None = None,
     ) -> Producer:
         self._check_open()
         producer = Producer(
             codec=codec,
             group=group,
+            layers=layers,
             counters=self._counters,
             keyframe_requester=keyframe_requester,
             keyframe_interval_s=self._options.keyframe_interval_s,

@@ -386,6 +386,20 @@ class LiveRoom:
         if participant.transport.needs_subscribe_offer:
             self._renegotiate(participant.id)
 
+    def set_preferred_layer(
+        self, participant: LiveParticipant, target_id: str, layer: int | None
+    ) -> Consumer:
+        """The participant wants simulcast layer `layer` (None: the highest) of what
+        it receives as `target_id` (a consumer id or the producer's id): small
+        tiles take a low one. Only its own consumers."""
+        consumer = participant.consumers.get(target_id) or next(
+            (c for c in participant.consumers.values() if c.id == target_id), None
+        )
+        if consumer is None or consumer.closed:
+            raise RoomError("not_found", "找不到该媒体 / no such media")
+        consumer.set_preferred_layer(layer)
+        return consumer
+
     def find_producer(self, producer_id: str) -> Producer | None:
         return self.router.get_producer(producer_id)
 

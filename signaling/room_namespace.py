@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
 MODERATOR_ROLES = (MEDIATOR, "admin")
 SOURCES = ("camera", "mic", "screen")
+LAYERS = ("low", "mid", "high")
+LAYERS_INDEX: dict[str, int | None] = {"low": 0, "mid": 1, "high": None}
 
 
 @dataclass
@@ -81,6 +83,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "mute": self.mute,
             "unmute": self.unmute,
             "keyframe": self.keyframe,
+            "set-preferred-layer": self.set_preferred_layer,
             "leave": self.leave,
             "mute-participant": self.mute_participant,
             "remove-participant": self.remove_participant,
@@ -406,6 +409,17 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if producer is None:
             raise fail("not_found")
         producer.request_keyframe()
+
+    async def set_preferred_layer(
+        self, session: SocketSession, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        room, participant = session.joined()
+        target = get_str(data, "consumerId", required=False, max_len=64) or get_str(
+            data, "producerId", max_len=64
+        )
+        layer = get_choice(data, "layer", LAYERS)
+        consumer = room.set_preferred_layer(participant, target or "", LAYERS_INDEX[layer or ""])
+        return {"consumerId": consumer.id, "layers": consumer.layer_count}
 
     async def leave(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant = session.joined()

@@ -374,3 +374,28 @@ async def test_a_media_connection_that_never_comes_up_is_closed(
     await c.negotiate()
     await c.frames_from(published["producers"][0]["id"], at_least=60)  # past the timeout
     assert [e["reason"] for e in b.events["participant-left"]] == ["disconnected"]
+
+
+async def test_a_subscriber_chooses_the_layer_it_receives(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    a = await _connected(hub, clients, hub.token(room, name="张三"))
+    b = await _connected(hub, clients, hub.token(room, name="王五"))
+    await a.join()
+    await b.join()
+    published = await a.publish([PacketTrack("video", encoded_video("libvpx"))])
+    producer = published["producers"][0]["id"]
+    await b.negotiate()
+    ack = await b.request("set-preferred-layer", {"producerId": producer, "layer": "low"})
+    assert ack["ok"] and ack["layers"] == 1  # one encoding: nothing to choose, nothing breaks
+    again = await b.request(
+        "set-preferred-layer", {"consumerId": ack["consumerId"], "layer": "high"}
+    )
+    assert again["ok"] and again["consumerId"] == ack["consumerId"]
+    await b.frames_from(producer, at_least=10)
+    bad = await b.request("set-preferred-layer", {"producerId": producer, "layer": "huge"})
+    assert bad["error"]["code"] == "bad_request"
+    # only what one receives: its own producer is not something a publisher consumes
+    own = await a.request("set-preferred-layer", {"producerId": producer, "layer": "low"})
+    assert own["error"]["code"] == "not_found"
