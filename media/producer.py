@@ -18,6 +18,7 @@ from media.rtp import RtpPacketLike, keyframe_start
 
 if TYPE_CHECKING:
     from media.consumer import Consumer
+    from media.pipe import PipeLink
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ class Producer:
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._consumers: dict[str, Consumer] = {}
+        self.pipes: dict[str, PipeLink] = {}  # target router id -> pipe (media/pipe.py)
         self._on_close = on_close
         counters.producers += 1
 
@@ -109,6 +111,8 @@ class Producer:
         if self.closed or self.paused:
             return
         self._counters.received_frames += 1
+        for pipe in self.pipes.values():
+            pipe.on_frame(frame)
         for consumer in self._frame_consumers.values():
             consumer._push(frame)
         if self._rtp_consumers:
@@ -131,6 +135,8 @@ class Producer:
         self._layer_seen[layer] = arrival
         if arrival - self._rates_at >= 1.0:
             self._update_rates(arrival)
+        for pipe in self.pipes.values():
+            pipe.on_rtp(packet, layer)
         kf = keyframe_start(self._mime, packet.payload) if self._is_video else True
         self._fan_out(packet, kf, arrival, layer)
         if self._frame_consumers and layer == self._record_layer:
@@ -242,6 +248,8 @@ class Producer:
         """An RTCP sender report from the source (for lip sync downstream)."""
         self.sender_reports[ssrc] = (rtp_timestamp, unix_s, time.monotonic())
         self.sender_clock = (rtp_timestamp, unix_s)
+        for pipe in self.pipes.values():
+            pipe.on_sender_report(ssrc, rtp_timestamp, unix_s)
 
     # -- close --------------------------------------------------------------------
     def close(self) -> None:
@@ -263,6 +271,9 @@ class Producer:
         for consumer in list(self._consumers.values()):
             consumer._producer_closed()
         self._consumers.clear()
+        for pipe in list(self.pipes.values()):
+            pipe.on_close()
+        self.pipes.clear()
         self._rtp_consumers.clear()
         self._frame_consumers.clear()
         self._assembler = self._packetizer = None
