@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from media.frames import OPUS, EncodedFrame, MediaCodec
 from media.pipe import pipe_to_router
@@ -15,6 +16,14 @@ from tests.media.fixtures import (
     encoded_video,
     frame_digest,
 )
+
+
+async def _wait_until(predicate: Callable[[], bool], limit: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
 
 
 async def test_a_piped_producer_reaches_another_routers_subscribers_byte_identical() -> None:
@@ -37,10 +46,7 @@ async def test_a_piped_producer_reaches_another_routers_subscribers_byte_identic
         await viewer.first_frame(mid)
         first = await recorder.recv_frame()
         assert first.keyframe
-        sent_before = len(video.sent)
-        while len(video.sent) < sent_before + 30:
-            await asyncio.sleep(0.05)  # ~1 s of the publisher's pace
-        await asyncio.sleep(0.3)
+        await _wait_until(lambda: len(viewer.received.frames[mid]) >= 30)
         got = [frame_digest("video/VP8", data) for _, data, _ in viewer.received.frames[mid]]
         sent = [frame_digest("video/VP8", d) for d in video.sent]
         start = sent.index(got[0])
