@@ -13,10 +13,11 @@ each role in its own process, over loopback. Three servers, in the same run:
 For every N: the server process's CPU-seconds per forwarded stream-second,
 marginal over the same server with no subscriber (publisher ingest only), and
 the delay inside the hub (packets: arrival -> sent, per packet; frames: arrival
--> hand-off to the sender, per frame). Subscribers count packets and frames
-(marker bits) without decoding. A figure whose marginal CPU is too small to
-measure (under 0.2 CPU-seconds in the window: psutil counts 10 ms ticks) says
-"not enough signal" instead of a ratio.
+-> hand-off to the sender, per frame). Clients are benchmarks/_clients.py's
+light peers (they cost the machine far less than aiortc's own per-packet path):
+subscribers count frames (marker bits) off the socket without decrypting.
+A figure whose marginal CPU is too small to measure (under 0.2 CPU-seconds in
+the window: psutil counts 10 ms ticks) says "not enough signal", not a ratio.
 
     python benchmarks/relay.py            # full: N = 1..200, 3 runs each
     python benchmarks/relay.py --smoke    # CI: N = 1, one short run per path
@@ -165,66 +166,50 @@ async def run_server(mode: str) -> None:
 # -- clients -----------------------------------------------------------------------------
 async def run_publisher(url: str) -> None:
     import aiohttp
-    from aiortc import RTCPeerConnection, RTCSessionDescription
 
+    from benchmarks._clients import LightPublisher
     from media.ice import announce_host_addresses
-    from tests.media.fixtures import PacketTrack, encoded_video
+    from tests.media.fixtures import encoded_video
 
     announce_host_addresses(["127.0.0.1"], discover=False)
     frames = encoded_video("libvpx", count=150, width=640, height=480, bitrate=500_000)
-    pc = RTCPeerConnection()
-    pc.addTransceiver(PacketTrack("video", frames), direction="sendonly")
-    await pc.setLocalDescription(await pc.createOffer())
+    publisher = LightPublisher(frames)
     async with aiohttp.ClientSession() as http:
-        async with http.post(url + "/publish", json={"sdp": pc.localDescription.sdp}) as r:
+        async with http.post(url + "/publish", json={"sdp": await publisher.offer()}) as r:
             body = await r.json()
-    await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
+    await publisher.answer(body["sdp"])
     print(json.dumps({"published": True}), flush=True)
     await asyncio.Event().wait()
 
 
 async def run_subscribers(url: str, count: int) -> None:
     import aiohttp
-    from aiortc import RTCPeerConnection, RTCSessionDescription
 
-    from media import _aiortc_taps as taps
+    from benchmarks._clients import LightSubscriber
     from media.ice import announce_host_addresses
 
     announce_host_addresses(["127.0.0.1"], discover=False)
-    received = [0] * count  # frames: RTP packets with the marker bit
-    pcs = []
+    subscribers = []
     async with aiohttp.ClientSession() as http:
-        for i in range(count):
-            pc = RTCPeerConnection()
-            pcs.append(pc)
-
-            def on_track(track: Any, i: int = i, pc: Any = pc) -> None:
-                async def count(packet: Any, arrival_time_ms: int) -> None:
-                    received[i] += packet.marker  # count, never reassemble or decode
-
-                for t in pc.getTransceivers():
-                    if t.receiver.track is track:
-                        taps.tap_receiver(t.receiver, lambda codec, frame: None)
-                        t.receiver._handle_rtp_packet = count  # benchmark client only
-
-            pc.on("track", on_track)
+        for _ in range(count):
+            subscriber = LightSubscriber()
+            subscribers.append(subscriber)
             async with http.post(url + "/subscribe", json={}) as r:
                 offer = await r.json()
-            await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
-            async with http.post(
-                url + "/answer", json={"id": offer["id"], "sdp": pc.localDescription.sdp}
-            ):
+            answer = await subscriber.answer(offer["sdp"])
+            async with http.post(url + "/answer", json={"id": offer["id"], "sdp": answer}):
                 pass
     print(json.dumps({"subscribed": count}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(
-        signal.SIGUSR1, lambda: print(json.dumps({"received": received}), flush=True)
-    )
+
+    def report() -> None:
+        print(json.dumps({"received": [s.frames for s in subscribers]}), flush=True)
+
+    loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
-    print(json.dumps({"received": received}), flush=True)
+    report()
 
 
 # -- orchestration -----------------------------------------------------------------------

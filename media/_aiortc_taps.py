@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -83,6 +84,7 @@ EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-
 EXT_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 EXT_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
 _DTLS_ROUTER = "_rtp_router"
+REMB_INTERVAL_S = 0.5
 # (media SSRC, RTP timestamp, sender's wall clock in Unix s)
 SenderReportCallback = Callable[[int, int, float], None]
 
@@ -170,6 +172,17 @@ def tap_receiver_packets(
     nacks: dict[int, NackGenerator] = {}
     video = estimator is not None
     now = aiortc_clock.current_datetime
+    remb_sent = [0.0, 0]  # when, bitrate
+
+    def remb_due(bitrate: int) -> bool:
+        """aiortc's estimator yields a REMB on nearly every packet: send one per
+        0.5 s, or at once when the estimate falls by a tenth."""
+        at = time.monotonic()
+        if at - remb_sent[0] >= REMB_INTERVAL_S or bitrate < 0.9 * remb_sent[1]:
+            remb_sent[0], remb_sent[1] = at, bitrate
+            return True
+        return False
+
     rids: dict[int, str] = {}  # simulcast: media SSRC -> rid, learned from the header
     rid_ssrcs: dict[str, int] = {}  # ... and back (for RTX, which names its rid's)
 
@@ -188,7 +201,7 @@ def tap_receiver_packets(
                 ssrc=packet.ssrc,
             )
             rtcp_ssrc = getattr(receiver, _RECEIVER_RTCP_SSRC)
-            if remb is not None and rtcp_ssrc is not None:
+            if remb is not None and rtcp_ssrc is not None and remb_due(remb[0]):
                 await receiver._send_rtcp(
                     RtcpPsfbPacket(
                         fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb)
