@@ -139,7 +139,7 @@ async def run_server(mode: str) -> None:
             {
                 "cpu": times.user + times.system,
                 "received": router.counters.received_frames + router.counters.received_packets,
-                "forwarded": router.counters.forwarded_frames,
+                "forwarded": router.counters.forwarded_frames + router.counters.forwarded_packets,
                 "delays": delays,
                 "rss": proc.memory_info().rss,
             }
