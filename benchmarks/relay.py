@@ -44,6 +44,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PACKETS, FRAMES, MEDIARELAY = "packets", "frames", "mediarelay"
+# The address each role announces as its ICE host candidate (benchmarks/janus.py
+# runs everything in a network namespace of its own, on a veth pair).
+ICE_ENV = "BENCH_ICE_ADDRESS"
+
+
+def ice_address() -> list[str]:
+    return [os.environ.get(ICE_ENV, "127.0.0.1")]
+
+
 MODES = (PACKETS, FRAMES, MEDIARELAY)
 MIN_SIGNAL_CPU_S = 0.2  # marginal CPU-seconds in a window below which a figure is noise
 
@@ -74,7 +83,7 @@ async def run_server(mode: str) -> None:
     from media.ice import announce_host_addresses
     from media.router import Router
 
-    announce_host_addresses(["127.0.0.1"], discover=False)
+    announce_host_addresses(ice_address(), discover=False)
     router = Router()
     relay = MediaRelay()
     source: dict[str, Any] = {}
@@ -171,7 +180,7 @@ async def run_publisher(url: str) -> None:
     from media.ice import announce_host_addresses
     from tests.media.fixtures import encoded_video
 
-    announce_host_addresses(["127.0.0.1"], discover=False)
+    announce_host_addresses(ice_address(), discover=False)
     frames = encoded_video("libvpx", count=150, width=640, height=480, bitrate=500_000)
     publisher = LightPublisher(frames)
     async with aiohttp.ClientSession() as http:
@@ -188,7 +197,7 @@ async def run_subscribers(url: str, count: int) -> None:
     from benchmarks._clients import LightSubscriber
     from media.ice import announce_host_addresses
 
-    announce_host_addresses(["127.0.0.1"], discover=False)
+    announce_host_addresses(ice_address(), discover=False)
     subscribers = []
     async with aiohttp.ClientSession() as http:
         for _ in range(count):
@@ -213,13 +222,12 @@ async def run_subscribers(url: str, count: int) -> None:
 
 
 # -- orchestration -----------------------------------------------------------------------
-def _spawn(*args: str) -> subprocess.Popen[str]:
+def _spawn(*args: str, ice: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if ice is not None:
+        env[ICE_ENV] = ice
     return subprocess.Popen(
-        [sys.executable, __file__, *args],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
     )
 
 
