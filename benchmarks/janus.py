@@ -270,7 +270,8 @@ def measure(server: str, n: int, window: float, warmup: float) -> dict[str, Any]
         procs.extend(subs)
         for sub in subs:
             relay._line(sub, timeout=60 + 2 * n)
-        time.sleep(warmup)  # every subscriber connected and at steady state
+        relay._all_flowing(subs)
+        time.sleep(warmup)  # every subscriber at steady state
         first: list[int] = []
         for sub in subs:
             sub.send_signal(signal.SIGUSR1)

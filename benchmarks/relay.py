@@ -262,6 +262,21 @@ def _wait_for(predicate: Any, url: str, limit: float = 30) -> dict[str, Any]:
     raise RuntimeError(f"server never reached the expected state: {_stats(url)}")
 
 
+def _all_flowing(subs: list[subprocess.Popen[str]], limit: float = 30) -> None:
+    """Wait until every subscriber has received frames (connections come up late
+    on a busy machine; a window must not start before they all flow)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        counts: list[int] = []
+        for sub in subs:
+            sub.send_signal(signal.SIGUSR1)
+            counts.extend(_line(sub)["received"])
+        if all(counts):
+            return
+        time.sleep(0.5)  # polling the subscriber processes
+    raise RuntimeError(f"{sum(1 for c in counts if not c)} subscribers never received media")
+
+
 def measure(mode: str, n: int, window: float, warmup: float) -> dict[str, Any]:
     """One run: server CPU over `window` seconds with n subscribers flowing."""
     procs: list[subprocess.Popen[str]] = []
@@ -282,7 +297,8 @@ def measure(mode: str, n: int, window: float, warmup: float) -> dict[str, Any]:
         procs.extend(subs)
         for sub in subs:
             _line(sub)
-        time.sleep(warmup)  # let every subscriber connect and reach steady state
+        _all_flowing(subs)
+        time.sleep(warmup)  # let every subscriber reach steady state
         _stats(url)  # drop the warm-up's delays
         first: list[int] = []
         for sub in subs:
