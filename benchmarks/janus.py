@@ -197,7 +197,6 @@ async def run_janus_subscribers(count: int) -> None:
             offer = await api.event(handle)
             answer = await subscriber.answer(offer["jsep"]["sdp"])
             await api.message(handle, {"request": "start"}, {"type": "answer", "sdp": answer})
-        print(json.dumps({"subscribed": count}), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 
@@ -206,6 +205,7 @@ async def run_janus_subscribers(count: int) -> None:
 
         loop.add_signal_handler(signal.SIGUSR1, report)
         loop.add_signal_handler(signal.SIGTERM, stop.set)
+        print(json.dumps({"subscribed": count}), flush=True)
         await stop.wait()
 
 

@@ -208,7 +208,6 @@ async def run_subscribers(url: str, count: int) -> None:
             answer = await subscriber.answer(offer["sdp"])
             async with http.post(url + "/answer", json={"id": offer["id"], "sdp": answer}):
                 pass
-    print(json.dumps({"subscribed": count}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -217,6 +216,7 @@ async def run_subscribers(url: str, count: int) -> None:
 
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    print(json.dumps({"subscribed": count}), flush=True)
     await stop.wait()
     report()
 

@@ -145,7 +145,6 @@ async def run_clients(url: str, rooms: list[str]) -> None:
                 offer = await post("/subscribe", {"room": room, "pid": pid})
                 answer = await subscriber.answer(offer["sdp"])
                 await post("/answer", {"pid": pid, "sdp": answer})
-    print(json.dumps({"ready": len(rooms)}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -154,6 +153,7 @@ async def run_clients(url: str, rooms: list[str]) -> None:
 
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    print(json.dumps({"ready": len(rooms)}), flush=True)
     await stop.wait()
 
 
