@@ -218,6 +218,8 @@ class OutboundStream:
                 data += packet.payload
             self._write(data)
             self.retransmitted += 1
+            if self.consumer is not None:
+                self.consumer._counters.retransmitted_packets += 1
 
     def keyframe_request(self) -> None:
         consumer = self.consumer
