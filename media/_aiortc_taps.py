@@ -170,6 +170,7 @@ def tap_receiver_packets(
     rtx_ssrcs: dict[int, int] = getattr(receiver, _RECEIVER_RTX_SSRC)
     estimator = getattr(receiver, _RECEIVER_ESTIMATOR)
     nacks: dict[int, NackGenerator] = {}
+    seen: dict[int, float] = {}  # SSRC -> when `active` was last stamped
     video = estimator is not None
     now = aiortc_clock.current_datetime
     remb_sent = [0.0, 0]  # when, bitrate
@@ -207,7 +208,10 @@ def tap_receiver_packets(
                         fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb)
                     )
                 )
-        active[packet.ssrc] = now()
+        at = time.monotonic()
+        if at - seen.get(packet.ssrc, 0.0) > 1.0:  # (a datetime per packet is not free)
+            seen[packet.ssrc] = at
+            active[packet.ssrc] = now()
         codec = codecs.get(packet.payload_type)
         if codec is None:
             return
@@ -429,6 +433,8 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
     pending: set[asyncio.Future[Any]] = set()
     connected = DtlsState.CONNECTED
 
+    route: list[Any] = [None, None, None]  # the selected pair, its UDP transport, address
+
     def writer(rtcp: bool) -> Writer:
         def write(data: bytes) -> None:
             srtp = getattr(transport, _DTLS_TX_SRTP)
@@ -436,13 +442,16 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
             if srtp is None or pair is None or getattr(transport, _DTLS_STATE) != connected:
                 return
             data = srtp.protect_rtcp(data) if rtcp else srtp.protect(data)
-            protocol = pair.protocol
-            if type(protocol) is aioice.ice.StunProtocol:
-                udp = protocol.transport
-                if udp is not None and not udp.is_closing():
-                    udp.sendto(data, pair.remote_addr)
+            if pair is not route[0]:
+                protocol = pair.protocol
+                udp = protocol.transport if type(protocol) is aioice.ice.StunProtocol else None
+                route[:] = [pair, udp, pair.remote_addr]
+            udp = route[1]
+            if udp is not None:
+                if not udp.is_closing():
+                    udp.sendto(data, route[2])
             else:  # relayed (TURN): aioice's coroutine path
-                task = asyncio.ensure_future(protocol.send_data(data, pair.remote_addr))
+                task = asyncio.ensure_future(pair.protocol.send_data(data, route[2]))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
 

@@ -10,6 +10,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v openssl >/dev/null || need+=(openssl)
+command -v janus >/dev/null || need+=(janus)  # benchmarks/janus.py, the side-by-side baseline
 command -v fc-list >/dev/null && fc-list | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -20,5 +21,5 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: apt-get install ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${need[@]}" >/dev/null
 fi
