@@ -85,6 +85,7 @@ EXT_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 EXT_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
 _DTLS_ROUTER = "_rtp_router"
 REMB_INTERVAL_S = 0.5
+MAX_GAP = 512  # sequence numbers a publisher may skip before we stop asking for them
 # (media SSRC, RTP timestamp, sender's wall clock in Unix s)
 SenderReportCallback = Callable[[int, int, float], None]
 
@@ -239,7 +240,12 @@ def tap_receiver_packets(
             codec = base
         if video:
             nack = nacks.get(packet.ssrc)
-            if nack is None:
+            last = None if nack is None else nack.max_seq
+            if nack is None or (
+                last is not None and MAX_GAP < (packet.sequence_number - last) & 0xFFFF < 0x8000
+            ):
+                # new stream, or a jump no loss explains: aiortc would walk every
+                # number in between, once per packet
                 nack = nacks[packet.ssrc] = NackGenerator()
             if nack.add(packet):
                 await receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing))

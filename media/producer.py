@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from media._aiortc_codecs import FrameAssembler, Packetizer
+from media._aiortc_codecs import Packetizer
 from media.counters import MediaCounters
 from media.frames import EncodedFrame, MediaCodec
+from media.layer_frames import LayerFrames
 from media.observer import EventEmitter
 from media.rtp import RtpPacketLike, keyframe_start
 
@@ -68,7 +69,8 @@ class Producer:
         self._layer_bytes = [0] * self.layer_count
         self._layer_seen = [-1e9] * self.layer_count  # last packet, monotonic
         self._rates_at = time.monotonic()
-        self._record_layer = self.layer_count - 1  # what frame consumers get
+        # what frame consumers get: the highest layer being sent
+        self._frames = LayerFrames(codec, self.layer_count - 1)
         self.app_data: dict[str, Any] = dict(app_data or {})
         self.observer = EventEmitter()
         self.events = EventEmitter()
@@ -88,7 +90,6 @@ class Producer:
         self._is_video = self.kind == "video"
         self._rtp_consumers: dict[str, Consumer] = {}
         self._frame_consumers: dict[str, Consumer] = {}
-        self._assembler: FrameAssembler | None = None
         self._packetizer: Packetizer | None = None
         self._requester = keyframe_requester
         self._interval = keyframe_interval_s
@@ -139,16 +140,11 @@ class Producer:
             pipe.on_rtp(packet, layer)
         kf = keyframe_start(self._mime, packet.payload) if self._is_video else True
         self._fan_out(packet, kf, arrival, layer)
-        if self._frame_consumers and layer == self._record_layer:
-            assembler = self._assembler
-            if assembler is None:
-                assembler = FrameAssembler(self.codec.mime_type, self.codec.clock_rate)
-                self._assembler = assembler
-            frames, lost = assembler.add(packet)
+        if self._frame_consumers and layer == self._frames.layer:
+            frames, lost = self._frames.add(packet)
             if lost:
                 self.request_keyframe()
-            for data, timestamp in frames:
-                frame = EncodedFrame(data, timestamp, self.codec)
+            for frame in frames:
                 self._counters.received_frames += 1
                 for consumer in self._frame_consumers.values():
                     consumer._push(frame)
@@ -173,9 +169,8 @@ class Producer:
         self._layer_bytes = [0] * self.layer_count
         if self.layer_count > 1:
             active = self.active_layers(now)
-            if active and self._record_layer not in active:
-                self._record_layer = max(active)  # (a new assembler: starts on a keyframe)
-                self._assembler = None
+            if active and self._frames.layer not in active:
+                self._frames.switch(max(active))  # (from its next keyframe on)
             for consumer in self._rtp_consumers.values():
                 consumer._layers_changed()
 
@@ -240,14 +235,16 @@ class Producer:
         self._rtp_consumers.pop(consumer.id, None)
         self._frame_consumers.pop(consumer.id, None)
         if not self._frame_consumers:
-            self._assembler = None
+            self._frames = LayerFrames(self.codec, self._frames.layer)
         if not self._rtp_consumers:
             self._packetizer = None
 
     def note_sender_report(self, ssrc: int, rtp_timestamp: int, unix_s: float) -> None:
         """An RTCP sender report from the source (for lip sync downstream)."""
         self.sender_reports[ssrc] = (rtp_timestamp, unix_s, time.monotonic())
-        self.sender_clock = (rtp_timestamp, unix_s)
+        on_timeline = self._frames.timeline(ssrc, rtp_timestamp)
+        if on_timeline is not None:
+            self.sender_clock = (on_timeline, unix_s)
         for pipe in self.pipes.values():
             pipe.on_sender_report(ssrc, rtp_timestamp, unix_s)
 
@@ -276,7 +273,7 @@ class Producer:
         self.pipes.clear()
         self._rtp_consumers.clear()
         self._frame_consumers.clear()
-        self._assembler = self._packetizer = None
+        self._packetizer = None
         if notify_parent:
             self._on_close(self)
         self.observer.emit("close")

@@ -56,6 +56,9 @@ class TransportCcFeedback:
         """Report everything from the first unreported sequence number on."""
         if self._next is None or self._last_seq is None:
             return
+        # a sender that jumps its sequence numbers gets no report of the gap (a
+        # bounded cost for us, whatever it sends)
+        self._next = max(self._next, self._last_seq - MAX_STATUSES + 1)
         while self._next <= self._last_seq:
             end = min(self._last_seq, self._next + MAX_STATUSES - 1)
             packet = self._build(self._next, end)

@@ -86,3 +86,14 @@ async def test_a_desk_publisher_reaches_full_rate_within_10_s(tmp_path_factory: 
                 if width == 1280:
                     best = max(best, 8 * (b1 - b0) / (t1 - t0))
         assert best >= 1.5e6, f"the publisher sent at most {best / 1e6:.2f} Mbps in 10 s"
+
+
+def test_a_sender_jumping_its_sequence_numbers_costs_a_bounded_report() -> None:
+    sent: list[bytes] = []
+    clock = [0.0]
+    feedback = TransportCcFeedback(sent.append, now=lambda: clock[0])
+    for i, seq in enumerate([1, 2, 30000, 30001, 60000, 5, 40000]):
+        clock[0] = i * 0.1  # a report due at every packet
+        feedback.on_packet(seq, 1)
+    assert len(sent) <= 7  # one report per flush, never one per skipped number
+    assert all(len(packet) < 400 for packet in sent)
