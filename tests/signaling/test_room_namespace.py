@@ -399,3 +399,25 @@ async def test_a_subscriber_chooses_the_layer_it_receives(
     # only what one receives: its own producer is not something a publisher consumes
     own = await a.request("set-preferred-layer", {"producerId": producer, "layer": "low"})
     assert own["error"]["code"] == "not_found"
+
+
+async def test_subscribe_offers_stay_bounded_as_people_come_and_go(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    await mediator.join()
+    lines = []
+    for i in range(5):  # a party joins, talks, leaves; the next one comes
+        party = await _connected(hub, clients, hub.token(room, name=f"当事人{i}"))
+        await party.join()
+        published = await party.publish(
+            [PacketTrack("video", encoded_video("libvpx")), PacketTrack("audio", encoded_opus())]
+        )
+        for producer in published["producers"]:
+            await mediator.frames_from(producer["id"], at_least=5)
+        assert mediator.sub_pc is not None
+        lines.append(mediator.sub_pc.remoteDescription.sdp.count("\nm="))
+        await party.request("leave")
+        await party.close()
+    assert lines == [2] * 5, lines  # the m-lines of who left are reused
