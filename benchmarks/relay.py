@@ -412,6 +412,12 @@ def main() -> int:
             if results[baseline][n]["fps"] < 25:
                 note = f" ({baseline} could not keep up: CPU-bound, its cost is understated)"
             print(f"ratio at N={n}: {baseline} costs {ratio:.1f}x the packet path per sub{note}")
+    if per_sub[PACKETS] and per_sub[MEDIARELAY]:
+        # MediaRelay cannot run at the N where the packet path has signal (it
+        # encodes per subscriber); per-subscriber cost is flat in N for both
+        ours, theirs = max(per_sub[PACKETS]), max(per_sub[MEDIARELAY])
+        ratio = per_sub[MEDIARELAY][theirs] / per_sub[PACKETS][ours]
+        print(f"MediaRelay at N={theirs} costs {ratio:.0f}x the packet path at N={ours} per sub")
     if per_sub[PACKETS]:
         top = max(per_sub[PACKETS])
         print(
