@@ -393,6 +393,8 @@ def main() -> int:
         for n, r in sorted(results[mode].items()):
             marginal = r["cpu_per_s"] - base
             signal = marginal * args.window >= MIN_SIGNAL_CPU_S
+            if mode != MEDIARELAY and r["fps"] < 27:
+                signal = False  # subscribers fell behind (machine busy): no figure
             if n and signal:
                 per_sub[mode][n] = marginal / n
             cost = f"{100 * marginal / n:>8.3f}%" if n and signal else f"{'-':>9}"
