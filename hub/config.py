@@ -44,6 +44,9 @@ class MediaConfig:
     consumer_queue_frames: int = 64
     # Minimum interval between keyframe requests sent upstream for one producer.
     keyframe_interval_s: float = 0.5
+    # A participant's media connection that is offered but not connected this long
+    # after is closed (the participant leaves as "disconnected").
+    connect_timeout_s: float = 30.0
 
 
 @dataclass

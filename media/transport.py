@@ -22,6 +22,17 @@ class RouterOptions:
     consumer_queue_frames: int = 64
     # Minimum interval between keyframe requests upstream, per producer.
     keyframe_interval_s: float = 0.5
+    # Open producers one PeerTransport may have at once (a ceiling against offers
+    # with dozens of m-lines; rooms apply their own, finer per-source limits).
+    max_producers_per_transport: int = 8
+    # A PeerConnection that started negotiating but is not connected this long
+    # after is abandoned: its transport closes ("connecttimeout").
+    connect_timeout_s: float = 30.0
+    # Where a browser publisher's bandwidth estimate starts (answered as
+    # x-google-start-bitrate, kbps; browsers otherwise start at 300 kbps and take
+    # their time). Transport-wide feedback pulls it down within a second where the
+    # network is weaker. 0: leave the browser's default.
+    publisher_start_kbps: int = 1000
 
 
 class Transport:
@@ -69,10 +80,14 @@ class Transport:
         codec: MediaCodec,
         keyframe_requester: KeyframeRequester | None,
         app_data: dict[str, Any] | None,
+        group: str | None = None,
+        layers: list[str] | None = None,
     ) -> Producer:
         self._check_open()
         producer = Producer(
             codec=codec,
+            group=group,
+            layers=layers,
             counters=self._counters,
             keyframe_requester=keyframe_requester,
             keyframe_interval_s=self._options.keyframe_interval_s,
@@ -85,7 +100,11 @@ class Transport:
         return producer
 
     def _create_consumer(
-        self, producer: Producer, app_data: dict[str, Any] | None, paused: bool = False
+        self,
+        producer: Producer,
+        app_data: dict[str, Any] | None,
+        paused: bool = False,
+        takes_packets: bool = False,
     ) -> Consumer:
         self._check_open()
         if producer.closed:
@@ -97,6 +116,7 @@ class Transport:
             on_close=self._consumer_closed,
             app_data=app_data,
             paused=paused,
+            takes_packets=takes_packets,
         )
         self._consumers[consumer.id] = consumer
         self.observer.emit("newconsumer", consumer)

@@ -30,6 +30,18 @@ REMOVED = "removed"
 DISCONNECTED = "disconnected"
 ROOM_ENDED = "room-ended"
 
+# Open producers per participant and source (what a page publishes: one camera,
+# one microphone, one screen share with its sound). Offers beyond this are
+# refused whole (too_many_producers) before anything is applied.
+PRODUCER_LIMITS: dict[str, int] = {"camera": 1, "mic": 1, "screen": 1, "screen-audio": 1}
+
+
+def producer_slot(kind: str, source: str | None) -> str:
+    """Which PRODUCER_LIMITS entry a producer of `kind` published as `source` uses."""
+    if source == "screen":
+        return "screen" if kind == "video" else "screen-audio"
+    return "camera" if kind == "video" else "mic"
+
 
 class Notifier(Protocol):
     """How a LiveRoom talks to participants (signaling implements this)."""
@@ -137,6 +149,7 @@ class LiveRoom:
         self._by_subject: dict[str, str] = {}
         self._on_close = on_close
         self._renegotiate_pending: set[str] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
         router.observer.on("newproducer", self._on_new_producer)
 
     @property
@@ -192,7 +205,19 @@ class LiveRoom:
     def _new_transport(self, participant_id: str) -> PeerTransport:
         transport = self.router.create_peer_transport(app_data={"participant": participant_id})
         transport.observer.on("negotiationneeded", lambda: self._renegotiate(participant_id))
+        transport.events.on(
+            "connecttimeout", lambda pending: self._abandoned(participant_id, transport)
+        )
         return transport
+
+    def _abandoned(self, participant_id: str, transport: PeerTransport) -> None:
+        """The participant's connection never came up: it leaves as disconnected."""
+        participant = self._participants.get(participant_id)
+        if participant is not None and participant.transport is transport:
+            logger.info("room %s: %s never connected its media", self.id, participant_id[:8])
+            task = asyncio.ensure_future(self.leave(participant_id, DISCONNECTED))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _subscribe_to_all(self, participant: LiveParticipant) -> None:
         for producer in self.router.producers:
@@ -289,6 +314,7 @@ class LiveRoom:
     async def publish(
         self, participant: LiveParticipant, sdp: str, source: str | None
     ) -> tuple[str, list[Producer]]:
+        self._check_producer_limits(participant, sdp, source)
         before = {p.id for p in participant.producers}
         answer = await participant.transport.publish(
             sdp, app_data={"participant": participant.id, "source": source}
@@ -296,10 +322,29 @@ class LiveRoom:
         new = [p for p in participant.producers if p.id not in before]
         return answer, new
 
+    def _check_producer_limits(
+        self, participant: LiveParticipant, sdp: str, source: str | None
+    ) -> None:
+        wanted: dict[str, int] = {}
+        for producer in participant.producers:
+            slot = producer_slot(producer.kind, producer.app_data.get("source"))
+            wanted[slot] = wanted.get(slot, 0) + 1
+        for kind in participant.transport.new_sending_kinds(sdp):
+            slot = producer_slot(kind, source)
+            wanted[slot] = wanted.get(slot, 0) + 1
+        over = [slot for slot, n in wanted.items() if n > PRODUCER_LIMITS.get(slot, 0)]
+        if over:
+            raise RoomError(
+                "too_many_producers",
+                "每位参与者最多发布 1 路摄像头、1 路麦克风和 1 路屏幕共享"
+                f" / at most one camera, one microphone and one screen share each ({over[0]})",
+            )
+
     def _on_new_producer(self, producer: Producer) -> None:
         owner = producer.app_data.get("participant")
-        if producer.app_data.get("source") is None:
-            producer.app_data["source"] = "camera" if producer.kind == "video" else "mic"
+        source = producer.app_data.get("source")
+        if source is None or (producer.kind == "audio" and source == "camera"):
+            producer.app_data["source"] = "mic" if producer.kind == "audio" else "camera"
         for participant in self._participants.values():
             if participant.id != owner:
                 self._consume(participant, producer)
@@ -340,6 +385,20 @@ class LiveRoom:
         await participant.transport.subscribe_answer(sdp)
         if participant.transport.needs_subscribe_offer:
             self._renegotiate(participant.id)
+
+    def set_preferred_layer(
+        self, participant: LiveParticipant, target_id: str, layer: int | None
+    ) -> Consumer:
+        """The participant wants simulcast layer `layer` (None: the highest) of what
+        it receives as `target_id` (a consumer id or the producer's id): small
+        tiles take a low one. Only its own consumers."""
+        consumer = participant.consumers.get(target_id) or next(
+            (c for c in participant.consumers.values() if c.id == target_id), None
+        )
+        if consumer is None or consumer.closed:
+            raise RoomError("not_found", "找不到该媒体 / no such media")
+        consumer.set_preferred_layer(layer)
+        return consumer
 
     def find_producer(self, producer_id: str) -> Producer | None:
         return self.router.get_producer(producer_id)
@@ -382,6 +441,7 @@ class LiveRooms:
             ice_servers=list(getattr(media_config, "ice_servers", [])),
             consumer_queue_frames=int(getattr(media_config, "consumer_queue_frames", 64)),
             keyframe_interval_s=float(getattr(media_config, "keyframe_interval_s", 0.5)),
+            connect_timeout_s=float(getattr(media_config, "connect_timeout_s", 30.0)),
         )
         self.counters = counters
         self._rooms: dict[str, LiveRoom] = {}

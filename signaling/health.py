@@ -86,7 +86,7 @@ async def metrics(request: web.Request) -> web.Response:
         lines,
         "hub_forwarded_frames_total",
         "counter",
-        "Encoded frames handed to consumers.",
+        "Whole encoded frames handed to frame consumers (the recorder).",
         counters.forwarded_frames,
     )
     _metric(
@@ -103,6 +103,24 @@ async def metrics(request: web.Request) -> web.Response:
         "Frames dropped by consumers (overflow, waiting for a keyframe).",
         counters.dropped_frames,
     )
+    for name, help_text, value in (
+        (
+            "received_packets",
+            "RTP packets received from WebRTC publishers.",
+            counters.received_packets,
+        ),
+        (
+            "forwarded_packets",
+            "RTP packets sent to WebRTC subscribers.",
+            counters.forwarded_packets,
+        ),
+        (
+            "retransmitted_packets",
+            "Packets resent on subscribers' NACKs.",
+            counters.retransmitted_packets,
+        ),
+    ):
+        _metric(lines, f"hub_{name}_total", "counter", help_text, value)
     _metric(
         lines,
         "hub_keyframe_requests_total",

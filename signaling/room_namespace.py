@@ -16,7 +16,13 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
+from media.errors import (
+    InvalidSdpError,
+    InvalidStateError,
+    MediaError,
+    TooManyProducersError,
+    UnsupportedCodecError,
+)
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
 from rooms import actions, domain, policy
@@ -53,6 +59,8 @@ MODERATOR_ROLES = tuple(
     role for role in policy.ROLE_ACTIONS if policy.may_in_room(role, policy.ROOM_MODERATE)
 )
 SOURCES = ("camera", "mic", "screen")
+LAYERS = ("low", "mid", "high")
+LAYERS_INDEX: dict[str, int | None] = {"low": 0, "mid": 1, "high": None}
 
 
 @dataclass
@@ -86,6 +94,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "mute": self.mute,
             "unmute": self.unmute,
             "keyframe": self.keyframe,
+            "set-preferred-layer": self.set_preferred_layer,
             "leave": self.leave,
             "mute-participant": self.mute_participant,
             "remove-participant": self.remove_participant,
@@ -149,6 +158,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error("invalid_sdp", str(exc))
         except InvalidStateError as exc:
             return error("invalid_state", str(exc))
+        except TooManyProducersError as exc:
+            return error("too_many_producers", f"发布的媒体轨道过多 / {exc}")
         except MediaError as exc:
             return error("invalid_state", str(exc))
         except Exception:
@@ -507,6 +518,17 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if producer is None:
             raise fail("not_found")
         producer.request_keyframe()
+
+    async def set_preferred_layer(
+        self, session: SocketSession, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        room, participant = session.joined()
+        target = text(data, "consumerId", required=False, max_len=64, strip=False) or text(
+            data, "producerId", max_len=64, strip=False
+        )
+        layer = choice(data, "layer", LAYERS)
+        consumer = room.set_preferred_layer(participant, target or "", LAYERS_INDEX[layer or ""])
+        return {"consumerId": consumer.id, "layers": consumer.layer_count}
 
     async def leave(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant = session.joined()

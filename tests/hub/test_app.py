@@ -26,6 +26,9 @@ async def test_health_ready_and_metrics(aiohttp_client, hub_config: Config) -> N
         "hub_forwarded_frames_total",
         "hub_forwarded_bytes_total",
         "hub_keyframe_requests_total",
+        "hub_received_packets_total",
+        "hub_forwarded_packets_total",
+        "hub_retransmitted_packets_total",
     ):
         assert f"\n{name} " in "\n" + body, name
 

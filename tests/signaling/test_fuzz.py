@@ -29,6 +29,7 @@ EVENTS = [
     "mute",
     "unmute",
     "keyframe",
+    "set-preferred-layer",
     "leave",
     "mute-participant",
     "remove-participant",
@@ -57,6 +58,8 @@ payloads = st.one_of(
             "kind": st.sampled_from(["audio", "video", "x"]) | json_values,
             "room": json_values,
             "source": json_values,
+            "consumerId": json_values,
+            "layer": st.sampled_from(["low", "mid", "high"]) | json_values,
         },
     ),
 )
