@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,16 +15,22 @@ from hub.config import Config
 from hub.keyfile import load_or_create_metrics_token, load_or_create_token_secret
 from media.counters import MediaCounters
 from media.ice import announce_host_addresses
+from media.transport import RouterOptions
+from recorder.control import RecordingControl
+from recorder.retention import Retention
+from recorder.store import recordings_dir
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
-from signaling import health, pages, rest, retention, room_namespace, security_headers
+from signaling import health, pages, rest, room_namespace, security_headers
 from signaling.keys import (
     CONFIG,
     DATABASE,
     LIVE_ROOMS,
     MEDIA_COUNTERS,
     METRICS_TOKEN,
+    RECORDINGS,
+    RETENTION,
     TOKEN_SECRET,
 )
 
@@ -30,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
-    database = Database(app[CONFIG].database_url)
+    database = app[DATABASE]
     await init_schema(database.engine)
     first = await database.run(do_bootstrap_admin)
     if first is not None:
@@ -40,7 +48,6 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
             f"first start: admin user {first[0]}, one-time password {first[1]}",
             flush=True,
         )
-    app[DATABASE] = database
     yield
     await database.close()
 
@@ -49,17 +56,15 @@ async def _media_ctx(app: web.Application) -> AsyncIterator[None]:
     config: Config = app[CONFIG]
     if config.media.ice_addresses or not config.media.ice_discover:
         announce_host_addresses(config.media.ice_addresses, discover=config.media.ice_discover)
-    live = LiveRooms(config.media, counters=app[MEDIA_COUNTERS])
-    app[LIVE_ROOMS] = live
     yield
-    await live.close()
+    await app[RECORDINGS].stop_all()  # sealed before the media go (on_shutdown did, normally)
+    await app[LIVE_ROOMS].close()
 
 
 async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
     """Evidence key on first start; recordings a crash left running sealed as interrupted."""
     from recorder.recovery import recover_interrupted
     from recorder.signing import load_or_create_signing_key
-    from recorder.store import recordings_dir
 
     config: Config = app[CONFIG]
     key = load_or_create_signing_key(config.server.data_dir)
@@ -67,7 +72,12 @@ async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
         recordings_dir(config.server.data_dir), key, config.recorder.tsa_url
     ):
         logger.warning("recording %s was interrupted; sealed as interrupted", recording_id)
+    await app[RETENTION].finish_interrupted_deletions()
+    sweeper = asyncio.get_running_loop().create_task(app[RETENTION].run())
     yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
 
 
 def build_app(config: Config) -> web.Application:
@@ -77,15 +87,40 @@ def build_app(config: Config) -> web.Application:
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
     app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
+    database = app[DATABASE] = Database(config.database_url)  # connects at startup
+    namespace = room_namespace.setup(app, client_manager=_socketio_manager(config))
+    live_rooms = app[LIVE_ROOMS] = LiveRooms(
+        config.rooms,
+        RouterOptions(
+            ice_servers=list(config.media.ice_servers),
+            consumer_queue_frames=config.media.consumer_queue_frames,
+            keyframe_interval_s=config.media.keyframe_interval_s,
+        ),
+        namespace,
+        counters=app[MEDIA_COUNTERS],
+    )
+    recordings = app[RECORDINGS] = RecordingControl(
+        database, config.recorder, config.server.data_dir, live_rooms
+    )
+    namespace.listen(recordings)
+    app[RETENTION] = Retention(
+        database,
+        recordings_dir(config.server.data_dir),
+        config.rooms,
+        sweep_s=config.recorder.retention_sweep_s,
+    )
     security_headers.setup(app)
     app.cleanup_ctx.append(_database_ctx)
-    app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)
+    app.cleanup_ctx.append(_media_ctx)
     health.setup(app)
     rest.setup(app)
-    retention.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
-    room_namespace.setup(app, client_manager=_socketio_manager(config))
+
+    async def seal_recordings(app: web.Application) -> None:
+        await recordings.stop_all()
+
+    app.on_shutdown.append(seal_recordings)
     return app
 
 

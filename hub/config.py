@@ -11,6 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from recorder.settings import RecorderSettings
+from rooms.settings import RoomsSettings
+
 
 @dataclass
 class ServerConfig:
@@ -52,57 +55,8 @@ class SignalingConfig:
     redis_url: str | None = None
     # Largest accepted signaling message, bytes.
     max_message_bytes: int = 64 * 1024
-    # A participant whose socket drops keeps its identity this long.
-    reconnect_grace_s: float = 30.0
     # Lifetime of staff access tokens issued at login.
     staff_token_ttl_s: int = 12 * 3600
-
-
-@dataclass
-class RoomsConfig:
-    # A live room with nobody in it closes after this many seconds.
-    empty_timeout_s: float = 60.0
-    # Case severity scale, mildest first: localities use 3 or 4 colours.
-    # Env MEDIATION_HUB_SEVERITY="green,yellow,red".
-    severity_levels: list[str] = field(default_factory=lambda: ["green", "yellow", "orange", "red"])
-    # The notice shown to parties before joining (consent). Its SHA-256 goes into
-    # the evidence manifest with each consent.
-    consent_notice_zh: str = (
-        "本次为人民调解视频会议。为保障各方权益,调解过程可能会被录音录像,"
-        "录制内容仅用于调解工作及依法作为证据使用。"
-    )
-    consent_notice_en: str = (
-        "This is a people's mediation video session. To protect all parties, "
-        "the session may be recorded; recordings are used only for the mediation "
-        "and as evidence where the law allows."
-    )
-
-
-@dataclass
-class RecorderConfig:
-    # Hash of segments and of the evidence chain: "sha256", or "sm3" (GB/T 32905)
-    # where the OpenSSL under Python provides it (hashlib.new("sm3")); the recorder
-    # refuses to start, naming the algorithm, if it does not.
-    # Env MEDIATION_HUB_RECORDER_HASH.
-    hash_algorithm: str = "sha256"
-    # A segment closes at the first keyframe after this many seconds (one is
-    # requested then); each closed segment is hashed into the chain.
-    segment_duration_s: float = 10.0
-    # WebM cluster length: how much a crash can lose at most (MPEG-TS writes
-    # every frame at once).
-    flush_interval_ms: int = 500
-    # RFC 3161 timestamp authority URL. When set, the manifest's SHA-256 is
-    # timestamped and the token stored as manifest.tsr. Env MEDIATION_HUB_TSA_URL.
-    tsa_url: str | None = None
-    # Defaults of the organisation tree's recording policy, for organisations that
-    # set nothing (see rooms/recording_policy.py): record every case room, and keep
-    # recordings this many days after they end, then delete them unless on legal
-    # hold (None: keep them for good; nobody can delete them).
-    # Env MEDIATION_HUB_RECORDING_REQUIRED (1/0), MEDIATION_HUB_RETENTION_DAYS.
-    recording_required: bool = False
-    retention_days: int | None = None
-    # How often expired recordings (not on legal hold) are looked for and deleted.
-    retention_sweep_s: float = 3600.0
 
 
 @dataclass
@@ -111,8 +65,8 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     signaling: SignalingConfig = field(default_factory=SignalingConfig)
-    rooms: RoomsConfig = field(default_factory=RoomsConfig)
-    recorder: RecorderConfig = field(default_factory=RecorderConfig)
+    rooms: RoomsSettings = field(default_factory=RoomsSettings)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
 
     @property
     def database_url(self) -> str:
@@ -155,7 +109,7 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
     if env.get("MEDIATION_HUB_TSA_URL"):
         config.recorder.tsa_url = env["MEDIATION_HUB_TSA_URL"]
     if env.get("MEDIATION_HUB_RECORDING_REQUIRED"):
-        config.recorder.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
+        config.rooms.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
     if env.get("MEDIATION_HUB_RETENTION_DAYS"):
-        config.recorder.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
+        config.rooms.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
     return config

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
 from rooms.audit import do_append_audit
+from rooms.errors import HubError
 from rooms.models import (
     CASE_TRANSITIONS,
     LEVELS,
@@ -34,14 +35,8 @@ from rooms.policy import Denied, Subject
 from rooms.tokens import INVITATION_SUBJECT_PREFIX, ROLES, STAFF_ROLES, issue
 
 
-class DomainError(Exception):
-    """A request the domain refuses: `code` machine-readable, `message` human."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class DomainError(HubError):
+    """A request the domain refuses (400 unless said otherwise)."""
 
 
 # -- organisations ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rooms.errors import HubError
 from rooms.tokens import (
     ADMIN,
     COMMAND,
@@ -34,6 +35,7 @@ ORG_VIEW, ORG_MANAGE, USER_MANAGE = "org.view", "org.manage", "user.manage"
 CASE_VIEW, CASE_CREATE, CASE_TRANSITION = "case.view", "case.create", "case.transition"
 ROOM_CREATE, ROOM_END, ROOM_JOIN = "room.create", "room.end", "room.join"
 ROOM_MODERATE, ROOM_WATCH = "room.moderate", "room.watch"
+ROOM_PUBLISH = "room.publish"  # send one's camera, microphone or screen into the room
 INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
 RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
 RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
@@ -57,6 +59,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_JOIN,
             ROOM_MODERATE,
             ROOM_WATCH,
+            ROOM_PUBLISH,
             INVITE_CREATE,
             INVITE_REVOKE,
             RECORDING_VIEW,
@@ -77,6 +80,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_END,
             ROOM_JOIN,
             ROOM_MODERATE,
+            ROOM_PUBLISH,
             INVITE_CREATE,
             INVITE_REVOKE,
             RECORDING_VIEW,
@@ -85,10 +89,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
-    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
-    PARTY: frozenset({ROOM_JOIN}),
-    GUEST: frozenset({ROOM_JOIN}),
-    OBSERVER: frozenset({ROOM_JOIN}),
+    # command staff may speak into a room they joined (barge-in)
+    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, ROOM_PUBLISH}),
+    PARTY: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
+    GUEST: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
+    OBSERVER: frozenset({ROOM_JOIN}),  # watches and listens only
 }
 
 # Who may invite whom: staff invite people into a room as parties, and experts as
@@ -103,11 +108,10 @@ INVITABLE: dict[str, frozenset[str]] = {
 OPERATOR_INVITABLE = frozenset({*ROOM_ROLES, MEDIATOR})
 
 
-class Denied(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class Denied(HubError):
+    """Not allowed (403)."""
+
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,11 @@ CASE_ACTIONS = (CASE_TRANSITION, ROOM_CREATE, INVITE_CREATE, RECORDING_VIEW)
 def may_in_room(role: str, action: str) -> bool:
     """May a participant with `role`, inside a room it joined, do `action`?"""
     return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def may_remove(target_role: str) -> bool:
+    """May a moderator remove a participant with `target_role`? Not another moderator."""
+    return not may_in_room(target_role, ROOM_MODERATE)
 
 
 def room_permissions(role: str) -> list[str]:

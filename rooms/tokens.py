@@ -22,6 +22,8 @@ from typing import Any
 
 import jwt
 
+from rooms.errors import HubError
+
 ALGORITHM = "HS256"
 ISSUER = "mediation-hub"
 
@@ -50,13 +52,10 @@ def invited(role: str, subject: str) -> bool:
     return role in ROOM_ROLES or subject.startswith(INVITATION_SUBJECT_PREFIX)
 
 
-class TokenError(Exception):
-    """A token that can't be used. `code` is machine-readable."""
+class TokenError(HubError):
+    """A token that can't be used (401). `code` is machine-readable."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    status = 401
 
 
 @dataclass(frozen=True)

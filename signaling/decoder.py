@@ -40,8 +40,7 @@ class BadInput(SignalingError):
     """Input refused at the edge: REST answers `status`, socket.io an error ack."""
 
     def __init__(self, message: str, code: str = "bad_request", status: int = 400) -> None:
-        super().__init__(code, message)
-        self.status = status
+        super().__init__(code, message, status)
 
 
 def _bad(what: str) -> BadInput:

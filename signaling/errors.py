@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.errors import HubError
 
-class SignalingError(Exception):
-    """Refuse a request: `code` is stable and machine-readable, `message` human."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class SignalingError(HubError):
+    """Refuse a signaling request (an error ack; 400 over REST)."""
 
 
 def ok(result: dict[str, Any] | None = None) -> dict[str, Any]:

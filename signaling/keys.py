@@ -8,9 +8,10 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from media.counters import MediaCounters
+    from recorder.control import RecordingControl
+    from recorder.retention import Retention
     from rooms.db import Database
     from rooms.live_room import LiveRooms
-    from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
 
 # The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
@@ -21,7 +22,9 @@ LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
 MEDIA_COUNTERS: web.AppKey[MediaCounters] = web.AppKey("media_counters")
 # bearer token of GET /metrics (DATA_DIR/metrics.token)
 METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
-# This node's running recordings and the socket.io namespace of its rooms (set by
-# signaling.room_namespace.setup): REST reaches live sessions through these.
-RECORDINGS: web.AppKey[Recordings] = web.AppKey("recordings")
+# This node's running recordings (recorder.control): REST and the command center
+# see them here; the recordings' retention (deletions, the sweep).
+RECORDINGS: web.AppKey[RecordingControl] = web.AppKey("recordings")
+RETENTION: web.AppKey[Retention] = web.AppKey("retention")
+# The socket.io namespace of the rooms (the live rooms' Notifier).
 ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")

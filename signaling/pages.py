@@ -3,7 +3,6 @@ and the static files and npm-installed client libraries they load."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import segno
 from aiohttp import web
 
 from rooms import actions
+from rooms.admission import recording_required
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
-from signaling import retention
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 
 routes = web.RouteTableDef()
@@ -31,7 +30,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 def consent_notice(app: web.Application) -> dict[str, str]:
     rooms_config = app[CONFIG].rooms
     zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
-    return {"zh": zh, "en": en, "sha256": hashlib.sha256(f"{zh}\n{en}".encode()).hexdigest()}
+    return {"zh": zh, "en": en, "sha256": rooms_config.notice_sha256}
 
 
 @routes.get("/join/{token}")
@@ -97,7 +96,7 @@ async def join_info(request: web.Request) -> web.Response:
             and not await actions.has_joined(db, room.id, token.sub)
         ):
             return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
-        rules = await retention.policy_for(request.app, db, room.organisation_id)
+        required = await recording_required(db, request.app[CONFIG].rooms, room)
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},
@@ -105,7 +104,7 @@ async def join_info(request: web.Request) -> web.Response:
             "role": token.role,
             "expiresAt": token.exp,
             "consent": consent_notice(request.app),
-            "recordingRequired": bool(room.case_id) and rules.required,
+            "recordingRequired": required,
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import domain, policy
 from rooms.audit import verify_audit_chain
 from rooms.domain import DomainError
+from rooms.errors import HubError
 from rooms.models import Case, Organisation, User
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy, pending_deletions
 from rooms.tokens import PARTY, TokenError, issue, verify
 from signaling import rest_recordings as recordings
 from signaling import rest_rooms as rooms_api
-from signaling import retention
 from signaling.access_log import audit_access
 from signaling.decoder import (
     BadInput,
@@ -37,7 +37,7 @@ from signaling.decoder import (
     nullable_int,
     text,
 )
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.keys import CONFIG, DATABASE, RETENTION, TOKEN_SECRET
 from signaling.rest_rooms import invitation_link, iso
 
 API = "/api/v1"
@@ -201,7 +201,7 @@ async def create_org(request: web.Request, s: AsyncSession, who: Subject | None)
 async def _recording_policy_json(
     request: web.Request, s: AsyncSession, org: Organisation
 ) -> dict[str, Any]:
-    effective = await retention.policy_for(request.app, s, org.id)
+    effective = await request.app[RETENTION].policy_for(s, org.id)
     return {
         "organisationId": org.id,
         "own": {"required": org.recording_required, "retentionDays": org.retention_days},
@@ -559,13 +559,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
                 return await database.run(lambda s: run(request, s))
             async with database.session() as s:
                 return await run(request, s)
-        except TokenError as exc:
-            return error(401, exc.code, exc.message)
-        except policy.Denied as exc:
-            return error(403, exc.code, exc.message)
-        except DomainError as exc:
-            return error(exc.status, exc.code, exc.message)
-        except BadInput as exc:
+        except HubError as exc:
             return error(exc.status, exc.code, exc.message)
 
     return handler

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recorder import retention
 from recorder.export import export_recording
 from recorder.manifest import MANIFEST_FILE
 from recorder.store import RecordingSummary, list_recordings, read_state, recordings_dir
@@ -31,10 +32,9 @@ from rooms.recording_policy import (
     held_ids,
     hold_of,
 )
-from signaling import retention
 from signaling.access_log import audit_access
 from signaling.decoder import body, text
-from signaling.keys import CONFIG
+from signaling.keys import CONFIG, RETENTION
 
 
 def _root(request: web.Request) -> Path:
@@ -110,7 +110,7 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
     found = await _find(request, s, who, policy.RECORDING_VIEW)
     report = await asyncio.to_thread(verify, found.path)
     hold = await hold_of(s, found.id)
-    rules = await retention.policy_for(request.app, s, found.organisation)
+    rules = await request.app[RETENTION].policy_for(s, found.organisation)
     await audit_access(
         request, s, actor=who.id, action="recording.view", target=f"recording:{found.id}"
     )
@@ -176,17 +176,17 @@ async def release_hold(request: web.Request, s: AsyncSession, who: Subject | Non
 
 async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     """Delete by hand: only once retention has passed and no hold is on it
-    (audited first, then the files go: signaling.retention)."""
+    (audited first, then the files go: recorder.retention)."""
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_DELETE)
     reason = await _reason(request)
-    rules = await retention.policy_for(request.app, s, found.organisation)
+    rules = await request.app[RETENTION].policy_for(s, found.organisation)
     refused = retention.refusal(found, rules, await hold_of(s, found.id) is not None, time.time())
     if refused is not None:
         raise refused
     await s.commit()  # ends the read (nothing written) before the deletion's own units
-    gone = await retention.delete(
-        request.app, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
+    gone = await request.app[RETENTION].delete(
+        found, actor=who.id, reason=reason, policy=rules, ip=request.remote
     )
     return web.json_response({"deleted": gone})
 

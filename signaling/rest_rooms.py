@@ -13,14 +13,13 @@ import segno
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import actions, domain, policy
+from rooms import actions, domain, live_actions, policy
 from rooms.domain import DomainError
 from rooms.models import ROOM_ENDED, Invitation, Room
 from rooms.policy import Subject
 from rooms.tokens import ROOM_ROLES, issue, verify
 from signaling.decoder import body, integer, text
-from signaling.keys import CONFIG, DATABASE, ROOM_NAMESPACE, TOKEN_SECRET
-from signaling.room_ending import end_room as end_room_everywhere
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, TOKEN_SECRET
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -46,7 +45,11 @@ async def end_room(request: web.Request, s: AsyncSession, who: Subject | None) -
     assert who is not None
     room = await domain.access_room_by_id(s, who, request.match_info["room_id"], policy.ROOM_END)
     await s.commit()  # ends the read; the ending is its own unit of work
-    sealed = await end_room_everywhere(request.app, room.id, actor=who.id, ip=request.remote)
+    running = request.app[RECORDINGS].state(room.id)
+    await live_actions.end_room(
+        request.app[DATABASE], request.app[LIVE_ROOMS], room.id, actor=who.id, ip=request.remote
+    )
+    sealed = running.recording_id  # the room's closing stopped and sealed it
     async with request.app[DATABASE].session() as fresh:
         ended = await actions.get_room(fresh, room.id)
     return web.json_response({**room_json(ended or room), "sealedRecordingId": sealed})
@@ -146,7 +149,9 @@ async def revoke_invitation(
 
     invitation = await request.app[DATABASE].run(revoke)
     # after the commit: nobody can enter with it now; end the seats it opened
-    await request.app[ROOM_NAMESPACE].end_invitation_seats(invitation, actor=who.id)
+    await live_actions.end_invitation_seats(
+        request.app[DATABASE], request.app[LIVE_ROOMS], invitation, actor=who.id
+    )
     return web.json_response({"id": invitation.id, "revokedAt": iso(invitation.revoked_at)})
 
 

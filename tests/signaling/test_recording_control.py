@@ -112,7 +112,7 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
 async def test_rooms_outside_the_policy_record_only_when_asked(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
-    hub.app[CONFIG].recorder.recording_required = True  # the default, for case rooms
+    hub.app[CONFIG].rooms.recording_required = True  # the default, for case rooms
     room = await hub.room()  # an ad-hoc room, no case: the policy is about case rooms
     mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
     joined = await mediator.join()
