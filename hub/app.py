@@ -22,7 +22,7 @@ from recorder.store import recordings_dir
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
-from signaling import health, pages, rest, room_namespace, security_headers
+from signaling import api, health, pages, room_namespace, security_headers
 from signaling.keys import (
     CONFIG,
     DATABASE,
@@ -33,6 +33,7 @@ from signaling.keys import (
     RETENTION,
     TOKEN_SECRET,
 )
+from signaling.rate_limit import RATE_LIMITS, rate_limits
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_recorder_ctx)
     app.cleanup_ctx.append(_media_ctx)
     health.setup(app)
-    rest.setup(app)
+    app[RATE_LIMITS] = rate_limits(config.signaling.redis_url)
+    api.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
 
     async def seal_recordings(app: web.Application) -> None:

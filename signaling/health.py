@@ -8,6 +8,7 @@ import logging
 
 from aiohttp import web
 
+from signaling.errors import error_response
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, METRICS_TOKEN
 
 logger = logging.getLogger(__name__)
@@ -62,16 +63,12 @@ async def metrics(request: web.Request) -> web.Response:
     expected = f"Bearer {request.app[METRICS_TOKEN]}".encode()
     given = request.headers.get("Authorization", "").encode("utf-8", "replace")
     if not hmac.compare_digest(given, expected):
-        return web.json_response(
-            {
-                "error": {
-                    "code": "token_missing",
-                    "message": "需要监控令牌（数据目录中的 metrics.token）"
-                    " / needs the metrics token (metrics.token in the data dir)",
-                }
-            },
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        return error_response(
+            401,
+            "token_missing",
+            "需要监控令牌（数据目录中的 metrics.token）"
+            " / needs the metrics token (metrics.token in the data dir)",
+            {"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
     live = request.app[LIVE_ROOMS]
     counters = request.app[MEDIA_COUNTERS]

@@ -13,6 +13,7 @@ from rooms import actions
 from rooms.admission import recording_required
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
+from signaling.errors import error_response
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 
 routes = web.RouteTableDef()
@@ -21,10 +22,6 @@ STATIC_DIR: web.AppKey[Path] = web.AppKey("static_dir")
 NODE_MODULES: web.AppKey[Path] = web.AppKey("node_modules")
 
 _STATUS = {"token_missing": 401, "token_invalid": 401, "token_expired": 410}
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
 def consent_notice(app: web.Application) -> dict[str, str]:
@@ -78,24 +75,24 @@ async def join_info(request: web.Request) -> web.Response:
     try:
         token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:
         room = await actions.get_room(db, token.room or "")
         if room is None:
-            return _error(404, "room_not_found", "调解室不存在 / no such room")
+            return error_response(404, "room_not_found", "调解室不存在 / no such room")
         if room.state == ROOM_ENDED:
-            return _error(410, "room_ended", "调解室已结束 / the room has ended")
+            return error_response(410, "room_ended", "调解室已结束 / the room has ended")
         # an invitation link that joining would refuse (as signaling's admission does);
         # someone who already entered may come back (reload, reconnect)
         invitation = await db.get(Invitation, token.inv) if token.inv else None
         if invitation is not None and invitation.revoked_at is not None:
-            return _error(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
+            return error_response(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
         if (
             invitation is not None
             and invitation.uses >= invitation.max_uses
             and not await actions.has_joined(db, room.id, token.sub)
         ):
-            return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
+            return error_response(403, "invitation_used", "邀请已被使用 / invitation already used")
         required = await recording_required(db, request.app[CONFIG].rooms, room)
     return web.json_response(
         {
@@ -117,7 +114,7 @@ async def join_qr(request: web.Request) -> web.Response:
     try:
         verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     url = f"{request.app[CONFIG].base_url}/join/{raw}"
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)

@@ -17,9 +17,9 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from pydantic import ValidationError
 
 from media.errors import InvalidSdpError, MediaError, UnsupportedCodecError
-from media.peer_transport import MAX_SDP_BYTES
 from media.producer import Producer
 from recorder.control import RecordingControl, RecordingStarted, RecordingStopped
 from rooms import admission, live_actions, policy
@@ -27,14 +27,34 @@ from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
 from rooms.tokens import AccessToken, TokenError, verify
-from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
-from signaling.errors import error, fail, ok
+from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
+from signaling.errors import MESSAGES, fail
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
+from signaling.models import Body, Wire, refusal
+from signaling.room_messages import (
+    AnswerRequest,
+    ConsentAnswer,
+    ConsentRequest,
+    Empty,
+    JoinAnswer,
+    JoinRequest,
+    MuteParticipantRequest,
+    ParticipantRequest,
+    ProducerRequest,
+    PublishAnswer,
+    PublishRequest,
+    RecordingAnswer,
+    RecordingInfo,
+    SubscribeAnswer,
+    ack,
+    error_ack,
+)
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
-SOURCES = tuple(str(s) for s in Source)
+ONLY_MEDIATORS = "只有调解员可以执行此操作 / mediators only"
+ONLY_MEDIATORS_RECORD = "只有调解员可以录制 / mediators only"
+Handler = Callable[["SocketSession", Any], Awaitable[Wire | None]]
 SEAT_TAKEN = (
     "此链接已在另一台设备上打开，本设备已退出"  # Chinese first
     " / this link was opened on another device; this one has left"
@@ -70,22 +90,23 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sessions: dict[str, SocketSession] = {}
         self.sid_of: dict[str, str] = {}  # participant id -> current sid
         self._tasks: set[asyncio.Future[Any]] = set()
-        self._handlers: dict[str, Handler] = {
-            "join": self.join,
-            "publish": self.publish,
-            "subscribe": self.subscribe,
-            "subscribe-answer": self.subscribe_answer,
-            "mute": self.mute,
-            "unmute": self.unmute,
-            "keyframe": self.keyframe,
-            "leave": self.leave,
-            "mute-participant": self.mute_participant,
-            "remove-participant": self.remove_participant,
-            "end-room": self.end_room,
-            "consent": self.consent,
-            "record-consent": self.record_consent,
-            "record-start": self.record_start,
-            "record-stop": self.record_stop,
+        # event -> (its request model, its handler); docs/protocol.md lists them
+        self.events: dict[str, tuple[type[Body], Handler]] = {
+            "join": (JoinRequest, self.join),
+            "publish": (PublishRequest, self.publish),
+            "subscribe": (Empty, self.subscribe),
+            "subscribe-answer": (AnswerRequest, self.subscribe_answer),
+            "mute": (ProducerRequest, self.mute),
+            "unmute": (ProducerRequest, self.unmute),
+            "keyframe": (ProducerRequest, self.keyframe),
+            "leave": (Empty, self.leave),
+            "mute-participant": (MuteParticipantRequest, self.mute_participant),
+            "remove-participant": (ParticipantRequest, self.remove_participant),
+            "end-room": (Empty, self.end_room),
+            "consent": (ConsentRequest, self.consent),
+            "record-consent": (ParticipantRequest, self.record_consent),
+            "record-start": (Empty, self.record_start),
+            "record-stop": (Empty, self.record_stop),
         }
 
     def listen(self, recordings: RecordingControl) -> None:
@@ -101,6 +122,10 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     def recording_state(self, room: LiveRoom) -> dict[str, Any]:
         return self.app[RECORDINGS].state(room).as_dict()
+
+    def recording_info(self, room: LiveRoom, last: str | None = None) -> RecordingInfo:
+        state = {**self.recording_state(room), "lastRecordingId": last}
+        return RecordingInfo.model_validate(state)
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -142,30 +167,33 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid, rest = args[0], args[1:]
         if event == MALFORMED:  # a packet signaling.decoder refused: answer why
             detail = rest[0] if rest and isinstance(rest[0], dict) else {}
-            return error(
+            return error_ack(
                 str(detail.get("code", "bad_request")),
                 str(detail.get("message", "请求格式错误 / malformed request")),
             )
-        handler = self._handlers.get(event)
-        if handler is None:
-            return error("unknown_event", f"未知的请求 {event!r} / unknown request")
+        known = self.events.get(event)
+        if known is None:
+            return error_ack("unknown_event", f"未知的请求 {event!r} / unknown request")
         session = self.sessions.get(sid)
         if session is None:
-            return error("not_joined", "未连接 / not connected")
+            return error_ack("not_joined", "未连接 / not connected")
+        model, handler = known
+        if event != "join" and session.participant is None:  # seated first, then read
+            return error_ack("not_joined", MESSAGES["not_joined"])
         try:
             data = payload(rest, self.app[CONFIG].signaling.max_message_bytes)
-            return ok(await handler(session, data))
+            return ack(await handler(session, validate(model, data)))
         except HubError as exc:
-            return error(exc.code, exc.message)
+            return error_ack(exc.code, exc.message)
         except UnsupportedCodecError as exc:
-            return error("unsupported_codec", str(exc))
+            return error_ack("unsupported_codec", str(exc))
         except InvalidSdpError as exc:
-            return error("invalid_sdp", str(exc))
+            return error_ack("invalid_sdp", str(exc))
         except MediaError as exc:  # InvalidStateError and the rest
-            return error("invalid_state", str(exc))
+            return error_ack("invalid_state", str(exc))
         except Exception:
             logger.exception("event %r from %s failed", event, sid)
-            return error("internal", "服务器内部错误 / internal server error")
+            return error_ack("internal", "服务器内部错误 / internal server error")
 
     async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -187,16 +215,15 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session.room.disconnected(pid)
 
     # -- joining --------------------------------------------------------------------------
-    async def join(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def join(self, session: SocketSession, data: JoinRequest) -> JoinAnswer:
         if session.participant is not None:
             raise fail("already_joined")
-        requested = text(data, "room", max_len=64, strip=False, required=False) or None
         ticket = await admission.admit(
             self.app[DATABASE],
             self.app[LIVE_ROOMS],
             session.token,
-            room_id=requested,
-            consent=flag(data, "consent"),
+            room_id=data.room,
+            consent=data.consent,
         )
         old_sid = self.sid_of.get(ticket.participant_id)
         taken_over = old_sid is not None and old_sid != session.sid
@@ -217,20 +244,22 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 old.participant = None
             logger.info("room %s: seat %s taken over by another device", room.id, participant.id)
             self._spawn(self.disconnect(old_sid))
-        return {
-            "room": {"id": room.id, "name": room.name, "state": ticket.state},
-            "self": participant_info(participant),
-            "permissions": policy.room_permissions(participant.role),
-            "resumed": resumed,
-            "participants": [
-                participant_info(p) for p in room.participants if p.id != participant.id
-            ],
-            "iceServers": [{"urls": u} for u in self.app[CONFIG].media.ice_servers],
-            "consents": [c.as_dict() for c in room.consents.values()],
-            "recording": self.recording_state(room),
-        }
+        return JoinAnswer.model_validate(
+            {
+                "room": {"id": room.id, "name": room.name, "state": ticket.state},
+                "self": participant_info(participant),
+                "permissions": policy.room_permissions(participant.role),
+                "resumed": resumed,
+                "participants": [
+                    participant_info(p) for p in room.participants if p.id != participant.id
+                ],
+                "iceServers": [{"urls": u} for u in self.app[CONFIG].media.ice_servers],
+                "consents": [c.as_dict() for c in room.consents.values()],
+                "recording": self.recording_state(room),
+            }
+        )
 
-    async def leave(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def leave(self, session: SocketSession, data: Empty) -> None:
         room, participant = session.joined()
         await self.leave_room(session.sid, room.id)
         self.sid_of.pop(participant.id, None)
@@ -238,68 +267,67 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await live_actions.end_seat(self.app[DATABASE], room, participant, LeaveReason.LEFT)
 
     # -- consent and recording -----------------------------------------------------------
-    async def consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def consent(self, session: SocketSession, data: ConsentRequest) -> ConsentAnswer:
         """The participant accepted the recording notice on its page."""
         room, participant = session.joined()
-        if data.get("accepted") is not True:
-            raise fail("bad_request", "需要 accepted: true / accepted must be true")
         record = await room.record_consent(participant, method=ConsentMethod.PAGE)
-        return {"consent": record.as_dict()}
+        return ConsentAnswer.model_validate({"consent": record.as_dict()})
 
-    async def record_consent(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def record_consent(
+        self, session: SocketSession, data: ParticipantRequest
+    ) -> ConsentAnswer:
         """The mediator records that a participant consented verbally."""
         room, mediator, target = self._moderate(session, data)
         record = await room.record_consent(
             target, method=ConsentMethod.VERBAL, recorded_by=mediator.id
         )
-        return {"consent": record.as_dict()}
+        return ConsentAnswer.model_validate({"consent": record.as_dict()})
 
-    async def record_start(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def record_start(self, session: SocketSession, data: Empty) -> RecordingAnswer:
         """The mediator starts recording; every invitee present must have consented."""
-        room, participant = session.may(policy.ROOM_MODERATE, "只有调解员可以录制 / mediators only")
+        room, participant = session.may(policy.ROOM_MODERATE, ONLY_MEDIATORS_RECORD)
         await self.app[RECORDINGS].start(room, participant)
-        return {"recording": self.recording_state(room)}
+        return RecordingAnswer(recording=self.recording_info(room))
 
-    async def record_stop(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
-        room, participant = session.may(policy.ROOM_MODERATE, "只有调解员可以录制 / mediators only")
+    async def record_stop(self, session: SocketSession, data: Empty) -> RecordingAnswer:
+        room, participant = session.may(policy.ROOM_MODERATE, ONLY_MEDIATORS_RECORD)
         recording_id = await self.app[RECORDINGS].stop_by(room, participant)
-        return {"recording": {**self.recording_state(room), "lastRecordingId": recording_id}}
+        return RecordingAnswer(recording=self.recording_info(room, recording_id))
 
     # -- media ------------------------------------------------------------------------------
-    async def publish(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def publish(self, session: SocketSession, data: PublishRequest) -> PublishAnswer:
         room, participant = session.may(
             policy.ROOM_PUBLISH, "旁听者不能发布音视频 / observers watch and listen only"
         )
-        sdp = text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
-        source = choice(data, "source", SOURCES, required=False)
-        answer, producers = await room.publish(participant, sdp, Source(source) if source else None)
-        return {"sdp": answer, "producers": [producer_info(p) for p in producers]}
-
-    async def subscribe(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
-        room, participant = session.joined()
-        offer, consumers = await room.subscribe(participant)
-        return {"sdp": offer, "consumers": consumers}
-
-    async def subscribe_answer(self, session: SocketSession, data: dict[str, Any]) -> None:
-        room, participant = session.joined()
-        await room.subscribe_answer(
-            participant, text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
+        source = Source(data.source) if data.source else None
+        answer, producers = await room.publish(participant, data.sdp, source)
+        return PublishAnswer.model_validate(
+            {"sdp": answer, "producers": [producer_info(p) for p in producers]}
         )
 
+    async def subscribe(self, session: SocketSession, data: Empty) -> SubscribeAnswer:
+        room, participant = session.joined()
+        offer, consumers = await room.subscribe(participant)
+        return SubscribeAnswer.model_validate({"sdp": offer, "consumers": consumers})
+
+    async def subscribe_answer(self, session: SocketSession, data: AnswerRequest) -> None:
+        room, participant = session.joined()
+        await room.subscribe_answer(participant, data.sdp)
+
     def _own_producer(
-        self, session: SocketSession, data: dict[str, Any]
+        self, session: SocketSession, data: ProducerRequest
     ) -> tuple[LiveRoom, LiveParticipant, Producer]:
         room, participant = session.joined()
-        producer = room.find_producer(text(data, "producerId", max_len=64, strip=False))
+        producer = room.find_producer(data.producer_id)
         if producer is None or producer.app_data.get("participant") != participant.id:
             raise fail("not_found")
         return room, participant, producer
 
-    async def mute(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def mute(self, session: SocketSession, data: ProducerRequest) -> None:
         room, participant, producer = self._own_producer(session, data)
         room.set_paused(producer, True, by=participant.id)
 
-    async def unmute(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def unmute(self, session: SocketSession, data: ProducerRequest) -> None:
         room, participant, producer = self._own_producer(session, data)
         if producer.app_data.get("muted_by_moderator") and not policy.may_in_room(
             participant.role, policy.ROOM_MODERATE
@@ -307,34 +335,31 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise fail("forbidden", "调解员已将您静音 / the mediator muted you")
         room.set_paused(producer, False, by=participant.id)
 
-    async def keyframe(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def keyframe(self, session: SocketSession, data: ProducerRequest) -> None:
         room, _ = session.joined()
-        producer = room.find_producer(text(data, "producerId", max_len=64, strip=False))
+        producer = room.find_producer(data.producer_id)
         if producer is None:
             raise fail("not_found")
         producer.request_keyframe()
 
     # -- moderation -------------------------------------------------------------------------
     def _moderate(
-        self, session: SocketSession, data: dict[str, Any]
+        self, session: SocketSession, data: ParticipantRequest
     ) -> tuple[LiveRoom, LiveParticipant, LiveParticipant]:
-        room, participant = session.may(
-            policy.ROOM_MODERATE, "只有调解员可以执行此操作 / mediators only"
-        )
-        target = room.get(text(data, "participantId", max_len=64, strip=False))
+        room, participant = session.may(policy.ROOM_MODERATE, ONLY_MEDIATORS)
+        target = room.get(data.participant_id)
         if target is None:
             raise fail("not_found")
         return room, participant, target
 
-    async def mute_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def mute_participant(self, session: SocketSession, data: MuteParticipantRequest) -> None:
         room, participant, target = self._moderate(session, data)
-        kind = choice(data, "kind", ("audio", "video"))
         for producer in target.producers:
-            if producer.kind == kind:
+            if producer.kind == data.kind:
                 producer.app_data["muted_by_moderator"] = True
                 room.set_paused(producer, True, by=participant.id)
 
-    async def remove_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def remove_participant(self, session: SocketSession, data: ParticipantRequest) -> None:
         room, moderator, target = self._moderate(session, data)
         if not policy.may_remove(target.role):
             raise fail("forbidden", "不能移出调解员 / mediators cannot be removed")
@@ -342,7 +367,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.app[DATABASE], room, target, actor=moderator.subject
         )
 
-    async def end_room(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def end_room(self, session: SocketSession, data: Empty) -> None:
         room, participant = session.may(policy.ROOM_END, "只有调解员可以结束调解 / mediators only")
         # the mediator gets its ack; its page closes the socket itself
         self.sid_of.pop(participant.id, None)
@@ -351,6 +376,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await live_actions.end_room(
             self.app[DATABASE], self.app[LIVE_ROOMS], room.id, actor=participant.subject
         )
+
+
+def validate(model: type[Body], data: dict[str, Any]) -> Body:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(refusal(exc)) from None
 
 
 def setup(app: web.Application, *, client_manager: Any = None) -> RoomNamespace:
