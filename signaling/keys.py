@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from recorder.retention import Retention
     from rooms.db import Database
     from rooms.live_room import LiveRooms
+    from rooms.passwords import PasswordPool
     from signaling.room_namespace import RoomNamespace
+    from signaling.throttle import Throttle
 
 # The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
 CONFIG: web.AppKey[Any] = web.AppKey("config")
@@ -28,3 +30,7 @@ RECORDINGS: web.AppKey[RecordingControl] = web.AppKey("recordings")
 RETENTION: web.AppKey[Retention] = web.AppKey("retention")
 # The socket.io namespace of the rooms (the live rooms' Notifier).
 ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
+# Argon2 on a bounded thread pool (rooms.passwords.PasswordPool)
+PASSWORDS: web.AppKey[PasswordPool] = web.AppKey("passwords")
+# failed-attempt counts: in-process or Redis (signaling.throttle), chosen by hub/
+THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")

@@ -15,7 +15,6 @@ from signaling.api import (
     organisations,
     recordings,
     rooms,
-    users,
 )
 from signaling.api.openapi import document
 from signaling.api.routing import API, Route, wrap
@@ -24,7 +23,6 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *accounts.ROUTES,
     *invitations.ROUTES[:1],  # join-code: public, next to login
     *organisations.ROUTES[:2],
-    *users.ROUTES,
     *cases.ROUTES,
     *rooms.ROUTES,
     *invitations.ROUTES[1:],
@@ -36,6 +34,7 @@ OPENAPI = f"{API}/openapi.json"
 
 
 def setup(app: web.Application) -> None:
+    accounts.setup(app)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     spec = document(ROUTES)

@@ -14,10 +14,10 @@ from rooms import domain, live_actions, policy
 from rooms.domain import DomainError
 from rooms.models import Invitation
 from rooms.policy import Subject
+from signaling.api import accounts
 from signaling.api.routing import API, Ctx, Route, iso
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
 from signaling.models import Body, NoBody, NoQuery, Text16, Text50, Wire
-from signaling.rate_limit import RATE_LIMITS
 
 
 class InvitationBody(Body):
@@ -116,10 +116,14 @@ async def invitation_qr(ctx: Ctx[NoBody, NoQuery]) -> web.Response:
 
 async def join_by_code(ctx: Ctx[JoinCodeBody, NoQuery]) -> JoinCodeOut:
     code, name = ctx.body.code, ctx.body.name
-    async with ctx.app[RATE_LIMITS].join_code.attempt(ctx.ip or "?"):
+    await accounts.code_attempt_allowed(ctx, code)
+    try:
         if not code.isdigit() or len(code) != 6:
             raise DomainError("bad_code", "邀请码为 6 位数字 / the code has 6 digits", 400)
         invitation = await domain.find_invitation_by_code(ctx.session, code, name)
+    except DomainError:
+        await accounts.code_attempt_failed(ctx, code)
+        raise
     return JoinCodeOut(url=invitation_link(ctx.app, invitation))
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recorder import retention
 from recorder.export import export_recording
 from recorder.manifest import MANIFEST_FILE
+from recorder.signing import load_or_create_signing_key, public_key_pem
 from recorder.store import RecordingSummary, list_recordings, read_state, recordings_dir
 from recorder.timing import Timeline
-from recorder.verify import SEGMENT_FILE, verify
+from recorder.verify import SEGMENT_FILE, VerifyReport, verify
 from rooms import domain, policy
 from rooms.domain import DomainError
 from rooms.policy import Subject
@@ -73,7 +74,12 @@ class HoldOut(Wire):
 
 
 class Verification(Wire):
+    # signed by this install's key, and every segment, link and the signature
+    # intact; a self-consistent recording signed by another key is not
     ok: bool
+    key_fingerprint: str | None
+    trusted_key_fingerprint: str | None
+    key_trusted: bool
     first_bad_segment: str | None
     report: str  # Chinese, then English
 
@@ -135,6 +141,16 @@ def _root(app: web.Application) -> Path:
     return recordings_dir(app[CONFIG].server.data_dir)
 
 
+def _trusted_key(app: web.Application) -> bytes:
+    """The install's evidence public key (PEM): what "verified" is checked against."""
+    data_dir = app[CONFIG].server.data_dir
+    return public_key_pem(load_or_create_signing_key(data_dir).public_key())
+
+
+def _verify_trusted(app: web.Application, path: Path) -> VerifyReport:
+    return verify(path, trusted_key=_trusted_key(app))
+
+
 async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSummary) -> bool:
     organisation = read_state(summary.path).get("metadata", {}).get("organisation") or None
     if organisation is None:  # an ad-hoc room outside the tree: city administrators only
@@ -181,7 +197,7 @@ async def list_(ctx: Ctx[NoBody, RecordingQuery]) -> RecordingList:
 
 async def get(ctx: Ctx[NoBody, NoQuery]) -> RecordingDetail:
     found = await _find(ctx, policy.RECORDING_VIEW)
-    report = await asyncio.to_thread(verify, found.path)
+    report = await asyncio.to_thread(_verify_trusted, ctx.app, found.path)
     hold = await hold_of(ctx.session, found.id)
     rules = await ctx.app[RETENTION].policy_for(ctx.session, found.organisation)
     await audit_access(
@@ -202,7 +218,10 @@ async def get(ctx: Ctx[NoBody, NoQuery]) -> RecordingDetail:
             "retention_days": rules.retention_days,
             "deletable_after": retention.deletable_after(found, rules),
             "verification": Verification(
-                ok=report.ok,
+                ok=report.verified,
+                key_fingerprint=report.key_fingerprint,
+                trusted_key_fingerprint=report.trusted_fingerprint,
+                key_trusted=report.key_trusted is True,
                 first_bad_segment=report.first_bad_segment,
                 report=report.text("zh") + "\n\n" + report.text("en"),
             ),
@@ -221,7 +240,8 @@ async def export(ctx: Ctx[NoBody, NoQuery]) -> web.StreamResponse:
     )
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         out = Path(tmp) / f"{found.id}.zip"
-        await asyncio.to_thread(export_recording, found.path, out, None)
+        key = _trusted_key(ctx.app)
+        await asyncio.to_thread(export_recording, found.path, out, None, key)
         response = web.StreamResponse(
             headers={
                 "Content-Type": "application/zip",

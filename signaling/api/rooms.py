@@ -86,6 +86,7 @@ async def seat(ctx: Ctx[NoBody, NoQuery]) -> SeatOut:
         org=token.org,
         room=room.id,
         inv=token.inv,
+        sid=token.sid,  # ends with the login session it came from (rooms.accounts)
         ttl_s=min(SEAT_TTL_S, max(token.exp - time.time(), 1)),
     )
     return SeatOut(url=f"{ctx.app[CONFIG].base_url}/join/{seat_token}", expires_in=SEAT_TTL_S)

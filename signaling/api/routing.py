@@ -23,16 +23,24 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import domain
+from rooms.accounts import check_session
 from rooms.errors import HubError
+from rooms.passwords import PoolBusy
 from rooms.policy import Subject
-from rooms.tokens import PARTY, TokenError, verify
+from rooms.tokens import PARTY, AccessToken, TokenError, verify
 from signaling.decoder import BadInput, check_request_text, decode_json
 from signaling.errors import error_response
 from signaling.keys import DATABASE, TOKEN_SECRET
 from signaling.models import NoBody, NoQuery, refusal
-from signaling.rate_limit import RateLimited
+from signaling.rate_limit import RATE_LIMIT, RateLimited
+from signaling.throttle import ThrottleUnavailable
 
 API = "/api/v1"
+
+BUSY = "服务器繁忙，请稍后再试 / server busy, try again shortly"
+# which access token a request carried (logout and a password change end
+# sessions other than, or exactly, this one)
+ACCESS_TOKEN: web.RequestKey[AccessToken] = web.RequestKey("access_token", AccessToken)
 
 B = TypeVar("B", bound=BaseModel)
 Q = TypeVar("Q", bound=BaseModel)
@@ -118,6 +126,8 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
     if not header.startswith("Bearer "):
         raise TokenError("token_missing", "缺少访问令牌 / access token missing")
     token = verify(request.app[TOKEN_SECRET], header[7:])
+    await check_session(s, token)
+    request[ACCESS_TOKEN] = token
     if token.role == PARTY:
         return Subject.from_token(token, None)
     return Subject.from_token(token, await domain.org_path(s, token.org))
@@ -125,6 +135,8 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
 
 def wrap(route: Route[Any, Any]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def run(request: web.Request, s: AsyncSession) -> web.StreamResponse:
+        if route.public:
+            await request.app[RATE_LIMIT].hit(route.path, request.remote or "?")
         who = None if route.public else await subject_of(request, s)
         query = validate(route.query, dict(request.query), "query ")
         body = await read_body(request, route.body) if route.has_body else NoBody()
@@ -146,8 +158,10 @@ def wrap(route: Route[Any, Any]) -> Callable[[web.Request], Awaitable[web.Stream
             return error_response(exc.status, exc.code, exc.message, retry)
         except HubError as exc:
             return error_response(exc.status, exc.code, exc.message)
+        except (PoolBusy, ThrottleUnavailable):
+            return error_response(503, "busy", BUSY, {"Retry-After": "1"})
 
     return handler
 
 
-__all__ = ["API", "Ctx", "Reply", "Route", "iso", "read_body", "validate", "wrap"]
+__all__ = ["ACCESS_TOKEN", "API", "Ctx", "Reply", "Route", "iso", "read_body", "validate", "wrap"]
