@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from media.consumer import Consumer
@@ -12,16 +11,10 @@ from media.errors import InvalidStateError
 from media.frames import MediaCodec
 from media.observer import EventEmitter
 from media.producer import KeyframeRequester, Producer
+from media.settings import MediaSettings
 
-
-@dataclass
-class RouterOptions:
-    # STUN/TURN URLs for aiortc ("stun:host:port", "turn:user:pass@host:port").
-    ice_servers: list[str] = field(default_factory=list)
-    # Frames a consumer may hold before dropping to the next keyframe.
-    consumer_queue_frames: int = 64
-    # Minimum interval between keyframe requests upstream, per producer.
-    keyframe_interval_s: float = 0.5
+# A Router's options are the media settings section (one place for each default).
+RouterOptions = MediaSettings
 
 
 class Transport:

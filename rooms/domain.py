@@ -298,6 +298,11 @@ async def access_room_by_id(
     return room
 
 
+# An invitation link lives 2 hours unless asked otherwise, 7 days at most.
+INVITATION_TTL_S = 2 * 3600
+INVITATION_MAX_TTL_S = 7 * 86400
+
+
 async def do_create_invitation(
     session: AsyncSession,
     room: Room,

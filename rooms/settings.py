@@ -7,6 +7,7 @@ says about the key, and `env` names the environment variable that sets it.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,4 +69,22 @@ class RoomsSettings(BaseModel):
         return hashlib.sha256(notice.encode()).hexdigest()
 
 
-__all__ = ["RoomsSettings"]
+class DatabaseSettings(BaseModel):
+    """Where the stored rooms live."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL: `postgresql+asyncpg://user:pass@host/db` for "
+        "PostgreSQL (none: SQLite in the data dir)",
+        json_schema_extra={"env": "DATABASE_URL"},
+    )
+
+    def url_for(self, data_dir: Path) -> str:
+        if self.url:
+            return self.url
+        return f"sqlite+aiosqlite:///{(data_dir / 'hub.sqlite3').resolve()}"
+
+
+__all__ = ["DatabaseSettings", "RoomsSettings"]

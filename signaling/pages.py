@@ -14,7 +14,8 @@ from rooms.admission import recording_required
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
 from signaling.errors import error_response
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
+from signaling.rate_limit import RATE_LIMIT, RateLimited
 
 routes = web.RouteTableDef()
 
@@ -25,7 +26,7 @@ _STATUS = {"token_missing": 401, "token_invalid": 401, "token_expired": 410}
 
 
 def consent_notice(app: web.Application) -> dict[str, str]:
-    rooms_config = app[CONFIG].rooms
+    rooms_config = app[ROOMS_SETTINGS]
     zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
     return {"zh": zh, "en": en, "sha256": rooms_config.notice_sha256}
 
@@ -73,6 +74,10 @@ async def admin_page(request: web.Request) -> web.StreamResponse:
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""
     try:
+        await request.app[RATE_LIMIT].hit("/api/v1/join", request.remote or "?")
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    try:
         token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
     except TokenError as exc:
         return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
@@ -93,7 +98,7 @@ async def join_info(request: web.Request) -> web.Response:
             and not await actions.has_joined(db, room.id, token.sub)
         ):
             return error_response(403, "invitation_used", "邀请已被使用 / invitation already used")
-        required = await recording_required(db, request.app[CONFIG].rooms, room)
+        required = await recording_required(db, request.app[ROOMS_SETTINGS], room)
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},
@@ -115,7 +120,7 @@ async def join_qr(request: web.Request) -> web.Response:
         verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
         return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
-    url = f"{request.app[CONFIG].base_url}/join/{raw}"
+    url = f"{request.app[SERVER].base_url}/join/{raw}"
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
     return web.Response(

@@ -30,7 +30,15 @@ from rooms.live_room import LiveParticipant, LiveRoom, participant_info, produce
 from rooms.tokens import AccessToken, TokenError, verify
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
+from signaling.keys import (
+    DATABASE,
+    LIVE_ROOMS,
+    MEDIA_SETTINGS,
+    RECORDINGS,
+    ROOM_NAMESPACE,
+    SIGNALING,
+    TOKEN_SECRET,
+)
 from signaling.models import Body, Wire, refusal
 from signaling.room_messages import (
     AnswerRequest,
@@ -185,7 +193,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if event != "join" and session.participant is None:  # seated first, then read
             return error_ack("not_joined", MESSAGES["not_joined"])
         try:
-            data = payload(rest, self.app[CONFIG].signaling.max_message_bytes)
+            data = payload(rest, self.app[SIGNALING].max_message_bytes)
             return ack(await handler(session, validate(model, data)))
         except HubError as exc:
             return error_ack(exc.code, exc.message)
@@ -219,7 +227,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not session.token.needs_session:
             return True
         now = asyncio.get_running_loop().time()
-        if now - session.checked_at < self.app[CONFIG].signaling.session_recheck_s:
+        if now - session.checked_at < self.app[SIGNALING].session_recheck_s:
             return True
         try:
             async with self.app[DATABASE].session() as db:
@@ -301,7 +309,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "participants": [
                     participant_info(p) for p in room.participants if p.id != participant.id
                 ],
-                "iceServers": [{"urls": u} for u in self.app[CONFIG].media.ice_servers],
+                "iceServers": [{"urls": u} for u in self.app[MEDIA_SETTINGS].ice_servers],
                 "consents": [c.as_dict() for c in room.consents.values()],
                 "recording": self.recording_state(room),
             }

@@ -26,9 +26,18 @@ from rooms.domain import DomainError
 from rooms.models import User
 from rooms.tokens import ROOM_ROLES, issue
 from signaling.api.routing import ACCESS_TOKEN, API, Ctx, Route
-from signaling.keys import CONFIG, DATABASE, PASSWORDS, ROOM_NAMESPACE, THROTTLE, TOKEN_SECRET
+from signaling.keys import (
+    DATABASE,
+    PASSWORDS,
+    ROOM_NAMESPACE,
+    ROOMS_SETTINGS,
+    SIGNALING,
+    THROTTLE,
+    TOKEN_SECRET,
+)
 from signaling.models import Body, NoBody, NoQuery, Text16, Text32, Text64, Text200, Wire
 from signaling.rate_limit import RateLimited
+from signaling.settings import SignalingSettings
 from signaling.throttle import Limits, Throttle, Verdict
 
 # password checks running or waiting per client address (this node): one address
@@ -128,15 +137,22 @@ def _address(ctx: Ctx[Any, Any]) -> str:
 
 def _limits(ctx: Ctx[LoginBody, NoQuery]) -> tuple[Limits, Limits]:
     """(per account, per address) limits of POST /login, from the config."""
-    c = ctx.app[CONFIG].signaling
-    common = {"base_s": c.backoff_base_s, "max_s": c.backoff_max_s, "window_s": c.throttle_window_s}
-    account = Limits(
-        free=c.login_free_failures_account,
-        lock_after=c.login_lock_after,
-        lock_s=c.login_lock_s,
-        **common,
+    c = ctx.app[SIGNALING]
+    account = _backoff(c, c.login_free_failures_account, c.login_lock_after, c.login_lock_s)
+    return account, _backoff(c, c.login_free_failures_address)
+
+
+def _backoff(
+    c: SignalingSettings, free: int, lock_after: int | None = None, lock_s: float = 86400.0
+) -> Limits:
+    return Limits(
+        free=free,
+        base_s=c.backoff_base_s,
+        max_s=c.backoff_max_s,
+        window_s=c.throttle_window_s,
+        lock_after=lock_after,
+        lock_s=lock_s,
     )
-    return account, Limits(free=c.login_free_failures_address, **common)
 
 
 def _refuse_if_throttled(verdicts: list[Verdict]) -> None:
@@ -162,7 +178,7 @@ async def login(ctx: Ctx[LoginBody, NoQuery]) -> LoginOut:
     found = await accounts.user_by_username(ctx.session, username)
     await ctx.session.commit()  # ends the read: no connection is held while Argon2 runs
     in_flight, address = ctx.app[IN_FLIGHT], _address(ctx)
-    if in_flight.get(address, 0) >= ctx.app[CONFIG].signaling.login_in_flight_per_address:
+    if in_flight.get(address, 0) >= ctx.app[SIGNALING].login_in_flight_per_address:
         raise RateLimited(1, message="登录请求过于频繁，请稍后再试 / too many logins at once: wait")
     in_flight[address] = in_flight.get(address, 0) + 1
     try:
@@ -178,7 +194,7 @@ async def login(ctx: Ctx[LoginBody, NoQuery]) -> LoginOut:
         if not in_flight[address]:
             del in_flight[address]
     await throttle.clear(keys[0])
-    ttl_s = ctx.app[CONFIG].signaling.staff_token_ttl_s
+    ttl_s = ctx.app[SIGNALING].staff_token_ttl_s
     row = await ctx.app[DATABASE].run(
         lambda u: accounts.do_start_session(u, user, ttl_s=ttl_s, ip=ctx.ip)
     )
@@ -225,7 +241,7 @@ async def me(ctx: Ctx[NoBody, NoQuery]) -> MeOut:
         id=who.id,
         name=who.name,
         role=who.role,
-        severity_levels=ctx.app[CONFIG].rooms.severity_levels,
+        severity_levels=ctx.app[ROOMS_SETTINGS].severity_levels,
     )
 
 
@@ -328,15 +344,10 @@ async def code_attempt_allowed(ctx: Ctx[Any, Any], code: str) -> None:
 
 
 async def code_attempt_failed(ctx: Ctx[Any, Any], code: str) -> None:
-    c = ctx.app[CONFIG].signaling
-    common = {"base_s": c.backoff_base_s, "max_s": c.backoff_max_s, "window_s": c.throttle_window_s}
+    c = ctx.app[SIGNALING]
     throttle: Throttle = ctx.app[THROTTLE]
-    await throttle.failure(
-        f"code:code:{code[:6]}", Limits(free=c.code_free_failures_code, **common)
-    )
-    await throttle.failure(
-        f"code:addr:{_address(ctx)}", Limits(free=c.code_free_failures_address, **common)
-    )
+    await throttle.failure(f"code:code:{code[:6]}", _backoff(c, c.code_free_failures_code))
+    await throttle.failure(f"code:addr:{_address(ctx)}", _backoff(c, c.code_free_failures_address))
 
 
 USER = f"{API}/users/{{user_id}}"

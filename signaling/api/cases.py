@@ -8,7 +8,7 @@ from rooms import domain, policy
 from rooms.models import Case
 from signaling.access_log import audit_access
 from signaling.api.routing import API, Ctx, Route, iso
-from signaling.keys import CONFIG
+from signaling.keys import ROOMS_SETTINGS
 from signaling.models import Body, NoBody, NoQuery, Text16, Text32, Text40, Text200, Wire
 
 
@@ -125,7 +125,7 @@ async def create_case(ctx: Ctx[CaseBody, NoQuery]) -> CaseOut:
         type=body.type,
         title=body.title,
         severity=body.severity,
-        severity_levels=ctx.app[CONFIG].rooms.severity_levels,
+        severity_levels=ctx.app[ROOMS_SETTINGS].severity_levels,
         parties=[{"name": p.name[:50], "phone": p.phone[:20]} for p in body.parties],
         ip=ctx.ip,
     )

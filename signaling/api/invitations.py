@@ -16,14 +16,14 @@ from rooms.models import Invitation
 from rooms.policy import Subject
 from signaling.api import accounts
 from signaling.api.routing import API, Ctx, Route, iso
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
+from signaling.keys import DATABASE, LIVE_ROOMS, SERVER, TOKEN_SECRET
 from signaling.models import Body, NoBody, NoQuery, Text16, Text50, Wire
 
 
 class InvitationBody(Body):
     name: Text50
     role: Text16
-    ttl_s: int = Field(7200, ge=60, le=7 * 86400)
+    ttl_s: int = Field(domain.INVITATION_TTL_S, ge=60, le=domain.INVITATION_MAX_TTL_S)
     max_uses: int = Field(1, ge=1, le=20)
 
 
@@ -50,7 +50,7 @@ class JoinCodeOut(Wire):
 
 def invitation_link(app: web.Application, invitation: Invitation) -> str:
     token = domain.invitation_token(app[TOKEN_SECRET], invitation)
-    return f"{app[CONFIG].base_url}/join/{token}"
+    return f"{app[SERVER].base_url}/join/{token}"
 
 
 async def create_invitation(ctx: Ctx[InvitationBody, NoQuery]) -> InvitationOut:

@@ -29,7 +29,7 @@ from rooms.policy import Subject
 from rooms.recording_policy import deleted_ids, do_place_hold, do_release_hold, held_ids, hold_of
 from signaling.access_log import audit_access
 from signaling.api.routing import API, Ctx, Route
-from signaling.keys import CONFIG, RETENTION
+from signaling.keys import RETENTION, SERVER
 from signaling.models import Body, NoBody, NoQuery, Text500, Wire
 
 RECORDING = f"{API}/recordings/{{recording_id}}"
@@ -138,12 +138,12 @@ class Deleted(Wire):
 
 
 def _root(app: web.Application) -> Path:
-    return recordings_dir(app[CONFIG].server.data_dir)
+    return recordings_dir(app[SERVER].data_dir)
 
 
 def _trusted_key(app: web.Application) -> bytes:
     """The install's evidence public key (PEM): what "verified" is checked against."""
-    data_dir = app[CONFIG].server.data_dir
+    data_dir = app[SERVER].data_dir
     return public_key_pem(load_or_create_signing_key(data_dir).public_key())
 
 

@@ -9,7 +9,7 @@ from rooms.domain import DomainError
 from rooms.models import ROOM_ENDED, Room
 from rooms.tokens import ROOM_ROLES, issue, verify
 from signaling.api.routing import API, Ctx, Route
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, TOKEN_SECRET
+from signaling.keys import DATABASE, LIVE_ROOMS, RECORDINGS, SERVER, TOKEN_SECRET
 from signaling.models import NoBody, NoQuery, Wire
 
 SEAT_TTL_S = 12 * 3600
@@ -89,7 +89,7 @@ async def seat(ctx: Ctx[NoBody, NoQuery]) -> SeatOut:
         sid=token.sid,  # ends with the login session it came from (rooms.accounts)
         ttl_s=min(SEAT_TTL_S, max(token.exp - time.time(), 1)),
     )
-    return SeatOut(url=f"{ctx.app[CONFIG].base_url}/join/{seat_token}", expires_in=SEAT_TTL_S)
+    return SeatOut(url=f"{ctx.app[SERVER].base_url}/join/{seat_token}", expires_in=SEAT_TTL_S)
 
 
 ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
