@@ -14,6 +14,7 @@ INVITABLE says which roles an invitation from whom may carry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from rooms.errors import HubError
 from rooms.tokens import (
@@ -30,16 +31,40 @@ from rooms.tokens import (
     AccessToken,
 )
 
-# actions
-ORG_VIEW, ORG_MANAGE, USER_MANAGE = "org.view", "org.manage", "user.manage"
-CASE_VIEW, CASE_CREATE, CASE_TRANSITION = "case.view", "case.create", "case.transition"
-ROOM_CREATE, ROOM_END, ROOM_JOIN = "room.create", "room.end", "room.join"
-ROOM_MODERATE, ROOM_WATCH = "room.moderate", "room.watch"
-ROOM_PUBLISH = "room.publish"  # send one's camera, microphone or screen into the room
-INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
-RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
-RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
-AUDIT_VIEW = "audit.view"
+
+class Action(StrEnum):
+    """What one may be allowed to do (the values pages see in `permissions`)."""
+
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    USER_MANAGE = "user.manage"
+    CASE_VIEW = "case.view"
+    CASE_CREATE = "case.create"
+    CASE_TRANSITION = "case.transition"
+    ROOM_CREATE = "room.create"
+    ROOM_END = "room.end"
+    ROOM_JOIN = "room.join"
+    ROOM_MODERATE = "room.moderate"  # mute, remove, record consent, start/stop recording
+    ROOM_WATCH = "room.watch"
+    ROOM_PUBLISH = "room.publish"  # send one's camera, microphone or screen into the room
+    INVITE_CREATE = "invitation.create"
+    INVITE_REVOKE = "invitation.revoke"
+    RECORDING_VIEW = "recording.view"
+    RECORDING_EXPORT = "recording.export"
+    RECORDING_HOLD = "recording.hold"
+    RECORDING_DELETE = "recording.delete"
+    AUDIT_VIEW = "audit.view"
+
+
+ORG_VIEW, ORG_MANAGE, USER_MANAGE = Action.ORG_VIEW, Action.ORG_MANAGE, Action.USER_MANAGE
+CASE_VIEW, CASE_CREATE = Action.CASE_VIEW, Action.CASE_CREATE
+CASE_TRANSITION, ROOM_CREATE = Action.CASE_TRANSITION, Action.ROOM_CREATE
+ROOM_END, ROOM_JOIN, ROOM_MODERATE = Action.ROOM_END, Action.ROOM_JOIN, Action.ROOM_MODERATE
+ROOM_WATCH, ROOM_PUBLISH = Action.ROOM_WATCH, Action.ROOM_PUBLISH
+INVITE_CREATE, INVITE_REVOKE = Action.INVITE_CREATE, Action.INVITE_REVOKE
+RECORDING_VIEW, RECORDING_EXPORT = Action.RECORDING_VIEW, Action.RECORDING_EXPORT
+RECORDING_HOLD, RECORDING_DELETE = Action.RECORDING_HOLD, Action.RECORDING_DELETE
+AUDIT_VIEW = Action.AUDIT_VIEW
 
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
