@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import actions, domain, policy
 from rooms.db import Database
 from rooms.domain import DomainError
+from rooms.errors import RoomEnded, RoomNotFound
 from rooms.live_events import ConsentMethod
 from rooms.live_room import LiveParticipant, LiveRoom, LiveRooms, RoomFacts
 from rooms.models import ROOM_ENDED, Invitation, Room
@@ -34,7 +35,6 @@ from rooms.recording_policy import effective_policy
 from rooms.settings import RoomsSettings
 from rooms.tokens import AccessToken
 
-ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 CONSENT_REQUIRED = (
     "本次调解依规定全程录音录像，同意后方可进入"  # Chinese first
     " / this session must be recorded: accept the notice to join"
@@ -76,7 +76,7 @@ async def admit(
     """Decide whether `token` may enter (see the module docstring); a HubError
     (DomainError, Denied) names why not."""
     if token.room_scoped and room_id not in (None, token.room):
-        raise policy.Denied("forbidden", ONE_ROOM)
+        raise policy.Denied("forbidden", policy.ONE_ROOM)
     target = token.room or room_id
     if not target:
         raise DomainError("bad_request", "字段 room 无效 / field room must be a string")
@@ -87,9 +87,9 @@ async def admit(
     async def unit(session: AsyncSession) -> Ticket:
         stored = await actions.get_room(session, target)
         if stored is None:
-            raise DomainError("room_not_found", "调解室不存在 / no such room", 404)
+            raise RoomNotFound()
         if stored.state == ROOM_ENDED:
-            raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+            raise RoomEnded()
         subject = policy.Subject.from_token(token, await domain.org_path(session, token.org))
         room_path = await domain.org_path(session, stored.organisation_id)
         policy.authorize(

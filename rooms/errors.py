@@ -26,4 +26,20 @@ class HubError(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, status={self.status})"
 
 
-__all__ = ["HubError"]
+class RoomNotFound(HubError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("room_not_found", "调解室不存在 / no such room")
+
+
+class RoomEnded(HubError):
+    """The stored room has ended (410); nobody enters it again."""
+
+    status = 410
+
+    def __init__(self) -> None:
+        super().__init__("room_ended", "调解室已结束 / the room has ended")
+
+
+__all__ = ["HubError", "RoomEnded", "RoomNotFound"]

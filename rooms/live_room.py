@@ -23,7 +23,7 @@ from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.router import Router
 from media.transport import RouterOptions
-from rooms.errors import HubError
+from rooms.errors import HubError, RoomEnded
 from rooms.live_events import (
     CloseReason,
     ConsentGiven,
@@ -211,7 +211,7 @@ class LiveRoom:
         reconnect): its old transport closes, it keeps its id. Returns
         (participant, resumed)."""
         if self.closed:
-            raise RoomError("room_ended", "调解室已结束 / the room has ended")
+            raise RoomError("room_ended", RoomEnded().message)
         if subject in self.removed_subjects:
             raise RoomError("removed", "您已被移出调解室 / you were removed from this room")
         if self._empty_timer is not None:

@@ -66,6 +66,8 @@ RECORDING_VIEW, RECORDING_EXPORT = Action.RECORDING_VIEW, Action.RECORDING_EXPOR
 RECORDING_HOLD, RECORDING_DELETE = Action.RECORDING_HOLD, Action.RECORDING_DELETE
 AUDIT_VIEW = Action.AUDIT_VIEW
 
+ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
+
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
 UNOWNED = "\0unowned"
@@ -182,7 +184,7 @@ def authorize(
         raise Denied("forbidden", "无权执行此操作 / not allowed for your role")
     if subject.room is not None or subject.role in ROOM_ROLES:
         if room_id is None or room_id != subject.room:
-            raise Denied("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
+            raise Denied("forbidden", ONE_ROOM)
         return
     if org_path == UNOWNED:
         if not subject.root_admin:

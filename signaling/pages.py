@@ -11,6 +11,7 @@ from aiohttp import web
 
 from rooms import actions
 from rooms.admission import recording_required
+from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
 from signaling.errors import error_response
@@ -29,6 +30,10 @@ def consent_notice(app: web.Application) -> dict[str, str]:
     rooms_config = app[ROOMS_SETTINGS]
     zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
     return {"zh": zh, "en": en, "sha256": rooms_config.notice_sha256}
+
+
+def _refuse(exc: HubError) -> web.Response:
+    return error_response(exc.status, exc.code, exc.message)
 
 
 @routes.get("/join/{token}")
@@ -84,9 +89,9 @@ async def join_info(request: web.Request) -> web.Response:
     async with request.app[DATABASE].session() as db:
         room = await actions.get_room(db, token.room or "")
         if room is None:
-            return error_response(404, "room_not_found", "调解室不存在 / no such room")
+            return _refuse(RoomNotFound())
         if room.state == ROOM_ENDED:
-            return error_response(410, "room_ended", "调解室已结束 / the room has ended")
+            return _refuse(RoomEnded())
         # an invitation link that joining would refuse (as signaling's admission does);
         # someone who already entered may come back (reload, reconnect)
         invitation = await db.get(Invitation, token.inv) if token.inv else None

@@ -6,6 +6,7 @@ import time
 
 from rooms import actions, domain, live_actions, policy
 from rooms.domain import DomainError
+from rooms.errors import RoomEnded
 from rooms.models import ROOM_ENDED, Room
 from rooms.tokens import ROOM_ROLES, issue, verify
 from signaling.api.routing import API, Ctx, Route
@@ -13,7 +14,6 @@ from signaling.keys import DATABASE, LIVE_ROOMS, RECORDINGS, SERVER, TOKEN_SECRE
 from signaling.models import NoBody, NoQuery, Wire
 
 SEAT_TTL_S = 12 * 3600
-ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 
 
 class RoomOut(Wire):
@@ -74,9 +74,9 @@ async def seat(ctx: Ctx[NoBody, NoQuery]) -> SeatOut:
         raise DomainError("forbidden", "仅限工作人员 / staff only", 403)
     room = await domain.access_room_by_id(ctx.session, who, ctx.param("room_id"), policy.ROOM_JOIN)
     if room.state == ROOM_ENDED:
-        raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+        raise RoomEnded()
     if who.room is not None and who.room != room.id:
-        raise DomainError("forbidden", ONE_ROOM, 403)
+        raise DomainError("forbidden", policy.ONE_ROOM, 403)
     token = verify(ctx.app[TOKEN_SECRET], ctx.request.headers["Authorization"][7:])
     seat_token = issue(
         ctx.app[TOKEN_SECRET],
