@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from media.consumer import Consumer
@@ -12,27 +11,10 @@ from media.errors import InvalidStateError
 from media.frames import MediaCodec
 from media.observer import EventEmitter
 from media.producer import KeyframeRequester, Producer
+from media.settings import MediaSettings
 
-
-@dataclass
-class RouterOptions:
-    # STUN/TURN URLs for aiortc ("stun:host:port", "turn:user:pass@host:port").
-    ice_servers: list[str] = field(default_factory=list)
-    # Frames a consumer may hold before dropping to the next keyframe.
-    consumer_queue_frames: int = 64
-    # Minimum interval between keyframe requests upstream, per producer.
-    keyframe_interval_s: float = 0.5
-    # Open producers one PeerTransport may have at once (a ceiling against offers
-    # with dozens of m-lines; rooms apply their own, finer per-source limits).
-    max_producers_per_transport: int = 8
-    # A PeerConnection that started negotiating but is not connected this long
-    # after is abandoned: its transport closes ("connecttimeout").
-    connect_timeout_s: float = 30.0
-    # Where a browser publisher's bandwidth estimate starts (answered as
-    # x-google-start-bitrate, kbps; browsers otherwise start at 300 kbps and take
-    # their time). Transport-wide feedback pulls it down within a second where the
-    # network is weaker. 0: leave the browser's default.
-    publisher_start_kbps: int = 1000
+# A Router's options are the media settings section (one place for each default).
+RouterOptions = MediaSettings
 
 
 class Transport:

@@ -50,7 +50,7 @@ DENIED = {"forbidden", "not_joined"}
 def test_every_event_is_in_the_table() -> None:
     namespace = RoomNamespace.__new__(RoomNamespace)
     RoomNamespace.__init__(namespace, app={})  # type: ignore[arg-type]
-    assert set(namespace._handlers) == set(EVENTS)
+    assert set(namespace.events) == set(EVENTS)
 
 
 async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient]) -> None:
