@@ -5,10 +5,10 @@ import { io } from "/vendor/socket.io.esm.min.js";
 import { createApi } from "../lib/api.js";
 import { byId as $ } from "../lib/dom.js";
 import { hasKey, pageI18n } from "../lib/i18n.js";
-import { Publisher, Subscriber } from "../lib/peers.js";
+import { Publisher, Subscriber, wantsSimulcast } from "../lib/peers.js";
 import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
-import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
+import { MediaPool, TileGrid, gridClass, layerForTile } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
 import { renderPeople, tileLabel } from "./people.js";
 import strings from "./strings.js";
@@ -161,7 +161,7 @@ async function enterRoom() {
       onTrack: (producerId, track) => state.tiles.deliver(producerId, track),
       active: () => !state.over,
     });
-    state.publisher = new Publisher(state.signaling, { forcedCodec });
+    state.publisher = new Publisher(state.signaling, { forcedCodec, simulcast: wantsSimulcast() });
   }
   state.subscriber.iceServers = state.publisher.iceServers = iceServers;
   if (first) showRoom(); // receiving starts now; our own media once the camera is ready
@@ -182,7 +182,10 @@ function showRoom() {
     pool,
     ownerOf: (producerId) => state.subscriber?.ownerOf(producerId),
     onChange: layout,
-    onVideo: watchFirstFrame,
+    onVideo: (video) => {
+      watchFirstFrame(video);
+      chooseLayers();
+    },
   });
   camera.ready.then(() => {
     $("self-video").srcObject = camera.stream;
@@ -259,8 +262,20 @@ function onPaused(event, paused) {
   }
 }
 
+/** Small tiles take the low simulcast layer, big ones the high (after every layout change). */
+function chooseLayers() {
+  const tiles = state.tiles;
+  if (!tiles || !state.subscriber) return;
+  requestAnimationFrame(() => {
+    for (const [producerId, width] of tiles.videos()) {
+      state.subscriber.preferLayer(producerId, layerForTile(tiles.size, width));
+    }
+  });
+}
+
 function layout(tiles) {
   $("tiles").className = gridClass(tiles.size);
+  chooseLayers();
   $("waiting").hidden = tiles.size > 0;
   if (!may("room.moderate")) return;
   renderPeople($("people-list"), tiles.values(), {
@@ -394,6 +409,13 @@ window.hub = {
   },
   get socket() {
     return state.signaling?.socket;
+  },
+  get peers() {
+    return { publisher: state.publisher?.pc, subscriber: state.subscriber?.pc };
+  },
+  /** producer id -> the simulcast layer this page last asked the hub for */
+  get layers() {
+    return Object.fromEntries(state.subscriber?.layers || []);
   },
 };
 

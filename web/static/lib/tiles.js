@@ -50,6 +50,15 @@ export class MediaPool {
  *   onChange(tiles)     -> after a tile is added or removed (layout)
  *   onVideo(video)      -> a video element got a track (first-frame timing)
  */
+/**
+ * The simulcast layer a tile should receive: "low" when the grid holds `count` tiles (three
+ * or more share the screen, or a wall's grid) or the tile is under 300 CSS px wide, else
+ * "high" (a speaker view, a one-to-one session).
+ */
+export function layerForTile(count, width = Infinity) {
+  return count >= 3 || width < 300 ? "low" : "high";
+}
+
 export class TileGrid {
   constructor(container, template, { pool = new MediaPool(), ownerOf = () => undefined, onChange = () => {}, onVideo = () => {} } = {}) {
     this.container = container;
@@ -175,6 +184,15 @@ export class TileGrid {
       badge.textContent = text || "";
     }
     entry.tile.dataset.quality = quality || "";
+  }
+
+  /** [producer id, tile width in CSS px] of every video shown. */
+  *videos() {
+    for (const entry of this.tiles.values()) {
+      for (const [producerId, kind] of entry.producers) {
+        if (kind === "video") yield [producerId, entry.tile.clientWidth];
+      }
+    }
   }
 
   /** Forget tracks that never found their participant (after a reconnect). */
