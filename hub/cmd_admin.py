@@ -63,6 +63,7 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 role=ADMIN,
                 organisation=root,
                 password=password,
+                must_change_password=True,  # one-time: changed at the first login
             )
         except DomainError as exc:
             print(exc.message, file=sys.stderr)

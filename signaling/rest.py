@@ -13,19 +13,22 @@ from typing import Any
 
 import segno
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import domain, policy
+from rooms import domain, policy, users
 from rooms.audit import do_append_audit, verify_audit_chain
 from rooms.domain import DomainError
 from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, User, utcnow
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
 from rooms.tokens import PARTY, TokenError, issue, verify
+from signaling import rest_audit, rest_room_views, rest_users, retention
 from signaling import rest_recordings as recordings
-from signaling import retention
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.query import query_time
 from signaling.request_body import body, text
+from signaling.rest_users import user_json
 
 API = "/api/v1"
 Handler = Callable[[web.Request, AsyncSession, Subject | None], Awaitable[web.StreamResponse]]
@@ -59,16 +62,6 @@ def org_json(org: Organisation) -> dict[str, Any]:
         "parentId": org.parent_id,
         "recordingRequired": org.recording_required,
         "retentionDays": org.retention_days,
-    }
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "name": user.display_name,
-        "role": user.role,
-        "organisationId": user.organisation_id,
     }
 
 
@@ -149,12 +142,20 @@ async def join_by_code(request: web.Request, s: AsyncSession, _: Subject | None)
 
 
 async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Who I am and what the staff pages may offer me: `permissions` are my role's
+    actions (rooms.policy), `grantableRoles` the roles I may give others."""
     assert who is not None
+    user = None if who.role == PARTY else await s.get(User, who.id)
     return web.json_response(
         {
             "id": who.id,
-            "name": who.name,
+            "name": user.display_name if user else who.name,
+            "username": user.username if user else None,
             "role": who.role,
+            "organisationId": user.organisation_id if user else None,
+            "mustChangePassword": bool(user and user.must_change_password),
+            "permissions": sorted(policy.ROLE_ACTIONS.get(who.role, frozenset())),
+            "grantableRoles": policy.grantable_roles(who),
             "severityLevels": request.app[CONFIG].rooms.severity_levels,
         }
     )
@@ -254,13 +255,16 @@ async def create_user(request: web.Request, s: AsyncSession, who: Subject | None
     org = await domain.access_organisation_by_id(
         s, who, text(data, "organisationId", max_len=32), policy.USER_MANAGE
     )
+    role = text(data, "role", max_len=16)
+    users.check_grantable(who, role)
     user = await domain.do_create_user(
         s,
         username=text(data, "username", max_len=64),
         display_name=text(data, "name"),
-        role=text(data, "role", max_len=16),
+        role=role,
         organisation=org,
         password=text(data, "password", max_len=200),
+        must_change_password=True,  # the administrator knows it: the user picks their own
     )
     await do_append_audit(
         s, actor=who.id, action="user.create", target=f"user:{user.id}", ip=request.remote
@@ -281,13 +285,31 @@ def _int(request: web.Request, key: str, default: int, top: int) -> int:
 
 
 async def list_cases(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Query: q (number, title or a party's name), type, status, organisationId (its
+    subtree), from / to (ISO 8601, registration time; to exclusive), page, per_page."""
     assert who is not None
     page, per_page = _int(request, "page", 1, 10_000), _int(request, "per_page", 20, 100)
-    cases, total = await domain.list_cases(
-        s, who, status=request.query.get("status") or None, page=page, per_page=per_page
+    query = request.query
+    for key, top in (("q", 100), ("type", 40), ("status", 16), ("organisationId", 32)):
+        if len(query.get(key, "")) > top:
+            raise DomainError("bad_request", f"参数 {key} 过长 / {key} too long")
+    where = domain.CaseFilter(
+        text=query.get("q", "").strip() or None,
+        type=query.get("type") or None,
+        status=query.get("status") or None,
+        organisation_id=query.get("organisationId") or None,
+        created_from=query_time(request, "from"),
+        created_to=query_time(request, "to"),
     )
+    cases, total = await domain.list_cases(s, who, page=page, per_page=per_page, where=where)
     return web.json_response(
-        {"items": [case_json(c) for c in cases], "total": total, "page": page, "perPage": per_page}
+        {
+            "items": [case_json(c) for c in cases],
+            "total": total,
+            "page": page,
+            "perPage": per_page,
+            "types": await domain.case_types(s, who),
+        }
     )
 
 
@@ -508,6 +530,25 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{API}/organisations", "新建下级机构 / create an organisation", create_org),
     Route("GET", f"{API}/users", "本辖区用户 / users of my subtree", list_users),
     Route("POST", f"{API}/users", "新建用户 / create a user", create_user),
+    Route(
+        "PATCH",
+        f"{API}/users/{{user_id}}",
+        "修改用户（姓名、角色、机构、启用、密码）/ edit a user",
+        rest_users.update_user,
+    ),
+    Route("GET", f"{API}/audit", "审计日志（筛选、分页）/ the audit log", rest_audit.list_entries),
+    Route(
+        "GET",
+        f"{API}/cases/{{case_id}}/rooms",
+        "案件的调解室及邀请 / a case's rooms and invitations",
+        rest_room_views.case_rooms,
+    ),
+    Route(
+        "GET",
+        f"{API}/rooms",
+        "本辖区调解室（未结束的在前）/ rooms of my subtree",
+        rest_room_views.list_rooms,
+    ),
     Route("GET", f"{API}/cases", "本辖区案件（筛选、分页）/ cases of my subtree", list_cases),
     Route("POST", f"{API}/cases", "登记案件 / register a case", create_case),
     Route(
@@ -607,11 +648,35 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
     return Subject.from_token(token, await domain.org_path(s, token.org))
 
 
+# what a user who must change their password may still do
+PASSWORD_CHANGE_ROUTES = frozenset({("GET", f"{API}/me"), ("POST", f"{API}/me/password")})
+
+
+async def check_account(s: AsyncSession, who: Subject, route: Route) -> None:
+    """A disabled user's token stops working at once; a user whose password an
+    administrator chose may only change it (403 password_change_required)."""
+    if who.role == PARTY:
+        return
+    row = (
+        await s.execute(select(User.active, User.must_change_password).where(User.id == who.id))
+    ).one_or_none()
+    if row is None or not row.active:
+        raise TokenError("account_disabled", "账户已停用 / this account is disabled")
+    if row.must_change_password and (route.method, route.path) not in PASSWORD_CHANGE_ROUTES:
+        raise DomainError(
+            "password_change_required",
+            "请先修改初始密码 / change the password an administrator set before going on",
+            403,
+        )
+
+
 def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
             async with request.app[DATABASE].session() as s:
                 who = None if route.public else await subject_of(request, s)
+                if who is not None:
+                    await check_account(s, who, route)
                 return await route.handler(request, s, who)
         except TokenError as exc:
             return error(401, exc.code, exc.message)

@@ -44,6 +44,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/organisations"): {"city-admin"},
     ("GET", "/api/v1/users"): {"city-admin"},
     ("POST", "/api/v1/users"): {"city-admin"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"city-admin"},
+    ("GET", "/api/v1/audit"): {"city-admin"},
+    ("GET", "/api/v1/cases/{case_id}/rooms"): set(STAFF),
+    ("GET", "/api/v1/rooms"): set(STAFF),
     ("GET", "/api/v1/cases"): set(STAFF),
     ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},
     ("GET", "/api/v1/cases/{case_id}"): set(STAFF),
@@ -141,6 +145,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "org_id": demo.orgs[org].id,
                 "file": "t01-00001.webm",  # the first segment of record_briefly's recording
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
+                "user_id": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
@@ -209,6 +214,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "parties": [{"name": "甲"}],
         },
         "/api/v1/cases/{case_id}/transition": {"to": "accepted"},
+        "/api/v1/users/{user_id}": {"name": "改过名的调解员"},
         "/api/v1/join-code": {"code": "000000", "name": "nobody"},
         "/api/v1/cases/{case_id}/assign": {"mediatorId": ids["mediator"]},
         "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
@@ -223,7 +229,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
     return {
         "method": method,
         "url": url,
-        "json": bodies.get(path, {}) if method in ("POST", "PUT", "DELETE") else None,
+        "json": bodies.get(path, {}) if method in ("POST", "PUT", "PATCH", "DELETE") else None,
     }
 
 
