@@ -6,6 +6,7 @@ goes to the audit log."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import tempfile
 import time
@@ -43,6 +44,9 @@ async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSum
     return policy.allowed(who, action, org_path=await domain.org_path(s, organisation) or "\0")
 
 
+_RECORDING_ACTIONS = (policy.RECORDING_EXPORT, policy.RECORDING_HOLD, policy.RECORDING_DELETE)
+
+
 def _json(summary: RecordingSummary, held: bool) -> dict[str, Any]:
     return {
         "id": summary.id,
@@ -53,6 +57,16 @@ def _json(summary: RecordingSummary, held: bool) -> dict[str, Any]:
         "segments": summary.segments,
         "legalHold": held,
     }
+
+
+def _unix(value: Any) -> float | None:
+    """An ISO 8601 time of the recording's state as Unix seconds (None if absent)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _hold_json(hold: RecordingHold) -> dict[str, Any]:
@@ -106,9 +120,12 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
     )
     hold = await hold_of(s, found.id)
     rules = await retention.policy_for(request.app, s, found.organisation)
+    # what this viewer may do with this recording: the page shows only these
+    may = [a for a in _RECORDING_ACTIONS if await _may(s, who, a, found)]
     return web.json_response(
         {
             **_json(found, hold is not None),
+            "permissions": may,
             "hold": None
             if hold is None
             else {
@@ -224,6 +241,14 @@ async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> 
                 "role": person.get("role", ""),
                 "source": track.get("app_data", {}).get("source"),
                 "alignedBy": "sender-clock" if timeline.uses_sender_clock(track_id) else "arrival",
+                # why the track has no media at some time: joined later, left, paused
+                "joinedAt": _unix(track.get("joined_at")),
+                "leftAt": _unix(track.get("left_at")),
+                "pauses": [
+                    {"from": p.get("from"), "to": p.get("to"), "by": p.get("by", "self")}
+                    for p in track.get("pauses", [])
+                    if isinstance(p, dict)
+                ],
                 "segments": [
                     {
                         "seq": seg["seq"],

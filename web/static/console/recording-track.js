@@ -9,6 +9,30 @@ const MIME = {
   "video/mpegts": 'video/mp2t; codecs="avc1.42e01f"',
 };
 
+/** What a track is, in people's words: "张三 · 摄像头" (source, else kind). */
+export function trackLabel(t, info) {
+  const what = { camera: "source_camera", mic: "source_mic", screen: "source_screen" }[info.source]
+    || (info.kind === "video" ? "video" : "audio");
+  return `${info.name || t("someone")} · ${t(what)}`;
+}
+
+/**
+ * Why a track has nothing to play at session time `at`: paused (muted, camera off,
+ * by whom), not joined yet, left; null when it should have media. Pure.
+ * track: {kind, first, last, joinedAt, leftAt, pauses: [{at, end, by}], segments}.
+ */
+export function missingReason(track, at) {
+  const pause = track.pauses.find((p) => p.at - 0.5 <= at && (p.end === null || at < p.end + 0.5));
+  if (pause) {
+    const what = track.kind === "video" ? "camera_off" : "muted";
+    return pause.by === "moderator" ? `${what}_by_mediator` : what;
+  }
+  if (at < track.first) return track.joinedAt !== null && at < track.joinedAt ? "not_joined_yet" : "not_started";
+  if (at >= track.last) return track.leftAt !== null && at >= track.leftAt - 1 ? "left_room" : "ended";
+  if (!track.segments.some((s) => s.at <= at && at < s.end)) return "no_media_here";
+  return null;
+}
+
 export class Track {
   /**
    * info: the track from GET /recordings/<id>/tracks; t0: the session's start (Unix s);
@@ -21,6 +45,11 @@ export class Track {
     this.segments = placeSegments(info.segments, t0);
     this.first = this.segments[0].at;
     this.last = this.segments[this.segments.length - 1].end;
+    this.kind = info.kind;
+    const session = (unix) => (typeof unix === "number" ? unix - t0 : null);
+    this.joinedAt = session(info.joinedAt);
+    this.leftAt = session(info.leftAt);
+    this.pauses = (info.pauses || []).map((p) => ({ at: session(p.from), end: session(p.to), by: p.by }));
     this.loaded = new Set();
     this.queue = Promise.resolve();
     this.mime = MIME[`${info.kind}/${info.container}`] || MIME[`video/${info.container}`];
@@ -32,10 +61,14 @@ export class Track {
   render() {
     const { info, t } = this;
     this.el = el(info.kind === "video" ? "video" : "audio", { playsInline: true, preload: "auto" });
-    this.veil = el("div", { className: "veil" });
+    this.veil = el("div", { className: "veil", dataset: { testid: "recording-veil" } });
+    this.veil.hidden = true;
     const meta = el("div", {
       className: "meta",
-      text: `${info.id} · ${t(info.kind)} · ${info.codec} · ` +
+      dataset: { testid: "recording-track-label" },
+      text: trackLabel(t, info),
+      // the technical details, for whoever needs them
+      title: `${info.id} · ${info.codec} · ` +
         t(info.alignedBy === "sender-clock" ? "aligned_sender" : "aligned_arrival"),
     });
     const box = el("div", { className: `track ${info.kind}`, dataset: { testid: "recording-tile", trackId: info.id } });
@@ -48,9 +81,10 @@ export class Track {
     return box;
   }
 
-  say(text) {
+  say(text, code) {
     this.veil.hidden = !text;
     this.veil.textContent = text || "";
+    this.veil.dataset.reason = code || "";
   }
 
   open() {
@@ -116,14 +150,15 @@ export class Track {
       this.say(`${this.t("unplayable")} (${this.broken})`);
       return;
     }
-    if (t < this.first || t >= this.last) {
+    const why = missingReason(this, t);
+    if (why && (t < this.first || t >= this.last || !this.buffered(t))) {
       if (!this.el.paused) this.el.pause();
-      this.say(this.t(t < this.first ? "not_started" : "ended"));
+      this.say(this.t(why), why);
       return;
     }
     if (!this.buffered(t)) {
       if (!this.el.paused) this.el.pause();
-      this.say(this.t("loading"));
+      this.say(this.t("loading"), "loading");
       return;
     }
     this.say(null);
@@ -140,7 +175,9 @@ export class Track {
     return {
       id: this.info.id,
       kind: this.info.kind,
-      active: this.supported && t >= this.first && t < this.last,
+      active: this.supported && t >= this.first && t < this.last && missingReason(this, t) === null,
+      reason: this.veil.hidden ? null : this.veil.dataset.reason,
+      label: trackLabel(this.t, this.info),
       supported: this.supported,
       currentTime: this.el.currentTime,
       paused: this.el.paused,

@@ -1,0 +1,44 @@
+// The recordings of my subtree (every listing is audited by the server).
+import { h, inject, onMounted, reactive, withDirectives } from "vue";
+import { ElCard, ElTable, ElTableColumn, vLoading } from "element-plus";
+import { pathOf } from "../router.js";
+import { link, statusTag, tid, when } from "../ui.js";
+
+/** "12 分 05 秒" */
+export const duration = (t, seconds) => {
+  const s = Math.round(seconds);
+  return t("duration", { m: Math.floor(s / 60), s: String(s % 60).padStart(2, "0") });
+};
+
+export const RecordingsView = {
+  name: "RecordingsView",
+  setup() {
+    const hub = inject("hub");
+    const { t } = hub;
+    const state = reactive({ items: [], loading: false });
+    onMounted(async () => {
+      state.loading = true;
+      try {
+        state.items = await hub.api.get("/recordings");
+      } catch (err) {
+        hub.fail(err);
+      } finally {
+        state.loading = false;
+      }
+    });
+    return () => h("div", { class: "view" }, [
+      h("h2", { class: "view-title" }, t("nav_recordings")),
+      h(ElCard, { shadow: "never" }, () => withDirectives(h(ElTable, {
+        data: state.items, stripe: true, emptyText: t("no_recordings"), ...tid("recordings-table"),
+      }, () => [
+        h(ElTableColumn, { label: t("room_name"), minWidth: 220 }, {
+          default: ({ row }) => link(hub, pathOf("recording", { id: row.id }), row.room, tid("recording-link")),
+        }),
+        h(ElTableColumn, { label: t("started_at"), width: 150 }, { default: ({ row }) => when(row.startedAt) }),
+        h(ElTableColumn, { label: t("length"), width: 120 }, { default: ({ row }) => duration(t, row.durationS) }),
+        h(ElTableColumn, { label: t("status"), width: 130 }, { default: ({ row }) => statusTag(t, row.state) }),
+        h(ElTableColumn, { label: t("legal_hold"), width: 110 }, { default: ({ row }) => (row.legalHold ? t("yes") : "—") }),
+      ]), [[vLoading, state.loading]])),
+    ]);
+  },
+};
