@@ -74,7 +74,7 @@ function createHub() {
   hub.go = (name, params) => hub.navigate(pathOf(name, params));
   hub.fail = (err) => {
     console.warn(err);
-    ElMessage({ type: "error", message: errorText(t, hasKey, err), showClose: true, duration: 6000 });
+    ElMessage({ type: "error", message: errorText(t, hasKey, err, lang), showClose: true, duration: 6000 });
   };
   hub.done = (message) => ElMessage({ type: "success", message, duration: 2500 });
   hub.may = (action) => Boolean(hub.me && hub.me.permissions.includes(action));

@@ -37,10 +37,15 @@ export const statusTag = (t, status, props = {}) =>
 export const severity = (t, level) => h("span", { class: "severity" },
   [h("i", { class: `dot ${level}` }), t(level)]);
 
-/** The message to show for a failed API call: ours for a known code, else the server's. */
-export function errorText(t, hasKey, err) {
+/**
+ * The message to show for a failed API call: ours for a known code, else the server's in
+ * the page's language (the hub writes "中文 / English").
+ */
+export function errorText(t, hasKey, err, lang = "zh") {
   if (err && err.code && hasKey(err.code)) return t(err.code);
-  return (err && err.message) || t("error");
+  const message = (err && err.message) || t("error");
+  const parts = message.split(" / ");
+  return parts.length === 2 ? parts[lang === "en" ? 1 : 0] : message;
 }
 
 /** Copy text; on plain-HTTP pages (no Clipboard API) through a selected textarea. */

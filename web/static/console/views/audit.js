@@ -84,9 +84,9 @@ export const AuditView = {
           h(ElOption, { value: "system", label: t("actor_system") }), h(ElOption, { value: "cli", label: t("actor_cli") })]),
       h(ElInput, { ...model(filter, "target"), placeholder: t("audit_target_hint"), clearable: true, class: "filter wide", ...tid("audit-filter-target"),
         onKeyup: (e) => { if (e.key === "Enter") search(); }, onClear: search }),
-      h(ElDatePicker, { ...model(filter, "dates"), type: "daterange", valueFormat: "YYYY-MM-DD", unlinkPanels: true,
-        startPlaceholder: t("audit_from"), endPlaceholder: t("audit_to"), rangeSeparator: "–", class: "filter dates",
-        ...tid("audit-filter-dates"), onChange: search }),
+      h("span", { class: "filter dates", ...tid("audit-filter-dates") }, h(ElDatePicker, {
+        ...model(filter, "dates"), type: "daterange", valueFormat: "YYYY-MM-DD", unlinkPanels: true,
+        startPlaceholder: t("audit_from"), endPlaceholder: t("audit_to"), rangeSeparator: "–", onChange: search })),
       h(ElButton, { type: "primary", onClick: search, ...tid("audit-search") }, () => t("search")),
       h(ElButton, { onClick: () => { Object.assign(filter, { action: "", actor: "", target: "", dates: null }); search(); } }, () => t("reset")),
     ]));

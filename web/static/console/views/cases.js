@@ -32,7 +32,7 @@ export const CasesView = {
     });
     const state = reactive({
       items: [], total: 0, page: Number(query.get("page")) || 1, perPage: 20, types: [], orgs: [],
-      mediators: [], loading: false, creating: false,
+      mediators: [], loading: false, creating: false, moreFilters: false,
     });
     const draft = reactive({ organisationId: "", type: "邻里纠纷", title: "", severity: "", party: "", phone: "", busy: false });
 
@@ -111,7 +111,10 @@ export const CasesView = {
       onChange: search, ...extra,
     }, () => options.map((o) => h(ElOption, { value: o.value, label: o.label })));
 
-    const filters = () => h(ElCard, { shadow: "never", class: "filters" }, () => h("div", { class: "filter-row" }, [
+    // a phone shows the search box; the other filters open on demand
+    const folded = () => hub.phone && !state.moreFilters
+      && !(filter.type || filter.status || filter.organisationId || filter.dates);
+    const filters = () => h(ElCard, { shadow: "never", class: ["filters", { folded: folded() }] }, () => h("div", { class: "filter-row" }, [
       h(ElInput, {
         ...model(filter, "q"), placeholder: t("search_placeholder"), clearable: true, class: "filter wide",
         ...tid("case-search"), onKeyup: (e) => { if (e.key === "Enter") search(); }, onClear: search,
@@ -119,13 +122,14 @@ export const CasesView = {
       select("type", t("type"), state.types.map((v) => ({ value: v, label: v })), "case-filter-type"),
       select("status", t("status"), STATUSES.map((s) => ({ value: s, label: t(s) })), "case-filter-status"),
       select("organisationId", t("organisation"), orgOptions(state.orgs), "case-filter-org"),
-      h(ElDatePicker, {
+      h("span", { class: "filter dates", ...tid("case-filter-dates") }, h(ElDatePicker, {
         ...model(filter, "dates"), type: "daterange", valueFormat: "YYYY-MM-DD", unlinkPanels: true,
-        startPlaceholder: t("date_from"), endPlaceholder: t("date_to"), rangeSeparator: "–",
-        class: "filter dates", ...tid("case-filter-dates"), onChange: search,
-      }),
+        startPlaceholder: t("date_from"), endPlaceholder: t("date_to"), rangeSeparator: "–", onChange: search,
+      })),
       h(ElButton, { type: "primary", onClick: search, ...tid("case-search-go") }, () => t("search")),
       h(ElButton, { onClick: reset, ...tid("case-search-reset") }, () => t("reset")),
+      hub.phone ? h(ElButton, { text: true, class: "more-filters", onClick: () => { state.moreFilters = !state.moreFilters; },
+        ...tid("case-more-filters") }, () => t(folded() ? "more_filters" : "fewer_filters")) : null,
     ]));
 
     const table = () => withDirectives(h(ElTable, {
@@ -150,7 +154,8 @@ export const CasesView = {
         h("div", { class: "case-card-top" }, [statusTag(t, c.status), severity(t, c.severity)]),
         link(hub, pathOf("case", { id: c.id }), c.title, { ...tid("case-row"), class: "case-card-title" }),
         h("div", { class: "muted" }, `${c.type} · ${orgName(c.organisationId)}`),
-        h("div", { class: "muted mono" }, `${c.number} · ${when(c.createdAt)}`),
+        h("div", { class: "muted" }, when(c.createdAt)),
+        h("div", { class: "muted mono" }, c.number),
       ])) : [h(ElEmpty, { description: t("empty") })]), [[vLoading, state.loading]]);
 
     const dialog = () => h(ElDialog, {

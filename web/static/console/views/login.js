@@ -16,7 +16,7 @@ export const LoginView = {
       try {
         await hub.login(form.username.trim(), form.password);
       } catch (err) {
-        form.error = errorText(t, hub.hasKey, err);
+        form.error = errorText(t, hub.hasKey, err, hub.lang);
       } finally {
         form.busy = false;
       }

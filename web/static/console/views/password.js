@@ -35,7 +35,7 @@ export const PasswordView = {
           await hub.load();
         }
       } catch (err) {
-        form.error = errorText(t, hub.hasKey, err);
+        form.error = errorText(t, hub.hasKey, err, hub.lang);
       } finally {
         form.busy = false;
       }

@@ -80,7 +80,7 @@ export const UsersView = {
         hub.done(t("user_saved", { name: changes.name || user.name }));
         await load();
       } catch (err) {
-        state.error = errorText(t, hub.hasKey, err);
+        state.error = errorText(t, hub.hasKey, err, hub.lang);
       } finally {
         state.busy = false;
       }
@@ -113,7 +113,7 @@ export const UsersView = {
         Object.assign(draft, { username: "", name: "", password: "" });
         await load();
       } catch (err) {
-        state.error = errorText(t, hub.hasKey, err);
+        state.error = errorText(t, hub.hasKey, err, hub.lang);
       } finally {
         state.busy = false;
       }
