@@ -9,10 +9,14 @@ const MIME = {
   "video/mpegts": 'video/mp2t; codecs="avc1.42e01f"',
 };
 
-/** What a track is, in people's words: "张三 · 摄像头" (source, else kind). */
+/**
+ * What a track is, in people's words: "张三 · 摄像头", "张三 · 麦克风", "张三 · 屏幕共享".
+ * (A camera's stream carries its microphone too: its audio is the microphone.)
+ */
 export function trackLabel(t, info) {
-  const what = { camera: "source_camera", mic: "source_mic", screen: "source_screen" }[info.source]
-    || (info.kind === "video" ? "video" : "audio");
+  const screen = info.source === "screen";
+  const what = info.kind === "video" ? (screen ? "source_screen" : "source_camera")
+    : (screen ? "source_screen_audio" : "source_mic");
   return `${info.name || t("someone")} · ${t(what)}`;
 }
 
@@ -92,9 +96,11 @@ export class Track {
       this.source = new MediaSource();
       this.source.addEventListener("sourceopen", () => {
         this.buffer = this.source.addSourceBuffer(this.mime);
-        // "sequence": each segment lands where timestampOffset says, whatever
-        // timestamps its container starts from
-        this.buffer.mode = "sequence";
+        // Our WebM segments start at 0: "segments" mode puts each frame at the segment's
+        // place plus its own time, so a pause inside a segment (a muted microphone, a
+        // camera turned off) stays a gap. MPEG-TS starts wherever the muxer chose:
+        // "sequence" lays its frames end to end from the segment's place instead.
+        this.buffer.mode = this.info.container === "webm" ? "segments" : "sequence";
         resolve();
       }, { once: true });
       this.el.src = URL.createObjectURL(this.source);
@@ -151,7 +157,8 @@ export class Track {
       return;
     }
     const why = missingReason(this, t);
-    if (why && (t < this.first || t >= this.last || !this.buffered(t))) {
+    const paused = this.pauses.some((p) => p.at <= t && (p.end === null || t < p.end));
+    if (why && (paused || t < this.first || t >= this.last || !this.buffered(t))) {
       if (!this.el.paused) this.el.pause();
       this.say(this.t(why), why);
       return;

@@ -197,7 +197,7 @@ export const RecordingView = {
     const player = () => h("div", { class: "player" }, [
       h(ElButton, { type: "primary", size: "large", onClick: play, ...tid("recording-play") }, () => t(state.playing ? "pause" : "play")),
       h("input", {
-        type: "range", min: 0, max: state.duration, step: 0.1, value: state.now, onInput: seek,
+        type: "range", id: "seek", min: 0, max: state.duration, step: 0.1, value: state.now, onInput: seek,
         "aria-label": t("seek"), ...tid("recording-seek"),
       }),
       h("span", { class: "clock", ...tid("recording-clock") },
