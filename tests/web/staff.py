@@ -70,6 +70,7 @@ READABILITY = """() => {
 
 def check_readable(page: Page, *, min_px: float = 14, min_contrast: float = 4.5) -> None:
     """No text under `min_px` and none with less contrast than WCAG AA's 4.5:1."""
+    page.mouse.move(0, 0)  # nothing hovered
     texts = page.evaluate(READABILITY)
     assert texts, "no text on the page"
     small = [t for t in texts if t["size"] < min_px]

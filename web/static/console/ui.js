@@ -1,7 +1,7 @@
 // Small helpers for the shell's views (render functions, no templates: the page's
 // Content-Security-Policy has no 'unsafe-eval', which Vue's template compiler needs).
 import { h, onBeforeUnmount, ref } from "vue";
-import { ElTag } from "element-plus";
+import { ElOption, ElTag } from "element-plus";
 
 /** v-model for a component in a render function: h(ElInput, {...model(form, "title")}). */
 export const model = (target, key) => ({
@@ -102,3 +102,6 @@ export function link(hub, href, text, props = {}) {
     },
   }, text);
 }
+
+/** An organisation as a select option: indented in the list, its plain name once chosen. */
+export const orgOption = (o) => h(ElOption, { value: o.value, label: o.name }, () => o.label);

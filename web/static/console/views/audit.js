@@ -94,19 +94,30 @@ export const AuditView = {
     const table = () => withDirectives(h(ElTable, { data: state.items, stripe: true, emptyText: t("no_entries"), ...tid("audit-table") }, () => [
       h(ElTableColumn, { prop: "seq", label: t("audit_seq"), width: 80 }),
       h(ElTableColumn, { label: t("audit_at"), width: 150 }, { default: ({ row }) => when(row.at) }),
-      h(ElTableColumn, { label: t("audit_actor"), minWidth: 130 }, {
-        default: ({ row }) => row.actorName || (row.actor === "system" ? t("actor_system") : row.actor === "cli" ? t("actor_cli") : row.actor),
-      }),
+      h(ElTableColumn, { label: t("audit_actor"), minWidth: 130 }, { default: ({ row }) => actorName(row) }),
       h(ElTableColumn, { label: t("audit_action"), minWidth: 130 }, {
         default: ({ row }) => h("span", { "data-action": row.action, ...tid("audit-action") }, actionLabel(t, hub.hasKey, row.action)),
       }),
       h(ElTableColumn, { label: t("audit_target"), minWidth: 200 }, {
-        default: ({ row }) => h("span", { title: row.target },
-          row.targetName || (row.target === "recordings" ? t("recordings") : row.target)),
+        default: ({ row }) => h("span", { title: row.target }, targetName(row)),
       }),
       h(ElTableColumn, { prop: "ip", label: "IP", width: 120 }),
       h(ElTableColumn, { label: t("audit_detail"), minWidth: 200 }, { default: ({ row }) => h("span", { class: "mono small-text" }, detail(row)) }),
     ]), [[vLoading, state.loading]]);
+
+    const actorName = (row) => row.actorName || (row.actor === "system" ? t("actor_system") : row.actor === "cli" ? t("actor_cli") : row.actor);
+    const targetName = (row) => row.targetName || (row.target === "recordings" ? t("recordings") : row.target);
+    // a phone: one entry per line, everything in it readable (a table would hide half)
+    const list = () => withDirectives(h("ul", { class: "audit-list", ...tid("audit-table") }, state.items.length
+      ? state.items.map((row) => h("li", { class: "audit-item" }, [
+        h("div", { class: "audit-top" }, [
+          h("strong", { "data-action": row.action, ...tid("audit-action") }, actionLabel(t, hub.hasKey, row.action)),
+          h("span", { class: "muted" }, `#${row.seq} · ${when(row.at)}`),
+        ]),
+        h("div", null, `${actorName(row)} → ${targetName(row)}`),
+        detail(row) ? h("div", { class: "mono small-text muted audit-detail" }, detail(row)) : null,
+      ]))
+      : [h("li", { class: "muted" }, t("no_entries"))]), [[vLoading, state.loading]]);
 
     const check = () => {
       const c = state.check;
@@ -127,7 +138,7 @@ export const AuditView = {
       check(),
       filters(),
       h(ElCard, { shadow: "never" }, () => [
-        table(),
+        hub.phone ? list() : table(),
         h(ElPagination, {
           class: "pages", background: true, total: state.total, currentPage: state.page, pageSize: state.perPage,
           layout: hub.phone ? "total, prev, pager, next" : "total, sizes, prev, pager, next", pageSizes: [20, 50, 100, 200],

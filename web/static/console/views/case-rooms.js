@@ -142,7 +142,22 @@ export const CaseRooms = {
       ]);
     };
 
-    const invitations = (room) => (room.invitations.length ? h(ElTable, {
+    const invitationActions = (row) => (row.status === "active" ? [
+      row.url ? h(ElButton, { size: "default", onClick: () => copy(row.url, t("link")), ...tid("copy-invitation-link") }, () => t("copy_link")) : null,
+      may("invitation.create") ? h(ElButton, { size: "default", type: "danger", plain: true, onClick: () => revoke(row), ...tid("revoke") }, () => t("revoke")) : null,
+    ] : "—");
+    // a phone: one line per invitation, its buttons under it (a table would hide them)
+    const invitationList = (room) => h("ul", { class: "invitation-list", ...tid("invitations") }, room.invitations.map((row) =>
+      h("li", { class: "invitation-item" }, [
+        h("div", { class: "invitation-top" }, [
+          h("strong", null, row.name), h("span", { class: "muted" }, t(row.role)),
+          statusTag(t, row.status, { "data-status": row.status, ...tid("invitation-status") }),
+        ]),
+        h("div", { class: "muted" }, `${row.code ? `${t("code")} ${row.code} · ` : ""}${t("uses")} ${row.uses}/${row.maxUses} · ${t("expires")} ${when(row.expiresAt)}`),
+        row.status === "active" ? h("div", { class: "button-row" }, invitationActions(row)) : null,
+      ])));
+    const invitations = (room) => (!room.invitations.length ? h("p", { class: "muted" }, t("no_invitations"))
+      : hub.phone ? invitationList(room) : h(ElTable, {
       data: room.invitations, size: "default", class: "invitations", ...tid("invitations"),
     }, () => [
       h(ElTableColumn, { prop: "name", label: t("name"), minWidth: 90 }),
@@ -153,13 +168,8 @@ export const CaseRooms = {
       h(ElTableColumn, { label: t("code"), width: 90 }, { default: ({ row }) => (row.code ? h("span", { class: "mono" }, row.code) : "—") }),
       h(ElTableColumn, { label: t("uses"), width: 70 }, { default: ({ row }) => `${row.uses}/${row.maxUses}` }),
       h(ElTableColumn, { label: t("expires"), minWidth: 140 }, { default: ({ row }) => when(row.expiresAt) }),
-      h(ElTableColumn, { label: t("actions"), minWidth: 170 }, {
-        default: ({ row }) => (row.status === "active" ? [
-          row.url ? h(ElButton, { size: "default", onClick: () => copy(row.url, t("link")), ...tid("copy-invitation-link") }, () => t("copy_link")) : null,
-          may("invitation.create") ? h(ElButton, { size: "default", type: "danger", plain: true, onClick: () => revoke(row), ...tid("revoke") }, () => t("revoke")) : null,
-        ] : "—"),
-      }),
-    ]) : h("p", { class: "muted" }, t("no_invitations")));
+      h(ElTableColumn, { label: t("actions"), minWidth: 170 }, { default: ({ row }) => invitationActions(row) }),
+    ]));
 
     const roomCard = (room) => h(ElCard, { shadow: "never", class: "room-card", id: `room-${room.id}`, ...tid("room") }, {
       header: () => h("div", { class: "room-head" }, [

@@ -8,7 +8,7 @@ import {
   ElSelect, ElTable, ElTableColumn, vLoading,
 } from "element-plus";
 import { pathOf } from "../router.js";
-import { link, model, orgOptions, severity, statusTag, tid, when } from "../ui.js";
+import { link, model, orgOption, orgOptions, severity, statusTag, tid, when } from "../ui.js";
 
 export const STATUSES = ["received", "accepted", "assigned", "mediating", "agreed", "failed", "follow-up", "archived"];
 const FILTERS = ["q", "type", "status", "organisationId"];
@@ -109,7 +109,7 @@ export const CasesView = {
     const select = (key, placeholder, options, testid, extra = {}) => h(ElSelect, {
       ...model(filter, key), placeholder, clearable: true, filterable: true, class: "filter", ...tid(testid),
       onChange: search, ...extra,
-    }, () => options.map((o) => h(ElOption, { value: o.value, label: o.label })));
+    }, () => options.map((o) => (o.name ? orgOption(o) : h(ElOption, { value: o.value, label: o.label }))));
 
     // a phone shows the search box; the other filters open on demand
     const folded = () => hub.phone && !state.moreFilters
@@ -164,7 +164,7 @@ export const CasesView = {
     }, {
       default: () => h(ElForm, { labelPosition: "top" }, () => [
         h(ElFormItem, { label: t("organisation") }, () => h(ElSelect, { ...model(draft, "organisationId"), filterable: true, ...tid("case-org") },
-          () => orgOptions(state.orgs).map((o) => h(ElOption, { value: o.value, label: o.label })))),
+          () => orgOptions(state.orgs).map(orgOption))),
         h(ElFormItem, { label: t("type") }, () => h(ElSelect, {
           ...model(draft, "type"), filterable: true, allowCreate: true, defaultFirstOption: true, ...tid("case-type"),
         }, () => [...new Set(["邻里纠纷", "婚姻家庭", "物业纠纷", "劳动争议", "合同纠纷", "损害赔偿", ...state.types])]

@@ -5,7 +5,7 @@ import { h, inject, onMounted, reactive } from "vue";
 import {
   ElButton, ElCard, ElForm, ElFormItem, ElInput, ElInputNumber, ElOption, ElSelect, ElTag, ElTree,
 } from "element-plus";
-import { model, orgOptions, tid } from "../ui.js";
+import { model, orgOption, orgOptions, tid } from "../ui.js";
 
 /** The flat list (each with parentId) as the tree ElTree shows. */
 export function treeOf(orgs) {
@@ -25,7 +25,7 @@ export const OrganisationsView = {
     const { t } = hub;
     const state = reactive({ orgs: [], selected: "", policy: null, busy: false });
     const draft = reactive({ parentId: "", code: "", name: "", level: "community" });
-    const rule = reactive({ required: "", retentionDays: null });
+    const rule = reactive({ required: "inherit", retentionDays: null });
 
     const nameOf = (id) => (state.orgs.find((o) => o.id === id) || {}).name || "";
     const showPolicy = async (orgId) => {
@@ -34,7 +34,7 @@ export const OrganisationsView = {
         const policy = await hub.api.get(`/organisations/${encodeURIComponent(orgId)}/recording-policy`);
         if (state.selected !== orgId) return; // another was chosen meanwhile
         state.policy = policy;
-        rule.required = policy.own.required === null ? "" : String(policy.own.required);
+        rule.required = policy.own.required === null ? "inherit" : String(policy.own.required);
         rule.retentionDays = policy.own.retentionDays;
       } catch (err) {
         hub.fail(err);
@@ -71,7 +71,7 @@ export const OrganisationsView = {
       state.busy = true;
       try {
         const policy = await hub.api.put(`/organisations/${encodeURIComponent(orgId)}/recording-policy`, {
-          required: rule.required === "" ? null : rule.required === "true",
+          required: rule.required === "inherit" ? null : rule.required === "true",
           retentionDays: rule.retentionDays || null,
         });
         state.policy = policy; // the organisation just saved, whatever the tree does next
@@ -118,7 +118,7 @@ export const OrganisationsView = {
       }),
     });
 
-    const options = () => orgOptions(state.orgs).map((o) => h(ElOption, { value: o.value, label: o.label }));
+    const options = () => orgOptions(state.orgs).map(orgOption);
     const newOrg = () => h(ElCard, { shadow: "never", class: "block" }, {
       header: () => h("h3", null, t("org_create")),
       default: () => h(ElForm, { labelPosition: "top", class: "grid-form" }, () => [
@@ -140,7 +140,7 @@ export const OrganisationsView = {
             modelValue: state.selected, "onUpdate:modelValue": (v) => showPolicy(v), filterable: true, ...tid("policy-org"),
           }, options)),
           h(ElFormItem, { label: t("recording") }, () => h(ElSelect, { ...model(rule, "required"), ...tid("policy-required") }, () => [
-            h(ElOption, { value: "", label: t("policy_inherit") }),
+            h(ElOption, { value: "inherit", label: t("policy_inherit") }),
             h(ElOption, { value: "true", label: t("policy_required") }),
             h(ElOption, { value: "false", label: t("policy_optional") }),
           ])),

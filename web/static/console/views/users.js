@@ -6,7 +6,7 @@ import {
   ElAlert, ElButton, ElCard, ElDialog, ElForm, ElFormItem, ElInput, ElMessageBox, ElOption, ElSelect,
   ElTable, ElTableColumn, ElTag, vLoading,
 } from "element-plus";
-import { errorText, model, orgOptions, tid } from "../ui.js";
+import { errorText, model, orgOption, orgOptions, tid } from "../ui.js";
 
 const MIN_LENGTH = 10;
 
@@ -54,7 +54,7 @@ export const UsersView = {
     const roleOptions = () => hub.me.grantableRoles.map((r) => h(ElOption, { value: r, label: t(r) }));
     const orgSelect = (target, key, testid, disabled = false) => h(ElSelect, {
       ...model(target, key), filterable: true, disabled, ...tid(testid),
-    }, () => orgOptions(state.orgs).map((o) => h(ElOption, { value: o.value, label: o.label })));
+    }, () => orgOptions(state.orgs).map(orgOption));
 
     const openEdit = (user) => {
       Object.assign(edit, { name: user.name, role: user.role, organisationId: user.organisationId, password: "" });
@@ -119,26 +119,33 @@ export const UsersView = {
       }
     };
 
+    const statusTags = (row) => [
+      h(ElTag, { type: row.active ? "success" : "danger", disableTransitions: true, ...tid("user-state") }, () => t(row.active ? "active_user" : "disabled_user")),
+      row.mustChangePassword ? h(ElTag, { type: "warning", class: "gap-left", disableTransitions: true }, () => t("must_change_tag")) : null,
+    ];
+    const actionsOf = (row) => (row.id === hub.me.id ? h("span", { class: "muted" }, t("that_is_you"))
+      : hub.me.grantableRoles.includes(row.role) ? [
+        h(ElButton, { onClick: () => openEdit(row), ...tid("user-edit") }, () => t("edit")),
+        h(ElButton, { type: row.active ? "danger" : "success", plain: true, onClick: () => toggle(row), ...tid("user-toggle") },
+          () => t(row.active ? "disable" : "enable")),
+      ] : "—");
     const table = () => withDirectives(h(ElTable, { data: shown.value, stripe: true, emptyText: t("no_users"), ...tid("users-table") }, () => [
       h(ElTableColumn, { label: t("username"), minWidth: 130 }, { default: ({ row }) => h("span", { class: "mono", "data-username": row.username }, row.username) }),
       h(ElTableColumn, { prop: "name", label: t("name"), minWidth: 120 }),
       h(ElTableColumn, { label: t("role"), width: 110 }, { default: ({ row }) => t(row.role) }),
       h(ElTableColumn, { label: t("organisation"), minWidth: 150 }, { default: ({ row }) => orgName(row.organisationId) }),
-      h(ElTableColumn, { label: t("status"), minWidth: 150 }, {
-        default: ({ row }) => [
-          h(ElTag, { type: row.active ? "success" : "danger", disableTransitions: true, ...tid("user-state") }, () => t(row.active ? "active_user" : "disabled_user")),
-          row.mustChangePassword ? h(ElTag, { type: "warning", class: "gap-left", disableTransitions: true }, () => t("must_change_tag")) : null,
-        ],
-      }),
-      h(ElTableColumn, { label: t("actions"), minWidth: 170 }, {
-        default: ({ row }) => (row.id === hub.me.id ? h("span", { class: "muted" }, t("that_is_you"))
-          : hub.me.grantableRoles.includes(row.role) ? [
-            h(ElButton, { onClick: () => openEdit(row), ...tid("user-edit") }, () => t("edit")),
-            h(ElButton, { type: row.active ? "danger" : "success", plain: true, onClick: () => toggle(row), ...tid("user-toggle") },
-              () => t(row.active ? "disable" : "enable")),
-          ] : "—"),
-      }),
+      h(ElTableColumn, { label: t("status"), minWidth: 150 }, { default: ({ row }) => statusTags(row) }),
+      h(ElTableColumn, { label: t("actions"), minWidth: 170 }, { default: ({ row }) => actionsOf(row) }),
     ]), [[vLoading, state.loading]]);
+
+    // a phone: one card per user, its buttons under it (a table would hide them)
+    const cards = () => withDirectives(h("div", { class: "case-cards", ...tid("users-table") }, shown.value.map((row) =>
+      h(ElCard, { shadow: "never", class: "case-card user-card" }, () => h("table", { class: "user-card-body" }, h("tbody", null, [
+        h("tr", null, [h("td", { class: "case-card-title" }, row.name), h("td", { class: "align-end" }, statusTags(row))]),
+        h("tr", null, [h("td", { class: "mono", "data-username": row.username, colspan: 2 }, row.username)]),
+        h("tr", null, [h("td", { class: "muted", colspan: 2 }, `${t(row.role)} · ${orgName(row.organisationId)}`)]),
+        h("tr", null, [h("td", { colspan: 2 }, h("div", { class: "button-row" }, actionsOf(row)))]),
+      ]))))), [[vLoading, state.loading]]);
 
     const passwordHint = () => h("p", { class: "hint" }, t("password_rules", { n: MIN_LENGTH }));
     const errorBox = () => (state.error ? h(ElAlert, { type: "error", title: state.error, closable: false, showIcon: true, class: "block", ...tid("user-error") }) : null);
@@ -193,11 +200,11 @@ export const UsersView = {
       h(ElCard, { shadow: "never", class: "filters" }, () => h("div", { class: "filter-row" }, [
         h(ElInput, { ...model(filter, "q"), placeholder: t("user_search"), clearable: true, class: "filter wide", ...tid("user-search") }),
         h(ElSelect, { ...model(filter, "org"), placeholder: t("organisation"), clearable: true, filterable: true, class: "filter", ...tid("user-filter-org") },
-          () => orgOptions(state.orgs).map((o) => h(ElOption, { value: o.value, label: o.label }))),
+          () => orgOptions(state.orgs).map(orgOption)),
         h(ElSelect, { ...model(filter, "role"), placeholder: t("role"), clearable: true, class: "filter", ...tid("user-filter-role") },
           () => ["admin", "intake", "mediator", "reviewer", "evaluator", "command"].map((r) => h(ElOption, { value: r, label: t(r) }))),
       ])),
-      h(ElCard, { shadow: "never" }, () => table()),
+      h(ElCard, { shadow: "never" }, () => (hub.phone ? cards() : table())),
       editDialog(),
       createDialog(),
     ]);
