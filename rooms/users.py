@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
@@ -20,6 +21,27 @@ from rooms.models import User
 from rooms.password_rules import weak_password
 from rooms.passwords import hash_password
 from rooms.policy import Denied, Subject
+
+ACCOUNT_DISABLED = ("account_disabled", "账户已停用 / this account is disabled")
+PASSWORD_CHANGE_REQUIRED = (
+    "password_change_required",
+    "请先修改管理员设置的密码 / change the password an administrator set before going on",
+)
+
+
+async def account_refusal(session: AsyncSession, user_id: str) -> tuple[str, str] | None:
+    """Why a staff user's token may not be used now (code, message): the user is gone
+    or disabled, or must change a password an administrator set; None when usable."""
+    row = (
+        await session.execute(
+            select(User.active, User.must_change_password).where(User.id == user_id)
+        )
+    ).one_or_none()
+    if row is None or not row.active:
+        return ACCOUNT_DISABLED
+    if row.must_change_password:
+        return PASSWORD_CHANGE_REQUIRED
+    return None
 
 
 async def access_user_by_id(

@@ -13,7 +13,6 @@ from typing import Any
 
 import segno
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import domain, policy, users
@@ -657,17 +656,11 @@ async def check_account(s: AsyncSession, who: Subject, route: Route) -> None:
     administrator chose may only change it (403 password_change_required)."""
     if who.role == PARTY:
         return
-    row = (
-        await s.execute(select(User.active, User.must_change_password).where(User.id == who.id))
-    ).one_or_none()
-    if row is None or not row.active:
-        raise TokenError("account_disabled", "账户已停用 / this account is disabled")
-    if row.must_change_password and (route.method, route.path) not in PASSWORD_CHANGE_ROUTES:
-        raise DomainError(
-            "password_change_required",
-            "请先修改初始密码 / change the password an administrator set before going on",
-            403,
-        )
+    refusal = await users.account_refusal(s, who.id)
+    if refusal == users.ACCOUNT_DISABLED:
+        raise TokenError(*refusal)
+    if refusal is not None and (route.method, route.path) not in PASSWORD_CHANGE_ROUTES:
+        raise DomainError(*refusal, 403)
 
 
 def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -19,7 +19,7 @@ from aiohttp import web
 from media.errors import InvalidSdpError, InvalidStateError, MediaError, UnsupportedCodecError
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
-from rooms import actions, domain, policy
+from rooms import actions, domain, policy, users
 from rooms.live_room import (
     LEFT,
     REMOVED,
@@ -146,6 +146,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
+        if access.org is not None and access.role in STAFF_ROLES:  # a staff login's token
+            async with self.app[DATABASE].session() as db:
+                refusal = await users.account_refusal(db, access.sub)
+            if refusal is not None:  # disabled, or must change its password first
+                code, message = refusal
+                raise socketio.exceptions.ConnectionRefusedError(
+                    message, {"code": code, "message": message}
+                )
         self.sessions[sid] = SocketSession(sid=sid, token=access)
 
     async def on_disconnect(self, sid: str) -> None:

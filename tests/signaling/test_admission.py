@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import socketio
+
 from rooms import domain
 from rooms.demo import seed_demo_city
+from rooms.policy import Subject
+from rooms.users import UserChanges, do_update_user
 from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
@@ -43,3 +50,31 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
         assert ack["ok"] is allowed, (key, ack)
         if not allowed:
             assert ack["error"]["code"] == "forbidden"
+
+
+async def test_disabled_staff_and_unchanged_admin_passwords_cant_connect(hub: Hub) -> None:
+    """A staff login's token opens no socket once its user is disabled, nor while the
+    user must change a password an administrator set."""
+    secret = hub.app[TOKEN_SECRET]
+    async with hub.app[DATABASE].session() as s:
+        demo = await seed_demo_city(s)
+        admin = demo.users["city-admin"]
+        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+        await do_update_user(s, boss, demo.users["mediator-east"], UserChanges(active=False))
+        await do_update_user(
+            s, boss, demo.users["reviewer"], UserChanges(password="管理员设置的密码-2026")
+        )
+    for key, code in (
+        ("mediator-east", "account_disabled"),
+        ("reviewer", "password_change_required"),
+    ):
+        sio = socketio.AsyncClient(reconnection=False)
+        refused: list[Any] = []
+        sio.on("connect_error", refused.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await sio.connect(
+                hub.url,
+                auth={"token": staff_token(secret, demo.users[key])},
+                transports=["websocket"],
+            )
+        assert refused and refused[0]["data"]["code"] == code, (key, refused)

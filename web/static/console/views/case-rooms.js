@@ -168,7 +168,10 @@ export const CaseRooms = {
       h(ElTableColumn, { label: t("code"), width: 90 }, { default: ({ row }) => (row.code ? h("span", { class: "mono" }, row.code) : "—") }),
       h(ElTableColumn, { label: t("uses"), width: 70 }, { default: ({ row }) => `${row.uses}/${row.maxUses}` }),
       h(ElTableColumn, { label: t("expires"), minWidth: 140 }, { default: ({ row }) => when(row.expiresAt) }),
-      h(ElTableColumn, { label: t("actions"), minWidth: 170 }, { default: ({ row }) => invitationActions(row) }),
+      // copy and revoke are for those who may invite: nobody else gets an empty column
+      may("invitation.create") ? h(ElTableColumn, { label: t("actions"), minWidth: 170 }, {
+        default: ({ row }) => invitationActions(row),
+      }) : null,
     ]));
 
     const roomCard = (room) => h(ElCard, { shadow: "never", class: "room-card", id: `room-${room.id}`, ...tid("room") }, {
