@@ -196,7 +196,9 @@ def test_admin_edits_and_disables_a_user_who_must_change_the_password(
     row.get_by_test_id("user-edit").click()
     admin.get_by_test_id("user-edit-name").fill("王审核员")
     admin.get_by_test_id("user-edit-role").click()
-    offered = admin.locator(".el-select-dropdown__item:visible").all_inner_texts()
+    options = admin.locator(".el-select-dropdown__item:visible")
+    expect(options).to_have_count(6)
+    offered = options.all_inner_texts()
     assert set(offered) == {"管理员", "受理员", "调解员", "审核员", "评定员", "指挥中心"}
     admin.locator(".el-select-dropdown__item:visible", has_text="审核员").click()
     choose(admin, "user-edit-org", "东城街道河畔社区")

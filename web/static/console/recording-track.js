@@ -96,11 +96,10 @@ export class Track {
       this.source = new MediaSource();
       this.source.addEventListener("sourceopen", () => {
         this.buffer = this.source.addSourceBuffer(this.mime);
-        // Our WebM segments start at 0: "segments" mode puts each frame at the segment's
-        // place plus its own time, so a pause inside a segment (a muted microphone, a
-        // camera turned off) stays a gap. MPEG-TS starts wherever the muxer chose:
-        // "sequence" lays its frames end to end from the segment's place instead.
-        this.buffer.mode = this.info.container === "webm" ? "segments" : "sequence";
+        // "sequence": each segment lands where timestampOffset says, whatever
+        // timestamps its container starts from (a pause inside a segment is closed up:
+        // the page covers the pause's span by the pause log instead, missingReason)
+        this.buffer.mode = "sequence";
         resolve();
       }, { once: true });
       this.el.src = URL.createObjectURL(this.source);

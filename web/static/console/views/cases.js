@@ -136,12 +136,12 @@ export const CasesView = {
       data: state.items, stripe: true, class: "cases-table", ...tid("case-table"),
       emptyText: t("empty"), rowKey: "id",
     }, () => [
-      h(ElTableColumn, { label: t("number"), minWidth: 170 }, { default: ({ row }) => h("span", { class: "mono" }, row.number) }),
+      h(ElTableColumn, { label: t("number"), minWidth: 200 }, { default: ({ row }) => h("span", { class: "mono" }, row.number) }),
       h(ElTableColumn, { label: t("case_title"), minWidth: 180 }, {
         default: ({ row }) => link(hub, pathOf("case", { id: row.id }), row.title, { ...tid("case-row"), class: "strong-link" }),
       }),
       h(ElTableColumn, { prop: "type", label: t("type"), width: 110 }),
-      h(ElTableColumn, { label: t("severity"), width: 90 }, { default: ({ row }) => severity(t, row.severity) }),
+      h(ElTableColumn, { label: t("severity"), width: 100 }, { default: ({ row }) => severity(t, row.severity) }),
       h(ElTableColumn, { label: t("status"), width: 110 }, { default: ({ row }) => statusTag(t, row.status) }),
       h(ElTableColumn, { label: t("organisation"), minWidth: 140 }, { default: ({ row }) => orgName(row.organisationId) }),
       h(ElTableColumn, { label: t("mediator"), width: 120 }, { default: ({ row }) => mediatorName(row.mediatorId) }),

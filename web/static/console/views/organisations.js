@@ -68,6 +68,7 @@ export const OrganisationsView = {
     };
     const save = async () => {
       const orgId = state.selected;
+      if (!orgId) return;
       state.busy = true;
       try {
         const policy = await hub.api.put(`/organisations/${encodeURIComponent(orgId)}/recording-policy`, {
@@ -149,7 +150,7 @@ export const OrganisationsView = {
             placeholder: t("policy_inherit"), valueOnClear: null, ...tid("policy-retention"),
           })),
           h(ElFormItem, { class: "form-actions" }, () => h(ElButton, {
-            type: "primary", loading: state.busy, disabled: !state.selected, onClick: save, ...tid("policy-save"),
+            type: "primary", loading: state.busy, onClick: save, ...tid("policy-save"),
           }, () => t("save"))),
         ]),
         h("p", { class: "policy-summary", ...tid("policy-effective") }, summary()),
