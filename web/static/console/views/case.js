@@ -21,10 +21,13 @@ export const CaseView = {
 
     const load = async () => {
       try {
-        state.case = await hub.api.get(url());
-        if (!state.mediators.length) state.mediators = await hub.api.get("/mediators");
-        if (!state.orgs.length) state.orgs = await hub.api.get("/organisations");
-        state.chosen = state.case.mediatorId || "";
+        // everything the details show, before they show (no shift under a finger or a click)
+        const [found, mediators, orgs] = await Promise.all([
+          hub.api.get(url()),
+          state.mediators.length ? state.mediators : hub.api.get("/mediators"),
+          state.orgs.length ? state.orgs : hub.api.get("/organisations"),
+        ]);
+        Object.assign(state, { mediators, orgs, case: found, chosen: found.mediatorId || "" });
         if (may("recording.view")) {
           state.recordings = await hub.api.get(`/recordings?caseId=${encodeURIComponent(props.params.id)}`);
         }
