@@ -159,6 +159,7 @@ def test_staff_pages(
         if SIZES[size]:
             page.get_by_test_id("menu").tap()
             expect(page.get_by_test_id("nav")).to_be_visible()
+            page.wait_for_function("() => document.getAnimations().length === 0")  # slid in
             screenshot(page, f"console-menu-{size}")
 
         # an evaluator sees the case, and no control it may not use

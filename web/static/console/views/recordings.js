@@ -1,6 +1,6 @@
 // The recordings of my subtree (every listing is audited by the server).
 import { h, inject, onMounted, reactive, withDirectives } from "vue";
-import { ElCard, ElTable, ElTableColumn, vLoading } from "element-plus";
+import { ElCard, ElEmpty, ElTable, ElTableColumn, vLoading } from "element-plus";
 import { pathOf } from "../router.js";
 import { link, statusTag, tid, when } from "../ui.js";
 
@@ -28,7 +28,12 @@ export const RecordingsView = {
     });
     return () => h("div", { class: "view" }, [
       h("h2", { class: "view-title" }, t("nav_recordings")),
-      h(ElCard, { shadow: "never" }, () => withDirectives(h(ElTable, {
+      h(ElCard, { shadow: "never" }, () => (hub.phone ? withDirectives(h("div", { class: "case-cards", ...tid("recordings-table") },
+        state.items.length ? state.items.map((row) => h(ElCard, { shadow: "never", class: "case-card" }, () => [
+          h("div", { class: "case-card-top" }, [statusTag(t, row.state), row.legalHold ? h("span", { class: "hold-mark" }, t("legal_hold")) : null]),
+          link(hub, pathOf("recording", { id: row.id }), row.room, { ...tid("recording-link"), class: "case-card-title" }),
+          h("div", { class: "muted" }, `${when(row.startedAt)} · ${duration(t, row.durationS)}`),
+        ])) : [h(ElEmpty, { description: t("no_recordings") })]), [[vLoading, state.loading]]) : withDirectives(h(ElTable, {
         data: state.items, stripe: true, emptyText: t("no_recordings"), ...tid("recordings-table"),
       }, () => [
         h(ElTableColumn, { label: t("room_name"), minWidth: 220 }, {
@@ -38,7 +43,7 @@ export const RecordingsView = {
         h(ElTableColumn, { label: t("length"), width: 120 }, { default: ({ row }) => duration(t, row.durationS) }),
         h(ElTableColumn, { label: t("status"), width: 130 }, { default: ({ row }) => statusTag(t, row.state) }),
         h(ElTableColumn, { label: t("legal_hold"), width: 110 }, { default: ({ row }) => (row.legalHold ? t("yes") : "—") }),
-      ]), [[vLoading, state.loading]])),
+      ]), [[vLoading, state.loading]]))),
     ]);
   },
 };

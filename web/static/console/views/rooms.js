@@ -1,6 +1,6 @@
 // The rooms of my subtree, those still open first (live, open), with their case.
 import { h, inject, onMounted, reactive, withDirectives } from "vue";
-import { ElCard, ElPagination, ElSwitch, ElTable, ElTableColumn, vLoading } from "element-plus";
+import { ElCard, ElEmpty, ElPagination, ElSwitch, ElTable, ElTableColumn, vLoading } from "element-plus";
 import { pathOf } from "../router.js";
 import { link, statusTag, tid, when } from "../ui.js";
 
@@ -34,7 +34,14 @@ export const RoomsView = {
         ]),
       ]),
       h(ElCard, { shadow: "never" }, () => [
-        withDirectives(h(ElTable, { data: state.items, stripe: true, emptyText: t("no_rooms"), ...tid("rooms-table") }, () => [
+        hub.phone ? withDirectives(h("div", { class: "case-cards", ...tid("rooms-table") }, state.items.length
+          ? state.items.map((row) => h(ElCard, { shadow: "never", class: "case-card" }, () => [
+            h("div", { class: "case-card-top" }, [h("strong", { class: "room-name" }, row.name), statusTag(t, row.state)]),
+            h("div", null, row.caseId ? link(hub, pathOf("case", { id: row.caseId }), `${t("case")} ${row.caseNumber || ""}`, tid("room-case"))
+              : t("adhoc_room")),
+            h("div", { class: "muted" }, `${t("opened_at")} ${when(row.createdAt)}${row.endedAt ? ` · ${t("ended_at")} ${when(row.endedAt)}` : ""}`),
+          ]))
+          : [h(ElEmpty, { description: t("no_rooms") })]), [[vLoading, state.loading]]) : withDirectives(h(ElTable, { data: state.items, stripe: true, emptyText: t("no_rooms"), ...tid("rooms-table") }, () => [
           h(ElTableColumn, { prop: "name", label: t("room_name"), minWidth: 220 }),
           h(ElTableColumn, { label: t("status"), width: 100 }, { default: ({ row }) => statusTag(t, row.state) }),
           h(ElTableColumn, { label: t("case"), minWidth: 160 }, {
