@@ -2,31 +2,76 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
 
 import web as web_pages
 from hub.config import Config
-from hub.keyfile import load_or_create_token_secret
+from hub.keyfile import load_or_create_metrics_token, load_or_create_token_secret
 from media.counters import MediaCounters
 from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
+from rooms.models import User
+from rooms.passwords import PasswordPool, one_time_password
 from signaling import health, pages, rest, retention, room_namespace, security_headers
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, TOKEN_SECRET
+from signaling.keys import (
+    CONFIG,
+    DATABASE,
+    LIVE_ROOMS,
+    MEDIA_COUNTERS,
+    METRICS_TOKEN,
+    PASSWORDS,
+    THROTTLE,
+    TOKEN_SECRET,
+)
+from signaling.throttle import LocalThrottle, RedisThrottle, Throttle
 
 logger = logging.getLogger(__name__)
+
+
+async def _accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Argon2's thread pool, and the failed-login counts: in this process, or in
+    Redis with REDIS_URL so that every node shares them."""
+    config: Config = app[CONFIG]
+    passwords = PasswordPool(
+        workers=config.signaling.password_workers,
+        max_waiting=config.signaling.password_max_waiting,
+    )
+    app[PASSWORDS] = passwords
+    throttle: Throttle = (
+        RedisThrottle(config.signaling.redis_url) if config.signaling.redis_url else LocalThrottle()
+    )
+    app[THROTTLE] = throttle
+    # the dummy hash unknown usernames are checked against, made on the pool now
+    # rather than by the first unknown login (which would then cost two runs)
+    warm_up = asyncio.ensure_future(passwords.warm_up())
+    yield
+    warm_up.cancel()
+    await throttle.close()
+    passwords.close()
+
+
+async def _bootstrap_admin(database: Database, passwords: PasswordPool) -> tuple[str, str] | None:
+    """A fresh install's admin; the one-time password hashed before the unit of work."""
+    async with database.session() as session:
+        if await session.scalar(select(User.id).limit(1)) is not None:
+            return None
+    password = one_time_password()
+    hashed = await passwords.hash(password)
+    return await database.run(lambda s: do_bootstrap_admin(s, password, hashed))
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
-    async with database.session() as session:
-        first = await do_bootstrap_admin(session)
+    first = await _bootstrap_admin(database, app[PASSWORDS])
     if first is not None:
         # printed once, on the first start of a fresh install; change it after logging in
         print(
@@ -69,8 +114,10 @@ def build_app(config: Config) -> web.Application:
     app = web.Application(client_max_size=config.signaling.max_message_bytes * 4)
     app[CONFIG] = config
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
+    app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
     security_headers.setup(app)
+    app.cleanup_ctx.append(_accounts_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)

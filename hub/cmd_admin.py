@@ -12,22 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.cmd_serve import add_common, config_from_args
 from hub.config import Config
-from rooms.audit import do_append_audit, verify_audit_chain
+from rooms.audit import verify_audit_chain
 from rooms.db import Database, init_schema
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.domain import DomainError, do_create_user, do_ensure_root_organisation
 from rooms.models import Organisation
-from rooms.passwords import one_time_password
+from rooms.passwords import PasswordPool, one_time_password
 from rooms.tokens import ADMIN
+from rooms.transaction import begin_unit
 
 
 async def with_session(config: Config, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    """Run `work` as one unit of work (committed when it returns 0)."""
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(config.database_url)
     try:
         await init_schema(database.engine)
-        async with database.session() as session:
-            return await work(session)
+        async with database.sessions() as session:
+            await begin_unit(session)
+            status = await work(session)
+            if status == 0:
+                await session.commit()
+            return status
     finally:
         await database.close()
 
@@ -51,10 +57,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     verify.set_defaults(func=run_audit_verify)
 
 
+async def _hash(password: str) -> str:
+    """Argon2 on a thread, as in the server (and before the unit of work begins)."""
+    passwords = PasswordPool()
+    try:
+        return await passwords.hash(password)
+    finally:
+        passwords.close()
+
+
 def run_admin_create(args: argparse.Namespace) -> int:
+    password = one_time_password()
+    hashed = asyncio.run(_hash(password))
+
     async def work(session: AsyncSession) -> int:
-        root = await do_ensure_root_organisation(session)
-        password = one_time_password()
+        root = await do_ensure_root_organisation(session, actor="cli")
         try:
             await do_create_user(
                 session,
@@ -62,15 +79,13 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 display_name="系统管理员",
                 role=ADMIN,
                 organisation=root,
-                password=password,
+                password_hash=hashed,
+                actor="cli",
                 must_change_password=True,  # one-time: changed at the first login
             )
         except DomainError as exc:
             print(exc.message, file=sys.stderr)
             return 1
-        await do_append_audit(
-            session, actor="cli", action="admin.create", target=f"user:{args.username}"
-        )
         print(f"管理员 / admin: {args.username}\n一次性密码 / one-time password: {password}")
         return 0
 
@@ -78,11 +93,13 @@ def run_admin_create(args: argparse.Namespace) -> int:
 
 
 def run_seed_demo(args: argparse.Namespace) -> int:
+    hashed = asyncio.run(_hash(DEMO_PASSWORD))
+
     async def work(session: AsyncSession) -> int:
         if await session.scalar(select(Organisation.id).where(Organisation.code == "330100")):
             print("演示数据已存在 / the demo city already exists")
             return 0
-        demo = await seed_demo_city(session)
+        demo = await seed_demo_city(session, password_hash=hashed)
         print("演示城市已创建 / demo city created:")
         for org in demo.orgs.values():
             print(f"  {org.code}  {org.name}")

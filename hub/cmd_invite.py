@@ -1,4 +1,10 @@
-"""mediation-hub invite: create a room if needed and print a join link for one person."""
+"""mediation-hub invite: create a room if needed and print a join link for one person.
+
+Run by the operator on the server. `--role party` invites a party; `--role
+mediator` makes the mediator of that one room: the link's token names the room
+and no organisation, so it moderates that room and reaches nothing else (no
+cases, no recordings, no other room; rooms.policy). Links live 7 days at most,
+as over REST."""
 
 from __future__ import annotations
 
@@ -7,23 +13,29 @@ import asyncio
 import re
 import sys
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hub.cmd_serve import add_common, config_from_args
 from hub.config import Config
 from hub.keyfile import load_or_create_token_secret
 from rooms import actions, domain
-from rooms.audit import do_append_audit
 from rooms.db import Database, init_schema
-from rooms.tokens import MEDIATOR, PARTY
+from rooms.models import Invitation
+from rooms.tokens import GUEST, MEDIATOR, OBSERVER, PARTY
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_TTL_S = 7 * 86400
 
 
 def parse_ttl(text: str) -> int:
     """'90s', '30m', '2h', '7d' -> seconds."""
     match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
-    if not match or int(match.group(1)) == 0:
+    if not match or len(match.group(1)) > 9 or int(match.group(1)) == 0:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 30m, 2h, 1d)")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_TTL_S:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than 7 days")
+    return seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,7 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_common(p)
     p.add_argument("--room", required=True, help="room name (created if it doesn't exist)")
     p.add_argument("--name", required=True, help="the person's display name, e.g. 张三")
-    p.add_argument("--role", choices=(PARTY, MEDIATOR), default=PARTY)
+    p.add_argument(
+        "--role",
+        choices=(PARTY, MEDIATOR, GUEST, OBSERVER),
+        default=PARTY,
+        help="party (default); mediator: the mediator of this one room only",
+    )
     p.add_argument("--ttl", type=parse_ttl, default=parse_ttl("2h"), help="link lifetime")
     p.add_argument("--uses", type=int, default=1, help="how many people may enter with it")
     p.add_argument("--qr", action="store_true", help="also print a QR code in the terminal")
@@ -47,14 +64,14 @@ async def create_invitation(
     database = Database(config.database_url)
     try:
         await init_schema(database.engine)
-        async with database.session() as db:
-            room = await actions.do_get_or_create_room(db, room_name)
-            invitation = await domain.do_create_invitation(
-                db, room, name=name, role=role, ttl_s=ttl_s, max_uses=uses, created_by="cli"
+
+        async def work(db: AsyncSession) -> Invitation:
+            room = await actions.do_get_or_create_room(db, room_name, actor="cli")
+            return await domain.do_create_invitation(
+                db, room, inviter=None, name=name, role=role, ttl_s=ttl_s, max_uses=uses
             )
-            await do_append_audit(
-                db, actor="cli", action="invitation.create", target=f"invitation:{invitation.id}"
-            )
+
+        invitation = await database.run(work)
     finally:
         await database.close()
     return f"/join/{domain.invitation_token(secret, invitation)}", invitation.code

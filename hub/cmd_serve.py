@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.config import Config, from_env
+from hub.keyfile import METRICS_TOKEN_FILE
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         return _say_port_taken(config.server.host, args.port)
     app = build_app(config)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
+    metrics_token = config.server.data_dir / METRICS_TOKEN_FILE
+    print(f"/metrics: Authorization: Bearer <the token in {metrics_token}>")
     if args.self_signed:
         _print_phone_hint(config.base_url, args.tls_cert)
     try:

@@ -7,17 +7,28 @@ import secrets
 from pathlib import Path
 
 SECRET_FILE = "secret.key"  # HMAC key for access tokens (JWT, HS256)
+METRICS_TOKEN_FILE = "metrics.token"  # bearer token of GET /metrics (Prometheus)
 
 
-def load_or_create_token_secret(data_dir: Path) -> bytes:
-    """Return the install's token secret, creating it (mode 0600) on first run."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / SECRET_FILE
+def _load_or_create(path: Path, make: str) -> str:
+    """The file's text, written first (mode 0600, never replaced) with `make`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         pass
     else:
         with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+            f.write(make + "\n")
+    return path.read_text().strip()
+
+
+def load_or_create_token_secret(data_dir: Path) -> bytes:
+    """Return the install's token secret, creating it (mode 0600) on first run."""
+    return bytes.fromhex(_load_or_create(data_dir / SECRET_FILE, secrets.token_hex(32)))
+
+
+def load_or_create_metrics_token(data_dir: Path) -> str:
+    """The bearer token a Prometheus scraper sends to GET /metrics (created on
+    first run; Prometheus reads it with `authorization: {credentials_file: ...}`)."""
+    return _load_or_create(data_dir / METRICS_TOKEN_FILE, secrets.token_urlsafe(32))

@@ -18,6 +18,7 @@ from recorder.manifest import MANIFEST_FILE
 
 RECORDINGS_DIR = "recordings"
 STATE_FILE = "state.json"
+TRASH_DIR = ".deleting"  # recordings whose deletion is under way
 
 # Recording states
 RECORDING = "recording"
@@ -95,12 +96,12 @@ def list_recordings(root: Path, room: str | None = None) -> list[RecordingSummar
     return out
 
 
-def delete_recording(directory: Path) -> dict[str, Any]:
-    """Remove a recording for good; returns what identified it (for the audit log):
-    the manifest's SHA-256, the chain head and the segment count."""
+def recording_identity(directory: Path) -> dict[str, Any]:
+    """What identifies a recording, for the audit entry of its deletion: the
+    manifest's SHA-256, the chain head and the segment count."""
     state = read_state(directory)
     manifest = directory / MANIFEST_FILE
-    gone = {
+    return {
         "id": state.get("id", directory.name),
         "room": state.get("metadata", {}).get("room", ""),
         "state": state.get("state"),
@@ -110,5 +111,17 @@ def delete_recording(directory: Path) -> dict[str, Any]:
             hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None
         ),
     }
-    shutil.rmtree(directory)
-    return gone
+
+
+def remove_recording(directory: Path) -> None:
+    """Remove a recording's files for good: one rename into <root>/.deleting/
+    (from then on it is no longer listed), then the tree. Safe to run again after
+    an interruption at any point."""
+    trash = directory.parent / TRASH_DIR / directory.name
+    if directory.exists():
+        trash.parent.mkdir(exist_ok=True)
+        if trash.exists():
+            shutil.rmtree(trash)
+        directory.replace(trash)
+    if trash.exists():
+        shutil.rmtree(trash)

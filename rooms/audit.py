@@ -13,12 +13,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x6D6861756469  # "mhaudi": the advisory lock audit appends take (PostgreSQL)
 
 
 def _entry_hash(prev_hash: str, entry: AuditEntry) -> str:
@@ -48,10 +49,15 @@ async def do_append_audit(
     target: str,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
-    commit: bool = True,
 ) -> AuditEntry:
-    """Append one entry. Concurrent appends serialise on the unique hash: the
-    loser's commit fails and the caller's transaction rolls back."""
+    """Append one entry to the caller's unit of work (rooms.transaction); it commits
+    with the change it records, or not at all. Appends serialise: on SQLite the
+    unit holds the write lock from its start, on PostgreSQL this takes a
+    transaction-scoped advisory lock before reading the last entry; should two
+    appends still race, the unique sequence number refuses one and its unit is
+    run again."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
     last = (
         await session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     ).scalar_one_or_none()
@@ -68,8 +74,7 @@ async def do_append_audit(
     )
     entry.hash = _entry_hash(entry.prev_hash, entry)
     session.add(entry)
-    if commit:
-        await session.commit()
+    await session.flush()
     return entry
 
 

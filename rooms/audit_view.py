@@ -88,7 +88,7 @@ async def list_audit(
     except Denied as exc:
         raise DomainError(exc.code, exc.message, 403) from None
     query = _filtered(select(AuditEntry), where)
-    if not policy.at_root(subject):
+    if not subject.root_admin:
         query = query.where(_in_subtree(subject.org_path or "\0"))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.domain import do_create_organisation, do_create_user
 from rooms.models import CITY, COMMUNITY, TOWNSHIP, Organisation, User
+from rooms.passwords import PasswordPool
 from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, REVIEWER
 
 DEMO_PASSWORD = "demo-password-2026"  # printed by seed-demo; demo data only
@@ -19,13 +20,30 @@ class DemoCity:
     users: dict[str, User] = field(default_factory=dict)
 
 
-async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -> DemoCity:
-    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role."""
+async def seed_demo_city(
+    session: AsyncSession, password: str = DEMO_PASSWORD, password_hash: str | None = None
+) -> DemoCity:
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role, all with
+    `password` (demo data only): hashed once, on a password pool of its own
+    unless `password_hash` is given, before the unit of work begins. One unit of
+    work: commits `session` at the end (every row audited as made by `seed-demo`)."""
+    if password_hash is None:
+        pool = PasswordPool()
+        try:
+            password_hash = await pool.hash(password)
+        finally:
+            pool.close()
+    hashed: str = password_hash
     demo = DemoCity()
 
     async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
         demo.orgs[key] = await do_create_organisation(
-            session, code=code, name=name, level=level, parent=demo.orgs.get(parent or "")
+            session,
+            code=code,
+            name=name,
+            level=level,
+            parent=demo.orgs.get(parent or ""),
+            actor="seed-demo",
         )
 
     await org("city", "330100", "示范市司法局", CITY, None)
@@ -42,7 +60,8 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
             display_name=name,
             role=role,
             organisation=demo.orgs[at],
-            password=password,
+            password_hash=hashed,
+            actor="seed-demo",
         )
 
     await user("city-admin", "市司法局管理员", ADMIN, "city")
@@ -52,4 +71,5 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
     await user("mediator-west", "西城调解员", MEDIATOR, "west")
     await user("reviewer", "东城审核员", REVIEWER, "east")
     await user("evaluator", "市评定员", EVALUATOR, "city")
+    await session.commit()
     return demo

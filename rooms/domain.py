@@ -1,6 +1,8 @@
 """Writes and protected reads of the domain: organisations, users, cases,
-case rooms, invitations. Writes are do_<verb>_<noun>; protected objects load
-through access_<noun>_by_id(subject, id), which applies rooms.policy."""
+case rooms, invitations. Writes are do_<verb>_<noun>: each appends its audit
+entry and never commits (the caller's unit of work does, rooms.transaction);
+protected objects load through access_<noun>_by_id(subject, id), which applies
+rooms.policy."""
 
 from __future__ import annotations
 
@@ -30,10 +32,8 @@ from rooms.models import (
     User,
     utcnow,
 )
-from rooms.password_rules import weak_password
-from rooms.passwords import check_password, hash_password, one_time_password
 from rooms.policy import Denied, Subject
-from rooms.tokens import ROLES, STAFF_ROLES, issue
+from rooms.tokens import INVITATION_SUBJECT_PREFIX, ROLES, STAFF_ROLES, issue
 
 
 class DomainError(Exception):
@@ -48,7 +48,14 @@ class DomainError(Exception):
 
 # -- organisations ----------------------------------------------------------------------
 async def do_create_organisation(
-    session: AsyncSession, *, code: str, name: str, level: str, parent: Organisation | None
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent: Organisation | None,
+    actor: str,
+    ip: str | None = None,
 ) -> Organisation:
     if level not in LEVELS:
         raise DomainError("bad_request", f"级别无效 / level must be one of {LEVELS}")
@@ -58,7 +65,8 @@ async def do_create_organisation(
     org.id = secrets.token_hex(16)
     org.path = (parent.path if parent else "/") + org.id + "/"
     session.add(org)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(session, actor=actor, action="org.create", target=f"org:{org.id}", ip=ip)
     return org
 
 
@@ -103,16 +111,18 @@ async def do_create_user(
     display_name: str,
     role: str,
     organisation: Organisation,
-    password: str,
+    password_hash: str,
+    actor: str,
+    ip: str | None = None,
     must_change_password: bool = False,
 ) -> User:
-    """A staff user. `must_change_password`: someone else chose this password (an
-    administrator, the first start), so the user changes it at first login."""
+    """A staff user. The password is hashed by the caller before the unit of work
+    (Argon2 on rooms.passwords.PasswordPool: never on the event loop, never while
+    the unit holds the database's write lock); rooms.accounts.check_new_password
+    says whether a password may be used. `must_change_password`: someone else chose
+    it (an administrator, the first start), so the user changes it at first login."""
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
-    problem = weak_password(password, username=username)
-    if problem is not None:
-        raise DomainError("weak_password", problem)
     if await session.scalar(select(User).where(User.username == username)):
         raise DomainError("conflict", f"用户名已存在 / username {username} exists", 409)
     user = User(
@@ -120,11 +130,14 @@ async def do_create_user(
         display_name=display_name,
         role=role,
         organisation_id=organisation.id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         must_change_password=must_change_password,
     )
     session.add(user)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(
+        session, actor=actor, action="user.create", target=f"user:{user.id}", ip=ip
+    )
     return user
 
 
@@ -139,15 +152,6 @@ async def list_users(session: AsyncSession, subject: Subject) -> list[User]:
     return list(rows.scalars())
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    user = await session.scalar(select(User).where(User.username == username))
-    # hash anyway on unknown users, so timing doesn't tell which usernames exist
-    ok = check_password(user.password_hash if user else hash_password("x" * 12), password)
-    if user is None or not ok or not user.active:
-        raise DomainError("bad_credentials", "用户名或密码错误 / wrong username or password", 401)
-    return user
-
-
 # -- cases ----------------------------------------------------------------------------------
 async def do_create_case(
     session: AsyncSession,
@@ -160,6 +164,7 @@ async def do_create_case(
     parties: list[dict[str, str]],
     mediator_id: str | None = None,
     severity_levels: tuple[str, ...] | list[str] | None = None,
+    ip: str | None = None,
 ) -> Case:
     _authorize(subject, policy.CASE_CREATE, org_path=organisation.path)
     if severity_levels is not None and severity not in severity_levels:
@@ -181,9 +186,8 @@ async def do_create_case(
     session.add(case)
     await session.flush()
     await do_append_audit(
-        session, actor=subject.id, action="case.create", target=f"case:{case.id}", commit=False
+        session, actor=subject.id, action="case.create", target=f"case:{case.id}", ip=ip
     )
-    await session.commit()
     return case
 
 
@@ -330,9 +334,7 @@ async def do_transition_case(
         target=f"case:{case.id}",
         ip=ip,
         detail={"from": from_status, "to": to_status},
-        commit=False,
     )
-    await session.commit()
     await session.refresh(case)
     return case
 
@@ -346,7 +348,7 @@ async def case_history(session: AsyncSession, case: Case) -> list[CaseTransition
 
 # -- rooms and invitations ------------------------------------------------------------------
 async def do_create_case_room(
-    session: AsyncSession, subject: Subject, case: Case, case_org_path: str
+    session: AsyncSession, subject: Subject, case: Case, case_org_path: str, ip: str | None = None
 ) -> Room:
     _authorize(subject, policy.ROOM_CREATE, org_path=case_org_path)
     count = await session.scalar(select(func.count()).where(Room.case_id == case.id)) or 0
@@ -359,9 +361,8 @@ async def do_create_case_room(
     session.add(room)
     await session.flush()
     await do_append_audit(
-        session, actor=subject.id, action="room.create", target=f"room:{room.id}", commit=False
+        session, actor=subject.id, action="room.create", target=f"room:{room.id}", ip=ip
     )
-    await session.commit()
     return room
 
 
@@ -371,9 +372,8 @@ async def access_room_by_id(
     room = await session.get(Room, room_id)
     if room is None:
         raise DomainError("room_not_found", "调解室不存在 / no such room", 404)
-    _authorize(
-        subject, action, org_path=await org_path(session, room.organisation_id), room_id=room.id
-    )
+    path = await org_path(session, room.organisation_id)
+    _authorize(subject, action, org_path=path or policy.UNOWNED, room_id=room.id)
     return room
 
 
@@ -381,14 +381,19 @@ async def do_create_invitation(
     session: AsyncSession,
     room: Room,
     *,
+    inviter: Subject | None,
     name: str,
     role: str,
     ttl_s: float,
     max_uses: int = 1,
-    created_by: str | None = None,
+    ip: str | None = None,
 ) -> Invitation:
+    """An invitation into `room` for one person. `inviter` None is the operator
+    on the server (`mediation-hub invite`); the roles anyone may grant are in
+    rooms.policy.authorize_invitation."""
     if role not in ROLES:
         raise DomainError("bad_request", "角色无效 / unknown role")
+    _authorize_invitation(inviter, role)
     if room.state == ROOM_ENDED:
         raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
     invitation = Invitation(
@@ -399,11 +404,31 @@ async def do_create_invitation(
         max_uses=max_uses,
         uses=0,
         expires_at=utcnow() + dt.timedelta(seconds=ttl_s),
-        created_by=created_by,
+        created_by=inviter.id if inviter else "cli",
     )
     session.add(invitation)
-    await session.commit()
+    await session.flush()
+    await do_append_audit(
+        session,
+        actor=invitation.created_by or "cli",
+        action="invitation.create",
+        target=f"invitation:{invitation.id}",
+        ip=ip,
+        detail={"room": room.id, "role": role, "maxUses": max_uses},
+    )
     return invitation
+
+
+def _authorize_invitation(inviter: Subject | None, role: str) -> None:
+    try:
+        policy.authorize_invitation(inviter, role)
+    except Denied as exc:
+        raise DomainError(exc.code, exc.message, 403) from None
+
+
+def invitation_subject(invitation_id: str) -> str:
+    """The token subject of everyone who enters with this invitation."""
+    return f"{INVITATION_SUBJECT_PREFIX}{invitation_id}"
 
 
 def invitation_token(secret: bytes, invitation: Invitation) -> str:
@@ -413,7 +438,7 @@ def invitation_token(secret: bytes, invitation: Invitation) -> str:
     expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
     return issue(
         secret,
-        sub=f"inv-{invitation.id}",
+        sub=invitation_subject(invitation.id),
         name=invitation.name,
         role=invitation.role,
         room=invitation.room_id,
@@ -443,44 +468,62 @@ async def do_redeem_invitation(session: AsyncSession, invitation_id: str) -> Inv
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("invitation_used", "邀请已被使用 / invitation already used", 403)
-    await session.commit()
     return invitation
 
 
-async def do_revoke_invitation(session: AsyncSession, invitation: Invitation) -> None:
-    if invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        await session.commit()
+async def do_revoke_invitation(
+    session: AsyncSession, invitation: Invitation, *, actor: str, ip: str | None = None
+) -> bool:
+    """Revoke (once; False if it was already revoked). Joining with it is refused
+    from now on; the caller ends the seats it opened (signaling)."""
+    if invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    await do_append_audit(
+        session,
+        actor=actor,
+        action="invitation.revoke",
+        target=f"invitation:{invitation.id}",
+        ip=ip,
+        detail={"room": invitation.room_id},
+    )
+    return True
 
 
-async def do_ensure_root_organisation(session: AsyncSession) -> Organisation:
+async def do_ensure_root_organisation(session: AsyncSession, actor: str = "system") -> Organisation:
     """The tree's root, created (to be renamed by an admin) on a fresh install."""
     root = await session.scalar(select(Organisation).where(Organisation.parent_id.is_(None)))
     if root is None:
         root = await do_create_organisation(
-            session, code="000000", name="司法局（请在管理页修改）", level=LEVELS[0], parent=None
+            session,
+            code="000000",
+            name="司法局（请在管理页修改）",
+            level=LEVELS[0],
+            parent=None,
+            actor=actor,
         )
     return root
 
 
-async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
+async def do_bootstrap_admin(
+    session: AsyncSession, password: str, password_hash: str
+) -> tuple[str, str] | None:
     """On a fresh install: a root organisation and an `admin` with a one-time
-    password, returned once as (username, password) for printing. None when
-    users exist already."""
+    `password` (hashed by the caller, outside the unit of work: rooms.passwords),
+    returned once as (username, password) for printing. None when users exist."""
     if await session.scalar(select(User.id).limit(1)) is not None:
         return None
     root = await do_ensure_root_organisation(session)
-    password = one_time_password()
     await do_create_user(
         session,
         username="admin",
         display_name="系统管理员",
         role="admin",
         organisation=root,
-        password=password,
+        password_hash=password_hash,
+        actor="system",
         must_change_password=True,
     )
-    await do_append_audit(session, actor="system", action="admin.create", target="user:admin")
     return "admin", password
 
 
@@ -500,23 +543,6 @@ async def find_invitation_by_code(session: AsyncSession, code: str, name: str) -
         if invitation.name.strip() == name.strip():
             return invitation
     raise DomainError("bad_code", "邀请码或姓名不正确 / wrong code or name", 403)
-
-
-async def do_change_password(session: AsyncSession, user_id: str, current: str, new: str) -> None:
-    user = await session.get(User, user_id)
-    if user is None or not check_password(user.password_hash, current):
-        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
-    if new == current:
-        raise DomainError("weak_password", "新密码不能与旧密码相同 / choose a new password")
-    problem = weak_password(new, username=user.username)
-    if problem is not None:
-        raise DomainError("weak_password", problem)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    await do_append_audit(
-        session, actor=user.id, action="user.password", target=f"user:{user.id}", commit=False
-    )
-    await session.commit()
 
 
 async def list_mediators(session: AsyncSession, subject: Subject) -> list[User]:
@@ -556,7 +582,5 @@ async def do_assign_case(
         action="case.assign",
         target=f"case:{case.id}",
         detail={"mediator": mediator.id},
-        commit=False,
     )
-    await session.commit()
     return case

@@ -202,3 +202,36 @@ class RecordingHold(Base):
     reason: Mapped[str] = mapped_column(String(500))
     placed_by: Mapped[str] = mapped_column(String(32))
     placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffSession(Base):
+    """One staff login. Its id rides in the access token (`sid`); the token works
+    only while this row is live: not ended (logout, password change, user disabled)
+    and not past `expires_at`. Rows are kept (ended) as the record of who was in."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # logout | password | disabled
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class RecordingDeletion(Base):
+    """A recording being deleted, or deleted. Files on disk can't share a
+    transaction with the database, so a deletion goes: this row and the
+    `recording.delete` audit entry committed together, then the files removed,
+    then `done_at` set. A row without `done_at` at start-up is a deletion that was
+    interrupted between the two: the hub finishes it (or reports it)."""
+
+    __tablename__ = "recording_deletions"
+
+    recording_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

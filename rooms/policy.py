@@ -3,15 +3,32 @@
     authorize(subject, action, org_path=..., room_id=...)   # raises Denied
 
 Staff act inside their organisation's subtree only (org_path prefix); command
-staff watch but don't edit; a party may only join the one room its token names.
-ROLE_ACTIONS is the table the authorisation-matrix test is written against.
+staff watch but don't edit; a room-scoped subject (a party, guest or observer
+from an invitation, or a staff member's seat token) acts in the one room its
+token names. Resources outside the tree (ad-hoc rooms and their recordings:
+org_path=UNOWNED) are for administrators of the city root only.
+ROLE_ACTIONS is the table the authorisation-matrix test is written against;
+INVITABLE says which roles an invitation from whom may carry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, PARTY, REVIEWER, AccessToken
+from rooms.tokens import (
+    ADMIN,
+    COMMAND,
+    EVALUATOR,
+    GUEST,
+    INTAKE,
+    MEDIATOR,
+    OBSERVER,
+    PARTY,
+    REVIEWER,
+    ROOM_ROLES,
+    STAFF_ROLES,
+    AccessToken,
+)
 
 # actions
 ORG_VIEW, ORG_MANAGE, USER_MANAGE = "org.view", "org.manage", "user.manage"
@@ -22,6 +39,10 @@ INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
 RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
 RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
 AUDIT_VIEW = "audit.view"
+
+# org_path of a resource outside the organisation tree (an ad-hoc room made with
+# `mediation-hub invite`, its recordings)
+UNOWNED = "\0unowned"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
@@ -67,7 +88,20 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
     COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
     PARTY: frozenset({ROOM_JOIN}),
+    GUEST: frozenset({ROOM_JOIN}),
+    OBSERVER: frozenset({ROOM_JOIN}),
 }
+
+# Who may invite whom: staff invite people into a room as parties, and experts as
+# guests or observers; nobody grants a staff role through an invitation (staff
+# enter with their own login). `mediation-hub invite` (the operator on the
+# server, inviter None) may also make a room's mediator: a mediator of that one
+# room only (its token has no organisation; see Subject.room).
+INVITABLE: dict[str, frozenset[str]] = {
+    ADMIN: frozenset(ROOM_ROLES),
+    MEDIATOR: frozenset(ROOM_ROLES),
+}
+OPERATOR_INVITABLE = frozenset({*ROOM_ROLES, MEDIATOR})
 
 
 class Denied(Exception):
@@ -85,13 +119,26 @@ class Subject:
     name: str
     role: str
     org_path: str | None = None  # staff: "/city/township/"
-    room: str | None = None  # party: the one room
+    room: str | None = None  # room-scoped: the one room (invitations, seat tokens)
 
     @classmethod
     def from_token(cls, token: AccessToken, org_path: str | None) -> Subject:
         return cls(
-            id=token.sub, name=token.name, role=token.role, org_path=org_path, room=token.room
+            id=token.sub,
+            name=token.name,
+            role=token.role,
+            org_path=None if token.room_scoped else org_path,
+            room=token.room,
         )
+
+    @property
+    def root_admin(self) -> bool:
+        """An administrator of the city root (the whole tree)."""
+        return self.role == ADMIN and self.room is None and _depth(self.org_path) == 1
+
+
+def _depth(path: str | None) -> int:
+    return len([part for part in (path or "").split("/") if part])
 
 
 def in_subtree(subject_path: str | None, resource_path: str | None) -> bool:
@@ -105,12 +152,29 @@ def authorize(
     organisation at `org_path` (and, for room actions, the room `room_id`)."""
     if action not in ROLE_ACTIONS.get(subject.role, frozenset()):
         raise Denied("forbidden", "无权执行此操作 / not allowed for your role")
-    if subject.role == PARTY:
+    if subject.room is not None or subject.role in ROOM_ROLES:
         if room_id is None or room_id != subject.room:
             raise Denied("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
         return
+    if org_path == UNOWNED:
+        if not subject.root_admin:
+            raise Denied("forbidden", "仅市级管理员可访问 / city administrators only")
+        return
     if org_path is not None and not in_subtree(subject.org_path, org_path):
         raise Denied("forbidden", "不在您的辖区内 / outside your organisation")
+
+
+def authorize_invitation(inviter: Subject | None, role: str) -> None:
+    """Raise Denied unless `inviter` (None: the operator's CLI) may put `role` on
+    an invitation. Whether the inviter may invite into the room at all is
+    INVITE_CREATE, checked separately."""
+    grantable = OPERATOR_INVITABLE if inviter is None else INVITABLE.get(inviter.role, frozenset())
+    if role not in grantable:
+        raise Denied(
+            "role_not_grantable",
+            f"邀请只能授予 {'/'.join(sorted(grantable)) or '（无）'} 角色"
+            f" / an invitation from you may carry only: {', '.join(sorted(grantable)) or 'none'}",
+        )
 
 
 def allowed(subject: Subject, action: str, **resource: str | None) -> bool:
@@ -149,10 +213,4 @@ def grantable_roles(subject: Subject) -> list[str]:
     if USER_MANAGE not in ROLE_ACTIONS.get(subject.role, frozenset()):
         return []
     mine = ROLE_ACTIONS[subject.role]
-    return [role for role, actions in ROLE_ACTIONS.items() if role != PARTY and actions <= mine]
-
-
-def at_root(subject: Subject) -> bool:
-    """Is `subject` staff of the tree's root (the city): "/<id>/"? What belongs to no
-    organisation (ad-hoc rooms, the first start) is theirs alone to see."""
-    return bool(subject.org_path) and (subject.org_path or "").strip("/").count("/") == 0
+    return [role for role in STAFF_ROLES if ROLE_ACTIONS[role] <= mine]

@@ -4,12 +4,14 @@ An organisation may require recording in every case room and sets how long its
 recordings are kept; either setting left empty (None) is inherited from the
 nearest ancestor that sets it, and at the root from the configuration. A legal
 hold keeps one recording from deletion, by retention or by hand, until released.
+A deletion is audited first, then the files go, then it is marked done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError, access_organisation_by_id
-from rooms.models import Organisation, RecordingHold
+from rooms.models import Organisation, RecordingDeletion, RecordingHold
 from rooms.policy import Subject
 
 MAX_RETENTION_DAYS = 36500  # a hundred years
@@ -157,3 +159,55 @@ async def do_release_hold(
         detail={"reason": reason, "hold": {**placed, "placedAt": str(placed["placedAt"])}},
     )
     return True
+
+
+# -- deletions ----------------------------------------------------------------------------
+async def do_begin_recording_deletion(
+    session: AsyncSession,
+    recording_id: str,
+    path: str,
+    *,
+    actor: str,
+    detail: dict[str, Any],
+    ip: str | None = None,
+) -> RecordingDeletion:
+    """First step of deleting a recording: the audit entry and the pending
+    deletion, in the caller's unit of work; the files go only after it commits.
+    A recording already being deleted (or deleted) is not_found."""
+    if await session.get(RecordingDeletion, recording_id) is not None:
+        raise DomainError("not_found", "录像不存在 / no such recording", 404)
+    if await hold_of(session, recording_id) is not None:
+        raise DomainError("legal_hold", "录像处于法律保全中，不能删除 / on legal hold", 409)
+    entry = await do_append_audit(
+        session,
+        actor=actor,
+        action="recording.delete",
+        target=f"recording:{recording_id}",
+        ip=ip,
+        detail=detail,
+    )
+    deletion = RecordingDeletion(recording_id=recording_id, path=path, audit_seq=entry.seq)
+    session.add(deletion)
+    await session.flush()
+    return deletion
+
+
+async def do_finish_recording_deletion(session: AsyncSession, recording_id: str) -> None:
+    """Last step: the files are gone (bookkeeping; the audit entry was the first step)."""
+    deletion = await session.get(RecordingDeletion, recording_id)
+    if deletion is not None and deletion.done_at is None:
+        deletion.done_at = dt.datetime.now(dt.UTC)
+
+
+async def deleted_ids(session: AsyncSession) -> set[str]:
+    """Recordings deleted or being deleted (not to be shown or deleted again)."""
+    return set(await session.scalars(select(RecordingDeletion.recording_id)))
+
+
+async def pending_deletions(session: AsyncSession) -> list[RecordingDeletion]:
+    rows = await session.scalars(
+        select(RecordingDeletion)
+        .where(RecordingDeletion.done_at.is_(None))
+        .order_by(RecordingDeletion.started_at)
+    )
+    return list(rows)

@@ -6,9 +6,13 @@ invitation link. Claims:
   sub   subject id (user id for staff, participant/invitation id for parties)
   name  display name shown to others in the room
   role  one of ROLES
-  room  room id the token opens (parties: required; staff: optional)
+  room  room id the token opens (room roles: required; staff: a seat token that
+        opens this one room for its holder, see rooms.policy)
   org   organisation id whose subtree the subject may see (staff)
   inv   invitation id (party tokens minted from an invitation)
+  sid   staff session id (tokens issued at login): the token works only while
+        that session is live (rooms/accounts.py); ended by logout, a password
+        change or the user being disabled
   exp   expiry (seconds since epoch), iat issued-at, jti unique token id
 """
 
@@ -31,8 +35,22 @@ INTAKE = "intake"
 REVIEWER = "reviewer"
 EVALUATOR = "evaluator"
 COMMAND = "command"
-ROLES = (ADMIN, INTAKE, MEDIATOR, REVIEWER, EVALUATOR, COMMAND, PARTY)
-STAFF_ROLES = tuple(r for r in ROLES if r != PARTY)
+# Room roles: invited people, scoped to the one room their invitation names.
+# A guest (an expert called in) takes part as a party does; an observer watches
+# and listens without publishing.
+GUEST = "guest"
+OBSERVER = "observer"
+ROOM_ROLES = (PARTY, GUEST, OBSERVER)
+STAFF_ROLES = (ADMIN, INTAKE, MEDIATOR, REVIEWER, EVALUATOR, COMMAND)
+ROLES = (*STAFF_ROLES, *ROOM_ROLES)
+INVITATION_SUBJECT_PREFIX = "inv-"  # sub of a token minted from an invitation
+
+
+def invited(role: str, subject: str) -> bool:
+    """Did this participant come in through an invitation (any role, a CLI
+    mediator included)? Invitees consent to recording themselves; only staff
+    with their own login are "on duty"."""
+    return role in ROOM_ROLES or subject.startswith(INVITATION_SUBJECT_PREFIX)
 
 
 class TokenError(Exception):
@@ -53,12 +71,34 @@ class AccessToken:
     room: str | None = None
     org: str | None = None
     inv: str | None = None
+    sid: str | None = None
     iat: int = 0
     jti: str = ""
 
     @property
     def is_party(self) -> bool:
         return self.role == PARTY
+
+    @property
+    def room_scoped(self) -> bool:
+        """Opens one room only: an invitation link, or a staff seat token."""
+        return self.room is not None
+
+    @property
+    def invited(self) -> bool:
+        """Came in through an invitation (consents as a party does)."""
+        return self.inv is not None or invited(self.role, self.sub)
+
+    @property
+    def needs_session(self) -> bool:
+        """Valid only with a live login session (rooms.accounts.check_session):
+        every token that names one (login tokens, and the seat tokens minted from
+        them), and every staff token that names no room and came from no
+        invitation (without `sid` it is refused). Invitation tokens end with
+        their invitation instead."""
+        return self.sid is not None or (
+            self.role in STAFF_ROLES and self.inv is None and self.room is None
+        )
 
 
 def issue(
@@ -71,12 +111,13 @@ def issue(
     room: str | None = None,
     org: str | None = None,
     inv: str | None = None,
+    sid: str | None = None,
     now: float | None = None,
 ) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    if role == PARTY and not room:
-        raise ValueError("a party token must name its room")
+    if role in ROOM_ROLES and not room:
+        raise ValueError(f"a {role} token must name its room")
     now = time.time() if now is None else now
     claims: dict[str, Any] = {
         "iss": ISSUER,
@@ -87,7 +128,7 @@ def issue(
         "exp": int(now + ttl_s),
         "jti": secrets.token_urlsafe(12),
     }
-    for key, value in (("room", room), ("org", org), ("inv", inv)):
+    for key, value in (("room", room), ("org", org), ("inv", inv), ("sid", sid)):
         if value is not None:
             claims[key] = value
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -112,7 +153,7 @@ def verify(secret: bytes, token: object) -> AccessToken:
     role = claims.get("role")
     if role not in ROLES:
         raise TokenError("token_invalid", "访问令牌无效 / invalid access token")
-    if role == PARTY and not isinstance(claims.get("room"), str):
+    if role in ROOM_ROLES and not isinstance(claims.get("room"), str):
         raise TokenError("token_invalid", "访问令牌无效 / invalid access token")
     return AccessToken(
         sub=str(claims["sub"]),
@@ -122,6 +163,7 @@ def verify(secret: bytes, token: object) -> AccessToken:
         room=claims.get("room"),
         org=claims.get("org"),
         inv=claims.get("inv"),
+        sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         iat=int(claims["iat"]),
         jti=str(claims.get("jti", "")),
     )

@@ -1,32 +1,34 @@
-"""Staff users as an administrator keeps them: load one (access_user_by_id), change
-its name, role, organisation, password or whether it may log in (do_update_user,
-one audited transaction). Roles only as rooms.policy.grantable_roles allows; an
+"""Staff users as an administrator keeps them: change a user's name, role,
+organisation, password or whether it may log in (do_update_user, one unit of work
+with its audit entries). Roles only as rooms.policy.grantable_roles allows; an
 organisation only inside the editor's subtree; nobody demotes, moves or disables
 themselves (that is how the last administrator locks everyone out). A password an
-administrator sets must be changed by its user at the next login."""
+administrator sets must be changed by its user at the next login
+(account_refusal says so to every request and socket until then).
+
+Loading a user: rooms.accounts.access_user_by_id. Disabling ends every session of
+the user (rooms.accounts.do_set_user_active)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import policy
+from rooms import accounts, policy
 from rooms.audit import do_append_audit
-from rooms.domain import DomainError, access_organisation_by_id, org_path
+from rooms.domain import DomainError, access_organisation_by_id
 from rooms.models import User
-from rooms.password_rules import weak_password
-from rooms.passwords import hash_password
-from rooms.policy import Denied, Subject
+from rooms.policy import Subject
 
 ACCOUNT_DISABLED = ("account_disabled", "账户已停用 / this account is disabled")
 PASSWORD_CHANGE_REQUIRED = (
     "password_change_required",
     "请先修改管理员设置的密码 / change the password an administrator set before going on",
 )
+PASSWORD_SET = "password-set"  # why the user's sessions ended (StaffSession.end_reason)
 
 
 async def account_refusal(session: AsyncSession, user_id: str) -> tuple[str, str] | None:
@@ -44,37 +46,23 @@ async def account_refusal(session: AsyncSession, user_id: str) -> tuple[str, str
     return None
 
 
-async def access_user_by_id(
-    session: AsyncSession, subject: Subject, user_id: str, action: str = policy.USER_MANAGE
-) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise DomainError("not_found", "用户不存在 / no such user", 404)
-    try:
-        policy.authorize(subject, action, org_path=await org_path(session, user.organisation_id))
-    except Denied as exc:
-        raise DomainError(exc.code, exc.message, 403) from None
-    return user
-
-
 def check_grantable(subject: Subject, role: str) -> None:
     if role not in policy.grantable_roles(subject):
         raise DomainError(
-            "role_not_grantable",
-            "您不能授予此角色 / you may not grant this role",
-            403,
+            "role_not_grantable", "您不能授予此角色 / you may not grant this role", 403
         )
 
 
 @dataclass(frozen=True)
 class UserChanges:
-    """What to change (None: leave as is)."""
+    """What to change (None: leave as is). `password_hash`: a new password, checked
+    (rooms.accounts.check_new_password) and hashed by the caller before the unit."""
 
     name: str | None = None
     role: str | None = None
     organisation_id: str | None = None
     active: bool | None = None
-    password: str | None = None
+    password_hash: str | None = None
 
 
 async def do_update_user(
@@ -86,7 +74,7 @@ async def do_update_user(
     ip: str | None = None,
 ) -> User:
     """Apply `changes` to `user`, each kind audited (user.update, user.disable /
-    user.enable, user.password.set), all in one transaction."""
+    user.enable, user.password.set) in the caller's unit of work."""
     check_grantable(subject, user.role)  # nobody edits a user more powerful than they are
     self_edit = user.id == subject.id
     before: dict[str, Any] = {}
@@ -119,35 +107,24 @@ async def do_update_user(
             target=f"user:{user.id}",
             ip=ip,
             detail={"before": before, "after": after},
-            commit=False,
         )
-    if changes.active is not None and changes.active != user.active:
-        if self_edit:
-            raise DomainError("bad_request", "不能停用自己的账户 / you cannot disable yourself")
-        user.active = changes.active
-        await do_append_audit(
-            session,
-            actor=subject.id,
-            action="user.enable" if changes.active else "user.disable",
-            target=f"user:{user.id}",
-            ip=ip,
-            commit=False,
-        )
-    if changes.password is not None:
-        problem = weak_password(changes.password, username=user.username)
-        if problem is not None:
-            raise DomainError("weak_password", problem)
-        # Argon2 is slow on purpose: off the event loop that forwards media
-        user.password_hash = await asyncio.to_thread(hash_password, changes.password)
-        # someone else now knows it: the user chooses their own at the next login
+    if changes.active is not None:
+        await accounts.do_set_user_active(session, subject, user, changes.active, ip=ip)
+    if changes.password_hash is not None:
+        user.password_hash = changes.password_hash
+        # someone else now knows it: the user chooses their own at the next login, and
+        # whoever was logged in with the old one is logged out
         user.must_change_password = not self_edit
+        ended = (
+            0 if self_edit else await accounts.do_end_user_sessions(session, user.id, PASSWORD_SET)
+        )
         await do_append_audit(
             session,
             actor=subject.id,
             action="user.password.set",
             target=f"user:{user.id}",
             ip=ip,
-            commit=False,
+            detail={"sessionsEnded": ended},
         )
-    await session.commit()
+    await session.flush()
     return user

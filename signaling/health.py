@@ -1,12 +1,14 @@
-"""GET /healthz (process up), /readyz (database reachable), /metrics (Prometheus text)."""
+"""GET /healthz (process up), /readyz (database reachable), /metrics (Prometheus
+text, for a scraper holding the install's metrics token: Authorization: Bearer)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from aiohttp import web
 
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, MEDIA_COUNTERS, METRICS_TOKEN
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,20 @@ def _metric(lines: list[str], name: str, kind: str, help_text: str, value: float
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    expected = f"Bearer {request.app[METRICS_TOKEN]}".encode()
+    given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+    if not hmac.compare_digest(given, expected):
+        return web.json_response(
+            {
+                "error": {
+                    "code": "token_missing",
+                    "message": "需要监控令牌（数据目录中的 metrics.token）"
+                    " / needs the metrics token (metrics.token in the data dir)",
+                }
+            },
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     live = request.app[LIVE_ROOMS]
     counters = request.app[MEDIA_COUNTERS]
     lines: list[str] = []

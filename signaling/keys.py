@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from media.counters import MediaCounters
     from rooms.db import Database
     from rooms.live_room import LiveRooms
+    from rooms.passwords import PasswordPool
+    from signaling.recording import Recordings
+    from signaling.room_namespace import RoomNamespace
+    from signaling.throttle import Throttle
 
 # The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
 CONFIG: web.AppKey[Any] = web.AppKey("config")
@@ -17,3 +21,13 @@ TOKEN_SECRET: web.AppKey[bytes] = web.AppKey("token_secret")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
 MEDIA_COUNTERS: web.AppKey[MediaCounters] = web.AppKey("media_counters")
+# bearer token of GET /metrics (DATA_DIR/metrics.token)
+METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
+# This node's running recordings and the socket.io namespace of its rooms (set by
+# signaling.room_namespace.setup): REST reaches live sessions through these.
+RECORDINGS: web.AppKey[Recordings] = web.AppKey("recordings")
+ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
+# Argon2 on a bounded thread pool (rooms.passwords.PasswordPool)
+PASSWORDS: web.AppKey[PasswordPool] = web.AppKey("passwords")
+# failed-attempt counts: in-process or Redis (signaling.throttle), chosen by hub/
+THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")

@@ -18,10 +18,11 @@ from recorder.manifest import RecordingMetadata
 from recorder.recording import ConsentMissing, RoomRecorder
 from recorder.signing import load_or_create_signing_key
 from recorder.store import recordings_dir
+from rooms.audit import do_append_audit
 from rooms.live_room import Consent, LiveParticipant, LiveRoom
 from rooms.models import Room
-from rooms.tokens import PARTY
-from signaling.keys import CONFIG
+from rooms.tokens import invited
+from signaling.keys import CONFIG, DATABASE
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,12 @@ class Recordings:
         self, room: LiveRoom, stored: Room, by: LiveParticipant, *, required: bool = False
     ) -> dict[str, Any]:
         """Start recording the room (by a mediator, or because policy requires it
-        and `by` is who came in); ConsentMissing names parties who have not consented."""
+        and `by` is who came in); ConsentMissing names invitees (parties, guests,
+        observers, a CLI-invited mediator) who have not consented."""
         if room.id in self._active:
             return self.state(room.id)
-        parties = [p for p in room.participants if p.role == PARTY]
-        missing = [p.name for p in parties if p.id not in room.consents]
+        invitees = [p for p in room.participants if invited(p.role, p.subject)]
+        missing = [p.name for p in invitees if p.id not in room.consents]
         if missing:
             raise ConsentMissing("、".join(missing))
         config = self.app[CONFIG]
@@ -74,7 +76,7 @@ class Recordings:
                     p.id,
                     p.name,
                     p.role,
-                    "invitation-link" if p.role == PARTY else "staff-access-token",
+                    "invitation-link" if invited(p.role, p.subject) else "staff-access-token",
                 )
                 for p in room.participants
             ],
@@ -84,12 +86,12 @@ class Recordings:
             room.router,
             recordings_dir(data_dir),
             metadata,
-            # staff consent by starting the recording themselves
+            # staff with their own login consent by being on duty; invitees never do
             [evidence_consent(c) for c in room.consents.values()]
             + [
                 EvidenceConsent(p.id, _now(), "staff-on-duty", "")
                 for p in room.participants
-                if p.role != PARTY and p.id not in room.consents
+                if not invited(p.role, p.subject) and p.id not in room.consents
             ],
             load_or_create_signing_key(data_dir),
             config.recorder,
@@ -97,7 +99,17 @@ class Recordings:
         await recorder.start()
         self._active[room.id] = (recorder, time.time())
         logger.info("recording %s started in room %s by %s", recorder.id, room.id, by.name)
+        await self._audit(
+            by.subject, "recording.start", recorder.id, {"room": room.id, "required": required}
+        )
         return self.state(room.id)
+
+    async def _audit(self, actor: str, action: str, recording_id: str, detail: Any) -> None:
+        await self.app[DATABASE].run(
+            lambda s: do_append_audit(
+                s, actor=actor, action=action, target=f"recording:{recording_id}", detail=detail
+            )
+        )
 
     def consent_given(self, room_id: str, consent: Consent) -> None:
         entry = self._active.get(room_id)
@@ -106,16 +118,18 @@ class Recordings:
 
     def staff_joined(self, room_id: str, participant: LiveParticipant) -> None:
         entry = self._active.get(room_id)
-        if entry is not None and participant.role != PARTY:
+        if entry is not None and not invited(participant.role, participant.subject):
             entry[0].add_consent(EvidenceConsent(participant.id, _now(), "staff-on-duty", ""))
 
-    async def stop(self, room_id: str) -> str | None:
+    async def stop(self, room_id: str, *, actor: str = "system") -> str | None:
+        """Stop and seal the room's recording (audited); its id, None if none ran."""
         entry = self._active.pop(room_id, None)
         if entry is None:
             return None
         recorder = entry[0]
         await recorder.stop()
         logger.info("recording %s sealed", recorder.id)
+        await self._audit(actor, "recording.stop", recorder.id, {"room": room_id})
         return recorder.id
 
     async def stop_all(self) -> None:

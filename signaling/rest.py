@@ -1,33 +1,49 @@
 """REST API under /api/v1: thin handlers over rooms.domain. Every route is in
 ROUTES (method, path, summary, auth), which also feeds /api/v1/openapi.json;
-tests check that the app serves exactly these routes."""
+tests check that the app serves exactly these routes.
+
+A route that writes is a unit of work (`unit=True`): the whole handler runs in
+one transaction with its audit entries, committed together or not at all, and
+run again where the database asks for it (rooms.transaction); such a handler
+touches nothing but the database. Other routes read, and record who read what
+through signaling.access_log."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import segno
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import domain, policy, users
-from rooms.audit import do_append_audit, verify_audit_chain
+from rooms.accounts import check_session
+from rooms.audit import verify_audit_chain
 from rooms.domain import DomainError
-from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, User, utcnow
+from rooms.models import Case, Organisation, User
+from rooms.passwords import PoolBusy
 from rooms.policy import Subject
-from rooms.recording_policy import do_set_recording_policy
-from rooms.tokens import PARTY, TokenError, issue, verify
-from signaling import rest_audit, rest_room_views, rest_users, retention
+from rooms.recording_policy import do_set_recording_policy, pending_deletions
+from rooms.tokens import PARTY, STAFF_ROLES, TokenError, verify
+from signaling import rest_accounts as accounts
+from signaling import rest_audit, rest_room_views, retention
 from signaling import rest_recordings as recordings
+from signaling import rest_rooms as rooms_api
+from signaling.access_log import audit_access
+from signaling.decoder import (
+    BadInput,
+    body,
+    check_request_text,
+    nullable_bool,
+    nullable_int,
+    text,
+)
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
 from signaling.query import query_time
-from signaling.request_body import body, text
-from signaling.rest_users import user_json
+from signaling.rest_accounts import user_json
+from signaling.rest_rooms import invitation_link, iso
+from signaling.throttle import ThrottleUnavailable
 
 API = "/api/v1"
 Handler = Callable[[web.Request, AsyncSession, Subject | None], Awaitable[web.StreamResponse]]
@@ -40,16 +56,11 @@ class Route:
     summary: str
     handler: Handler
     public: bool = False
+    unit: bool = False  # writes: the handler is one unit of work (see the module docstring)
 
 
 def error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def org_json(org: Organisation) -> dict[str, Any]:
@@ -80,62 +91,17 @@ def case_json(case: Case) -> dict[str, Any]:
     }
 
 
-def room_json(room: Room) -> dict[str, Any]:
-    return {"id": room.id, "name": room.name, "state": room.state, "caseId": room.case_id}
-
-
 # -- handlers ----------------------------------------------------------------------------
-async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
-    data = await body(request)
-    user = await domain.authenticate(s, text(data, "username"), text(data, "password"))
-    config = request.app[CONFIG]
-    token = issue(
-        request.app[TOKEN_SECRET],
-        sub=user.id,
-        name=user.display_name,
-        role=user.role,
-        org=user.organisation_id,
-        ttl_s=config.signaling.staff_token_ttl_s,
-    )
-    await do_append_audit(
-        s, actor=user.id, action="login", target=f"user:{user.id}", ip=request.remote
-    )
-    return web.json_response({"token": token, "user": user_json(user)})
-
-
-class Attempts:
-    """Failed code entries per client address: at most `limit` per `window_s`."""
-
-    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, list[float]] = {}
-
-    def blocked(self, key: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-        self._failures[key] = recent
-        return len(recent) >= self.limit
-
-    def failed(self, key: str) -> None:
-        self._failures.setdefault(key, []).append(time.monotonic())
-
-
-CODE_ATTEMPTS: web.AppKey[Attempts] = web.AppKey("code_attempts")
-
-
 async def join_by_code(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
-    attempts = request.app[CODE_ATTEMPTS]
-    client = request.remote or "?"
-    if attempts.blocked(client):
-        raise DomainError("rate_limited", "尝试次数过多，请稍后再试 / too many tries, wait", 429)
     data = await body(request)
     code, name = text(data, "code", max_len=6), text(data, "name", max_len=50)
+    await accounts.code_attempt_allowed(request, code)
     try:
         if not code.isdigit() or len(code) != 6:
             raise DomainError("bad_code", "邀请码为 6 位数字 / the code has 6 digits", 400)
         invitation = await domain.find_invitation_by_code(s, code, name)
     except DomainError:
-        attempts.failed(client)
+        await accounts.code_attempt_failed(request, code)
         raise
     return web.json_response({"url": invitation_link(request, invitation)})
 
@@ -144,7 +110,7 @@ async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.
     """Who I am and what the staff pages may offer me: `permissions` are my role's
     actions (rooms.policy), `grantableRoles` the roles I may give others."""
     assert who is not None
-    user = None if who.role == PARTY else await s.get(User, who.id)
+    user = None if who.role not in STAFF_ROLES else await s.get(User, who.id)
     return web.json_response(
         {
             "id": who.id,
@@ -158,19 +124,6 @@ async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.
             "severityLevels": request.app[CONFIG].rooms.severity_levels,
         }
     )
-
-
-async def change_password(
-    request: web.Request, s: AsyncSession, who: Subject | None
-) -> web.Response:
-    assert who is not None
-    if who.role == PARTY:
-        raise DomainError("forbidden", "无权执行此操作 / not allowed", 403)
-    data = await body(request)
-    await domain.do_change_password(
-        s, who.id, text(data, "current", max_len=200), text(data, "new", max_len=200)
-    )
-    return web.json_response({"ok": True})
 
 
 async def list_orgs(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -190,9 +143,8 @@ async def create_org(request: web.Request, s: AsyncSession, who: Subject | None)
         name=text(data, "name", max_len=100),
         level=text(data, "level", max_len=16),
         parent=parent,
-    )
-    await do_append_audit(
-        s, actor=who.id, action="org.create", target=f"org:{org.id}", ip=request.remote
+        actor=who.id,
+        ip=request.remote,
     )
     return web.json_response(org_json(org), status=201)
 
@@ -227,11 +179,7 @@ async def set_recording_policy(
     """Body {required: bool|null, retentionDays: int|null}; null inherits."""
     assert who is not None
     data = await body(request)
-    required, days = data.get("required"), data.get("retentionDays")
-    if required is not None and not isinstance(required, bool):
-        raise DomainError("bad_request", "required 应为布尔值或 null / required: bool or null")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
-        raise DomainError("bad_request", "retentionDays 应为整数或 null / int or null")
+    required, days = nullable_bool(data, "required"), nullable_int(data, "retentionDays")
     org = await do_set_recording_policy(
         s,
         who,
@@ -246,29 +194,6 @@ async def set_recording_policy(
 async def list_users(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     return web.json_response([user_json(u) for u in await domain.list_users(s, who)])
-
-
-async def create_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    assert who is not None
-    data = await body(request)
-    org = await domain.access_organisation_by_id(
-        s, who, text(data, "organisationId", max_len=32), policy.USER_MANAGE
-    )
-    role = text(data, "role", max_len=16)
-    users.check_grantable(who, role)
-    user = await domain.do_create_user(
-        s,
-        username=text(data, "username", max_len=64),
-        display_name=text(data, "name"),
-        role=role,
-        organisation=org,
-        password=text(data, "password", max_len=200),
-        must_change_password=True,  # the administrator knows it: the user picks their own
-    )
-    await do_append_audit(
-        s, actor=who.id, action="user.create", target=f"user:{user.id}", ip=request.remote
-    )
-    return web.json_response(user_json(user), status=201)
 
 
 def _int(request: web.Request, key: str, default: int, top: int) -> int:
@@ -317,10 +242,17 @@ async def create_case(request: web.Request, s: AsyncSession, who: Subject | None
     data = await body(request)
     org = await domain.access_organisation_by_id(s, who, text(data, "organisationId", max_len=32))
     parties = data.get("parties", [])
-    if not isinstance(parties, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) for p in parties
+    if (
+        not isinstance(parties, list)
+        or len(parties) > 50
+        or not all(
+            isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and isinstance(p.get("phone", ""), str)
+            for p in parties
+        )
     ):
-        raise DomainError("bad_request", "当事人格式错误 / parties must be [{name, phone}]")
+        raise BadInput("当事人格式错误 / parties must be [{name, phone}]")
     case = await domain.do_create_case(
         s,
         who,
@@ -332,6 +264,7 @@ async def create_case(request: web.Request, s: AsyncSession, who: Subject | None
         parties=[
             {"name": str(p["name"])[:50], "phone": str(p.get("phone", ""))[:20]} for p in parties
         ],
+        ip=request.remote,
     )
     return web.json_response(case_json(case), status=201)
 
@@ -339,10 +272,8 @@ async def create_case(request: web.Request, s: AsyncSession, who: Subject | None
 async def get_case(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     case, path = await domain.access_case_by_id(s, who, request.match_info["case_id"])
-    await do_append_audit(
-        s, actor=who.id, action="case.view", target=f"case:{case.id}", ip=request.remote
-    )
     history = await domain.case_history(s, case)
+    await audit_access(request, s, actor=who.id, action="case.view", target=f"case:{case.id}")
     return web.json_response(
         {
             **case_json(case),
@@ -388,122 +319,21 @@ async def assign_case(request: web.Request, s: AsyncSession, who: Subject | None
     return web.json_response(case_json(case))
 
 
-async def create_room(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    assert who is not None
-    case, path = await domain.access_case_by_id(
-        s, who, request.match_info["case_id"], policy.ROOM_CREATE
-    )
-    room = await domain.do_create_case_room(s, who, case, path)
-    return web.json_response(room_json(room), status=201)
-
-
-async def end_room(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    assert who is not None
-    room = await domain.access_room_by_id(s, who, request.match_info["room_id"], policy.ROOM_END)
-    if room.state != ROOM_ENDED:
-        room.state, room.ended_at = ROOM_ENDED, utcnow()
-        await do_append_audit(
-            s,
-            actor=who.id,
-            action="room.end",
-            target=f"room:{room.id}",
-            ip=request.remote,
-            commit=False,
-        )
-        await s.commit()
-    return web.json_response(room_json(room))
-
-
-def invitation_link(request: web.Request, invitation: Invitation) -> str:
-    token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
-    return f"{request.app[CONFIG].base_url}/join/{token}"
-
-
-async def create_invitation(
-    request: web.Request, s: AsyncSession, who: Subject | None
-) -> web.Response:
-    assert who is not None
-    data = await body(request)
-    room = await domain.access_room_by_id(
-        s, who, request.match_info["room_id"], policy.INVITE_CREATE
-    )
-    ttl = data.get("ttlS", 7200)
-    uses = data.get("maxUses", 1)
-    if not isinstance(ttl, int) or not 60 <= ttl <= 7 * 86400:
-        raise DomainError("bad_request", "ttlS 须在 60 秒到 7 天之间 / ttlS must be 60 s..7 d")
-    if not isinstance(uses, int) or not 1 <= uses <= 20:
-        raise DomainError("bad_request", "maxUses 须在 1 到 20 之间 / maxUses must be 1..20")
-    invitation = await domain.do_create_invitation(
-        s,
-        room,
-        name=text(data, "name", max_len=50),
-        role=text(data, "role", max_len=16),
-        ttl_s=ttl,
-        max_uses=uses,
-        created_by=who.id,
-    )
-    await do_append_audit(
-        s,
-        actor=who.id,
-        action="invitation.create",
-        target=f"invitation:{invitation.id}",
-        ip=request.remote,
-    )
-    return web.json_response(
-        {
-            "id": invitation.id,
-            "url": invitation_link(request, invitation),
-            "code": invitation.code,
-            "expiresAt": iso(invitation.expires_at),
-        },
-        status=201,
-    )
-
-
-async def _invitation(
-    request: web.Request, s: AsyncSession, who: Subject, action: str
-) -> Invitation:
-    invitation = await s.get(Invitation, request.match_info["invitation_id"])
-    if invitation is None:
-        raise DomainError("not_found", "邀请不存在 / no such invitation", 404)
-    await domain.access_room_by_id(s, who, invitation.room_id, action)
-    return invitation
-
-
-async def revoke_invitation(
-    request: web.Request, s: AsyncSession, who: Subject | None
-) -> web.Response:
-    assert who is not None
-    invitation = await _invitation(request, s, who, policy.INVITE_REVOKE)
-    await domain.do_revoke_invitation(s, invitation)
-    await do_append_audit(
-        s,
-        actor=who.id,
-        action="invitation.revoke",
-        target=f"invitation:{invitation.id}",
-        ip=request.remote,
-    )
-    return web.json_response({"id": invitation.id, "revokedAt": iso(invitation.revoked_at)})
-
-
-async def invitation_qr(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    assert who is not None
-    invitation = await _invitation(request, s, who, policy.INVITE_CREATE)
-    buffer = io.BytesIO()
-    segno.make(invitation_link(request, invitation), error="m").save(buffer, kind="png", scale=6)
-    return web.Response(body=buffer.getvalue(), content_type="image/png")
-
-
 async def audit_verify(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     policy.authorize(who, policy.AUDIT_VIEW)
     report = await verify_audit_chain(s)
+    pending = await pending_deletions(s)
     return web.json_response(
         {
             "ok": report.ok,
             "entries": report.entries,
             "firstBadEntry": report.first_bad_seq,
             "reason": report.reason,
+            # deletions audited but not finished (the next start finishes them)
+            "pendingDeletions": [
+                {"recordingId": d.recording_id, "auditEntry": d.audit_seq} for d in pending
+            ],
         }
     )
 
@@ -513,9 +343,10 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         f"{API}/login",
         "登录，取得访问令牌 / log in, get an access token",
-        login,
+        accounts.login,
         public=True,
     ),
+    Route("POST", f"{API}/logout", "退出登录 / log out (ends this session)", accounts.logout),
     Route(
         "POST",
         f"{API}/join-code",
@@ -524,16 +355,33 @@ ROUTES: tuple[Route, ...] = (
         public=True,
     ),
     Route("GET", f"{API}/me", "当前用户 / who am I", me),
-    Route("POST", f"{API}/me/password", "修改密码 / change my password", change_password),
+    Route(
+        "POST",
+        f"{API}/me/password",
+        "修改密码（其他登录随之失效）/ change my password (other sessions end)",
+        accounts.change_password,
+    ),
     Route("GET", f"{API}/organisations", "本辖区机构树 / my organisation subtree", list_orgs),
-    Route("POST", f"{API}/organisations", "新建下级机构 / create an organisation", create_org),
+    Route(
+        "POST",
+        f"{API}/organisations",
+        "新建下级机构 / create an organisation",
+        create_org,
+        unit=True,
+    ),
     Route("GET", f"{API}/users", "本辖区用户 / users of my subtree", list_users),
-    Route("POST", f"{API}/users", "新建用户 / create a user", create_user),
+    Route("POST", f"{API}/users", "新建用户 / create a user", accounts.create_user),
     Route(
         "PATCH",
         f"{API}/users/{{user_id}}",
-        "修改用户（姓名、角色、机构、启用、密码）/ edit a user",
-        rest_users.update_user,
+        "修改用户（姓名、角色、机构、启用、密码）/ edit, disable or enable a user",
+        accounts.update_user,
+    ),
+    Route(
+        "POST",
+        f"{API}/users/{{user_id}}/unlock",
+        "解除登录锁定 / lift a login lock",
+        accounts.unlock_user,
     ),
     Route("GET", f"{API}/audit", "审计日志（筛选、分页）/ the audit log", rest_audit.list_entries),
     Route(
@@ -549,34 +397,57 @@ ROUTES: tuple[Route, ...] = (
         rest_room_views.list_rooms,
     ),
     Route("GET", f"{API}/cases", "本辖区案件（筛选、分页）/ cases of my subtree", list_cases),
-    Route("POST", f"{API}/cases", "登记案件 / register a case", create_case),
+    Route("POST", f"{API}/cases", "登记案件 / register a case", create_case, unit=True),
     Route(
         "GET", f"{API}/cases/{{case_id}}", "案件详情与流转记录 / a case and its history", get_case
     ),
     Route(
-        "POST", f"{API}/cases/{{case_id}}/transition", "案件状态流转 / move a case", transition_case
+        "POST",
+        f"{API}/cases/{{case_id}}/transition",
+        "案件状态流转 / move a case",
+        transition_case,
+        unit=True,
     ),
-    Route("POST", f"{API}/cases/{{case_id}}/assign", "指派调解员 / assign a mediator", assign_case),
+    Route(
+        "POST",
+        f"{API}/cases/{{case_id}}/assign",
+        "指派调解员 / assign a mediator",
+        assign_case,
+        unit=True,
+    ),
     Route("GET", f"{API}/mediators", "本辖区调解员 / mediators of my subtree", list_mediators),
-    Route("POST", f"{API}/cases/{{case_id}}/rooms", "为案件开设调解室 / open a room", create_room),
-    Route("POST", f"{API}/rooms/{{room_id}}/end", "结束调解室 / end a room", end_room),
+    Route(
+        "POST",
+        f"{API}/cases/{{case_id}}/rooms",
+        "为案件开设调解室 / open a room",
+        rooms_api.create_room,
+        unit=True,
+    ),
+    Route("POST", f"{API}/rooms/{{room_id}}/end", "结束调解室 / end a room", rooms_api.end_room),
+    Route(
+        "POST",
+        f"{API}/rooms/{{room_id}}/seat",
+        "本人进入调解室的链接 / my own link into a room",
+        rooms_api.seat,
+    ),
     Route(
         "POST",
         f"{API}/rooms/{{room_id}}/invitations",
         "邀请当事人 / invite someone",
-        create_invitation,
+        rooms_api.create_invitation,
+        unit=True,
     ),
     Route(
         "POST",
         f"{API}/invitations/{{invitation_id}}/revoke",
         "撤销邀请 / revoke",
-        revoke_invitation,
+        rooms_api.revoke_invitation,
     ),
     Route(
         "GET",
         f"{API}/invitations/{{invitation_id}}/qr.png",
         "邀请二维码 / invitation QR",
-        invitation_qr,
+        rooms_api.invitation_qr,
     ),
     Route("GET", f"{API}/audit/verify", "校验审计日志 / verify the audit chain", audit_verify),
     Route("GET", f"{API}/recordings", "本辖区录像 / recordings of my subtree", recordings.list_),
@@ -615,12 +486,14 @@ ROUTES: tuple[Route, ...] = (
         f"{API}/recordings/{{recording_id}}/hold",
         "法律保全 / place a legal hold",
         recordings.place_hold,
+        unit=True,
     ),
     Route(
         "DELETE",
         f"{API}/recordings/{{recording_id}}/hold",
         "解除保全 / release the legal hold",
         recordings.release_hold,
+        unit=True,
     ),
     Route(
         "GET",
@@ -633,6 +506,7 @@ ROUTES: tuple[Route, ...] = (
         f"{API}/organisations/{{org_id}}/recording-policy",
         "设置机构录像规则 / set the recording policy",
         set_recording_policy,
+        unit=True,
     ),
 )
 
@@ -642,20 +516,24 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
     if not header.startswith("Bearer "):
         raise TokenError("token_missing", "缺少访问令牌 / access token missing")
     token = verify(request.app[TOKEN_SECRET], header[7:])
+    await check_session(s, token)
+    request[accounts.ACCESS_TOKEN] = token
     if token.role == PARTY:
         return Subject.from_token(token, None)
     return Subject.from_token(token, await domain.org_path(s, token.org))
 
 
 # what a user who must change their password may still do
-PASSWORD_CHANGE_ROUTES = frozenset({("GET", f"{API}/me"), ("POST", f"{API}/me/password")})
+PASSWORD_CHANGE_ROUTES = frozenset(
+    {("GET", f"{API}/me"), ("POST", f"{API}/me/password"), ("POST", f"{API}/logout")}
+)
 
 
 async def check_account(s: AsyncSession, who: Subject, route: Route) -> None:
     """A disabled user's token stops working at once; a user whose password an
     administrator chose may only change it (403 password_change_required)."""
-    if who.role == PARTY:
-        return
+    if who.role not in STAFF_ROLES or who.room is not None:
+        return  # invitations and seat tokens: their session checks cover them
     refusal = await users.account_refusal(s, who.id)
     if refusal == users.ACCOUNT_DISABLED:
         raise TokenError(*refusal)
@@ -664,19 +542,32 @@ async def check_account(s: AsyncSession, who: Subject, route: Route) -> None:
 
 
 def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def run(request: web.Request, s: AsyncSession) -> web.StreamResponse:
+        who = None if route.public else await subject_of(request, s)
+        if who is not None:
+            await check_account(s, who, route)
+        return await route.handler(request, s, who)
+
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            async with request.app[DATABASE].session() as s:
-                who = None if route.public else await subject_of(request, s)
-                if who is not None:
-                    await check_account(s, who, route)
-                return await route.handler(request, s, who)
+            check_request_text(request)
+            database = request.app[DATABASE]
+            if route.unit:
+                return await database.run(lambda s: run(request, s))
+            async with database.session() as s:
+                return await run(request, s)
         except TokenError as exc:
             return error(401, exc.code, exc.message)
         except policy.Denied as exc:
             return error(403, exc.code, exc.message)
         except DomainError as exc:
             return error(exc.status, exc.code, exc.message)
+        except BadInput as exc:
+            return error(exc.status, exc.code, exc.message)
+        except (PoolBusy, ThrottleUnavailable):
+            response = error(503, "busy", "服务器繁忙，请稍后再试 / server busy, try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
 
     return handler
 
@@ -741,7 +632,7 @@ async def openapi_handler(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app[CODE_ATTEMPTS] = Attempts()
+    accounts.setup(app)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     app.router.add_get(f"{API}/openapi.json", openapi_handler)

@@ -18,19 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recorder.export import export_recording
 from recorder.manifest import MANIFEST_FILE
+from recorder.signing import load_or_create_signing_key, public_key_pem
 from recorder.store import RecordingSummary, list_recordings, read_state, recordings_dir
 from recorder.timing import Timeline
-from recorder.verify import SEGMENT_FILE, verify
+from recorder.verify import SEGMENT_FILE, VerifyReport, verify
 from rooms import domain, policy
-from rooms.audit import do_append_audit
 from rooms.domain import DomainError
 from rooms.models import RecordingHold
 from rooms.policy import Subject
-from rooms.recording_policy import do_place_hold, do_release_hold, held_ids, hold_of
-from rooms.tokens import ADMIN
+from rooms.recording_policy import (
+    deleted_ids,
+    do_place_hold,
+    do_release_hold,
+    held_ids,
+    hold_of,
+)
 from signaling import retention
+from signaling.access_log import audit_access
+from signaling.decoder import body, text
 from signaling.keys import CONFIG
-from signaling.request_body import body, text
 
 
 def _root(request: web.Request) -> Path:
@@ -39,9 +45,20 @@ def _root(request: web.Request) -> Path:
 
 async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSummary) -> bool:
     organisation = read_state(summary.path).get("metadata", {}).get("organisation") or None
-    if organisation is None:  # an ad-hoc room outside the tree: administrators only
-        return who.role == ADMIN and policy.allowed(who, action)
-    return policy.allowed(who, action, org_path=await domain.org_path(s, organisation) or "\0")
+    if organisation is None:  # an ad-hoc room outside the tree: city administrators only
+        return policy.allowed(who, action, org_path=policy.UNOWNED)
+    path = await domain.org_path(s, organisation)
+    return policy.allowed(who, action, org_path=path or policy.UNOWNED)
+
+
+def _trusted_key(request: web.Request) -> bytes:
+    """The install's evidence public key (PEM): what "verified" is checked against."""
+    data_dir = request.app[CONFIG].server.data_dir
+    return public_key_pem(load_or_create_signing_key(data_dir).public_key())
+
+
+def _verify_trusted(request: web.Request, path: Path) -> VerifyReport:
+    return verify(path, trusted_key=_trusted_key(request))
 
 
 _RECORDING_ACTIONS = (policy.RECORDING_EXPORT, policy.RECORDING_HOLD, policy.RECORDING_DELETE)
@@ -82,7 +99,7 @@ async def _find(
 ) -> RecordingSummary:
     wanted = request.match_info["recording_id"]
     found = next((r for r in list_recordings(_root(request)) if r.id == wanted), None)
-    if found is None:
+    if found is None or found.id in await deleted_ids(s):
         raise DomainError("not_found", "录像不存在 / no such recording", 404)
     if not await _may(s, who, action, found):
         raise DomainError("forbidden", "无权查看此录像 / not allowed", 403)
@@ -93,19 +110,21 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
     assert who is not None
     policy.authorize(who, policy.RECORDING_VIEW)
     case_id = request.query.get("caseId")
+    gone = await deleted_ids(s)
     visible = [
         r
         for r in list_recordings(_root(request))
         if (case_id is None or r.case_id == case_id)
+        and r.id not in gone
         and await _may(s, who, policy.RECORDING_VIEW, r)
     ]
     held = await held_ids(s)
-    await do_append_audit(
+    await audit_access(
+        request,
         s,
         actor=who.id,
         action="recording.list",
         target="recordings",
-        ip=request.remote,
         detail={"ids": [r.id for r in visible]},
     )
     return web.json_response([_json(r, r.id in held) for r in visible])
@@ -114,14 +133,14 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
 async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_VIEW)
-    report = await asyncio.to_thread(verify, found.path)
-    await do_append_audit(
-        s, actor=who.id, action="recording.view", target=f"recording:{found.id}", ip=request.remote
-    )
+    report = await asyncio.to_thread(_verify_trusted, request, found.path)
     hold = await hold_of(s, found.id)
     rules = await retention.policy_for(request.app, s, found.organisation)
     # what this viewer may do with this recording: the page shows only these
     may = [a for a in _RECORDING_ACTIONS if await _may(s, who, a, found)]
+    await audit_access(
+        request, s, actor=who.id, action="recording.view", target=f"recording:{found.id}"
+    )
     return web.json_response(
         {
             **_json(found, hold is not None),
@@ -136,7 +155,12 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
             "retentionDays": rules.retention_days,
             "deletableAfter": retention.deletable_after(found, rules),
             "verification": {
-                "ok": report.ok,
+                # signed by this install's key, and every segment, link and the
+                # signature intact; a self-consistent recording signed by another key is not
+                "ok": report.verified,
+                "keyFingerprint": report.key_fingerprint,
+                "trustedKeyFingerprint": report.trusted_fingerprint,
+                "keyTrusted": report.key_trusted is True,
                 "firstBadSegment": report.first_bad_segment,
                 "report": report.text("zh") + "\n\n" + report.text("en"),
             },
@@ -147,16 +171,12 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
 async def export(request: web.Request, s: AsyncSession, who: Subject | None) -> web.StreamResponse:
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_EXPORT)
-    await do_append_audit(
-        s,
-        actor=who.id,
-        action="recording.export",
-        target=f"recording:{found.id}",
-        ip=request.remote,
+    await audit_access(
+        request, s, actor=who.id, action="recording.export", target=f"recording:{found.id}"
     )
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         out = Path(tmp) / f"{found.id}.zip"
-        await asyncio.to_thread(export_recording, found.path, out, None)
+        await asyncio.to_thread(export_recording, found.path, out, None, _trusted_key(request))
         response = web.StreamResponse(
             headers={
                 "Content-Type": "application/zip",
@@ -188,7 +208,8 @@ async def release_hold(request: web.Request, s: AsyncSession, who: Subject | Non
 
 
 async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    """Delete by hand: only once retention has passed and no hold is on it."""
+    """Delete by hand: only once retention has passed and no hold is on it
+    (audited first, then the files go: signaling.retention)."""
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_DELETE)
     reason = await _reason(request)
@@ -196,8 +217,9 @@ async def delete(request: web.Request, s: AsyncSession, who: Subject | None) -> 
     refused = retention.refusal(found, rules, await hold_of(s, found.id) is not None, time.time())
     if refused is not None:
         raise refused
-    gone = await retention.do_delete(
-        s, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
+    await s.commit()  # ends the read (nothing written) before the deletion's own units
+    gone = await retention.delete(
+        request.app, found, actor=who.id, reason=reason, policy=rules, ip=request.remote
     )
     return web.json_response({"deleted": gone})
 
@@ -261,8 +283,8 @@ async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> 
                 ],
             }
         )
-    await do_append_audit(
-        s, actor=who.id, action="recording.play", target=f"recording:{found.id}", ip=request.remote
+    await audit_access(
+        request, s, actor=who.id, action="recording.play", target=f"recording:{found.id}"
     )
     return web.json_response({"id": found.id, "state": found.state, "tracks": out})
 

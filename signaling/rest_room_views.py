@@ -104,7 +104,7 @@ async def list_rooms(request: web.Request, s: AsyncSession, who: Subject | None)
     orgs = select(Organisation.id).where(Organisation.path.startswith(who.org_path or "\0"))
     mine = Room.organisation_id.in_(orgs)
     query = select(Room).where(
-        or_(mine, Room.organisation_id.is_(None)) if policy.at_root(who) else mine
+        or_(mine, Room.organisation_id.is_(None)) if who.root_admin else mine
     )
     if request.query.get("ended") != "1":
         query = query.where(Room.state != ROOM_ENDED)

@@ -4,7 +4,12 @@ recordings past their organisation's retention period.
 A recording can be deleted only once it has ended, its organisation's retention
 period has passed, and it is not on legal hold; the sweep and a person deleting
 by hand go through the same check, and every deletion is audited with what
-identified the recording (manifest hash, chain head)."""
+identified the recording (manifest hash, chain head).
+
+Files can't share a transaction with the database, so a deletion goes: the audit
+entry and a pending-deletion row committed together, then the files removed,
+then the deletion marked done. A deletion interrupted in between is finished at
+the next start (or reported in the log, and by `GET /api/v1/audit/verify`)."""
 
 from __future__ import annotations
 
@@ -13,16 +18,31 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recorder.store import RECORDING, RecordingSummary, delete_recording, list_recordings
+from recorder.store import (
+    RECORDING,
+    RecordingSummary,
+    list_recordings,
+    recording_identity,
+    remove_recording,
+)
 from recorder.store import recordings_dir as recordings_root
-from rooms.audit import do_append_audit
 from rooms.domain import DomainError
-from rooms.recording_policy import RecordingPolicy, effective_policy, held_ids
+from rooms.recording_policy import (
+    RecordingPolicy,
+    deleted_ids,
+    do_begin_recording_deletion,
+    do_finish_recording_deletion,
+    effective_policy,
+    held_ids,
+    pending_deletions,
+)
 from signaling.keys import CONFIG, DATABASE
 
 logger = logging.getLogger(__name__)
@@ -71,8 +91,8 @@ def refusal(
     return None
 
 
-async def do_delete(
-    s: AsyncSession,
+async def delete(
+    app: web.Application,
     summary: RecordingSummary,
     *,
     actor: str,
@@ -80,23 +100,59 @@ async def do_delete(
     policy: RecordingPolicy,
     ip: str | None = None,
 ) -> dict[str, Any]:
-    gone = await asyncio.to_thread(delete_recording, summary.path)
-    await do_append_audit(
-        s,
-        actor=actor,
-        action="recording.delete",
-        target=f"recording:{summary.id}",
-        ip=ip,
-        detail={
-            **gone,
-            "reason": reason,
-            "organisation": summary.organisation,
-            "retentionDays": policy.retention_days,
-            "endedAt": summary.ended_at,
-        },
+    """Delete a recording (the caller checked `refusal`): audit first, then the
+    files, then mark it done. Returns what identified it."""
+    try:
+        identity = await asyncio.to_thread(recording_identity, summary.path)
+    except FileNotFoundError:  # deleted meanwhile (by hand, or by the sweep)
+        raise DomainError("not_found", "录像不存在 / no such recording", 404) from None
+    detail = {
+        **identity,
+        "reason": reason,
+        "organisation": summary.organisation,
+        "retentionDays": policy.retention_days,
+        "endedAt": summary.ended_at,
+    }
+    database = app[DATABASE]
+    await database.run(
+        lambda s: do_begin_recording_deletion(
+            s, summary.id, str(summary.path), actor=actor, detail=detail, ip=ip
+        )
     )
+    await asyncio.to_thread(remove_recording, summary.path)
+    await database.run(lambda s: do_finish_recording_deletion(s, summary.id))
     logger.info("recording %s deleted by %s (%s)", summary.id, actor, reason)
-    return gone
+    return identity
+
+
+async def finish_interrupted_deletions(app: web.Application) -> tuple[list[str], list[str]]:
+    """Deletions audited but not marked done (the hub stopped between the audit
+    entry and the end of the removal): finish them. Returns (finished, failed);
+    failures stay pending and are logged, to be tried again at the next start."""
+    database = app[DATABASE]
+    async with database.session() as s:
+        pending = [(d.recording_id, d.path, d.audit_seq) for d in await pending_deletions(s)]
+    finished: list[str] = []
+    failed: list[str] = []
+    for recording_id, path, seq in pending:
+        try:
+            await asyncio.to_thread(remove_recording, Path(path))
+            await database.run(partial(do_finish_recording_deletion, recording_id=recording_id))
+        except Exception:
+            logger.exception(
+                "recording %s: deletion audited (#%d) but not finished; will retry",
+                recording_id,
+                seq,
+            )
+            failed.append(recording_id)
+            continue
+        logger.warning(
+            "recording %s: finished a deletion interrupted after its audit entry #%d",
+            recording_id,
+            seq,
+        )
+        finished.append(recording_id)
+    return finished, failed
 
 
 async def sweep(app: web.Application, *, now: float | None = None) -> list[str]:
@@ -105,17 +161,26 @@ async def sweep(app: web.Application, *, now: float | None = None) -> list[str]:
     deleted: list[str] = []
     root = recordings_root(app[CONFIG].server.data_dir)
     async with app[DATABASE].session() as s:
-        held = await held_ids(s)
+        held, gone = await held_ids(s), await deleted_ids(s)
+        due = []
         for summary in list_recordings(root):
             policy = await policy_for(app, s, summary.organisation)
-            if refusal(summary, policy, summary.id in held, now) is not None:
+            if summary.id in gone or refusal(summary, policy, summary.id in held, now) is not None:
                 continue
-            await do_delete(s, summary, actor=SWEEPER, reason="retention expired", policy=policy)
-            deleted.append(summary.id)
+            due.append((summary, policy))
+    for summary, policy in due:
+        try:
+            await delete(app, summary, actor=SWEEPER, reason="retention expired", policy=policy)
+        except DomainError as exc:  # held or deleted by hand meanwhile
+            logger.info("retention: %s not deleted: %s", summary.id, exc.code)
+            continue
+        deleted.append(summary.id)
     return deleted
 
 
 async def _sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    await finish_interrupted_deletions(app)
+
     async def run() -> None:
         while True:
             try:

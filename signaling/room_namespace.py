@@ -20,10 +20,10 @@ from media.errors import InvalidSdpError, InvalidStateError, MediaError, Unsuppo
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
 from rooms import actions, domain, policy, users
+from rooms.accounts import check_session
 from rooms.live_room import (
     LEFT,
     REMOVED,
-    ROOM_ENDED,
     LiveParticipant,
     LiveRoom,
     RoomError,
@@ -31,12 +31,20 @@ from rooms.live_room import (
     producer_info,
 )
 from rooms.models import ROOM_ENDED as STORED_ROOM_ENDED
-from rooms.tokens import PARTY, STAFF_ROLES, AccessToken, TokenError, verify
+from rooms.models import Invitation
+from rooms.tokens import (
+    OBSERVER,
+    ROLES,
+    AccessToken,
+    TokenError,
+    verify,
+)
 from signaling import retention
+from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
-from signaling.payloads import check_payload, get_choice, get_str
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
 from signaling.recording import Recordings
+from signaling.room_ending import end_room
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +61,7 @@ class SocketSession:
     token: AccessToken
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
+    checked_at: float = 0.0  # loop time the login session was last found live
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:
@@ -87,7 +96,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "record-stop": self.record_stop,
         }
         self.recordings = Recordings(app)
-        self._required: dict[str, bool] = {}  # room id -> recording required by policy
+        self.required: dict[str, bool] = {}  # room id -> recording required by policy
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -113,15 +122,23 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if event == "disconnect":
             return await self.on_disconnect(args[0])
         sid, rest = args[0], args[1:]
+        if event == MALFORMED:  # a packet signaling.decoder refused: answer why
+            detail = rest[0] if rest and isinstance(rest[0], dict) else {}
+            return error(
+                str(detail.get("code", "bad_request")),
+                str(detail.get("message", "请求格式错误 / malformed request")),
+            )
         handler = self._handlers.get(event)
         if handler is None:
             return error("unknown_event", f"未知的请求 {event!r} / unknown request")
         session = self.sessions.get(sid)
         if session is None:
             return error("not_joined", "未连接 / not connected")
+        if not await self._session_live(session):
+            return error("session_ended", "登录已失效，请重新登录 / your session has ended")
         try:
-            payload = check_payload(rest, self.app[CONFIG].signaling.max_message_bytes)
-            return ok(await handler(session, payload))
+            data = payload(rest, self.app[CONFIG].signaling.max_message_bytes)
+            return ok(await handler(session, data))
         except SignalingError as exc:
             return error(exc.code, exc.message)
         except RoomError as exc:
@@ -142,19 +159,61 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             access = verify(self.app[TOKEN_SECRET], token)
+            async with self.app[DATABASE].session() as db:
+                await check_session(db, access)
+                # a staff login (or its seat) whose password an administrator set
+                refusal = (
+                    await users.account_refusal(db, access.sub) if access.needs_session else None
+                )
+            if refusal is not None:
+                raise TokenError(*refusal)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
-        if access.org is not None and access.role in STAFF_ROLES:  # a staff login's token
+        self.sessions[sid] = SocketSession(
+            sid=sid, token=access, checked_at=asyncio.get_running_loop().time()
+        )
+
+    async def _session_live(self, session: SocketSession) -> bool:
+        """A staff socket's login session, looked at again every session_recheck_s
+        (a logout on another node reaches this one so); ended: the socket closes."""
+        if not session.token.needs_session:
+            return True
+        now = asyncio.get_running_loop().time()
+        if now - session.checked_at < self.app[CONFIG].signaling.session_recheck_s:
+            return True
+        try:
             async with self.app[DATABASE].session() as db:
-                refusal = await users.account_refusal(db, access.sub)
-            if refusal is not None:  # disabled, or must change its password first
-                code, message = refusal
-                raise socketio.exceptions.ConnectionRefusedError(
-                    message, {"code": code, "message": message}
-                )
-        self.sessions[sid] = SocketSession(sid=sid, token=access)
+                await check_session(db, session.token)
+        except TokenError:
+            await self._close_ended(session.sid)
+            return False
+        session.checked_at = now
+        return True
+
+    async def end_staff_sockets(
+        self, user_id: str, *, only_session: str | None = None, keep_session: str | None = None
+    ) -> None:
+        """Close this node's sockets of a user's ended login sessions (logout: one
+        session; password change: all but the one that changed it; disable: all)."""
+        for session in list(self.sessions.values()):
+            token = session.token
+            if not token.needs_session or token.sub != user_id:
+                continue
+            if only_session is not None and token.sid != only_session:
+                continue
+            if keep_session is not None and token.sid == keep_session:
+                continue
+            await self._close_ended(session.sid)
+
+    async def _close_ended(self, sid: str) -> None:
+        await self.emit(
+            "session-ended",
+            {"code": "session_ended", "message": "登录已失效，请重新登录 / your session has ended"},
+            to=sid,
+        )
+        self._spawn(self.disconnect(sid))
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
@@ -170,47 +229,54 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if session.participant is not None:
             raise fail("already_joined")
         token = session.token
-        room_id = token.room or get_str(data, "room", max_len=64)
-        if token.role == PARTY and data.get("room") not in (None, token.room):
-            raise fail("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
-        if token.role not in STAFF_ROLES and token.role != PARTY:
+        if token.role not in ROLES:
             raise fail("forbidden")
-        async with self.app[DATABASE].session() as db:
-            stored = await actions.get_room(db, room_id or "")
+        if token.room_scoped and data.get("room") not in (None, token.room):
+            raise fail("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
+        room_id = token.room or text(data, "room", max_len=64, strip=False)
+        consent = flag(data, "consent")
+        database = self.app[DATABASE]
+        async with database.session() as db:
+            stored = await actions.get_room(db, room_id)
             if stored is None:
                 raise fail("room_not_found")
             if stored.state == STORED_ROOM_ENDED:
                 raise fail("room_ended")
-            consent = data.get("consent", False)
-            if not isinstance(consent, bool):
-                raise fail("bad_request", "consent 必须是布尔值 / consent must be a boolean")
             required = await self._recording_required(db, stored)
-            if required and token.role == PARTY and not consent:
-                live = self.app[LIVE_ROOMS].get(stored.id)
-                before = live.by_subject(token.sub) if live else None
-                if before is None or before.id not in live.consents:  # type: ignore[union-attr]
-                    raise fail(
-                        "consent_required",
-                        "本次调解依规定全程录音录像，同意后方可进入"
-                        " / this session must be recorded: accept the notice to join",
-                    )
-            await self._admit(db, token, stored)
-            config = self.app[CONFIG]
-            room = self.app[LIVE_ROOMS].open(
-                stored.id,
-                stored.name,
-                self,
-                reconnect_grace_s=config.signaling.reconnect_grace_s,
-                empty_timeout_s=config.rooms.empty_timeout_s,
-            )
-            existing = room.by_subject(token.sub)
-            participant_id = existing.id if existing else None
-            if participant_id is None:
-                row = await actions.do_add_participant(
-                    db, stored, subject=token.sub, display_name=token.name, role=token.role
+        if required and token.invited and not consent:
+            live = self.app[LIVE_ROOMS].get(stored.id)
+            before = live.by_subject(token.sub) if live else None
+            if before is None or before.id not in live.consents:  # type: ignore[union-attr]
+                raise fail(
+                    "consent_required",
+                    "本次调解依规定全程录音录像，同意后方可进入"
+                    " / this session must be recorded: accept the notice to join",
                 )
-                participant_id = row.id
+        live = self.app[LIVE_ROOMS].get(stored.id)
+        existing = live.by_subject(token.sub) if live is not None and not live.closed else None
+        participant_id: str = await database.run(
+            lambda db: self._admit(db, token, stored.id, existing.id if existing else None)
+        )
+        config = self.app[CONFIG]  # admitted: now the live room may open
+        room = self.app[LIVE_ROOMS].open(
+            stored.id,
+            stored.name,
+            self,
+            reconnect_grace_s=config.signaling.reconnect_grace_s,
+            empty_timeout_s=config.rooms.empty_timeout_s,
+        )
         old_sid = self.sid_of.get(participant_id)
+        if old_sid and old_sid != session.sid:
+            # the same link (or login) opened elsewhere: that device is told first
+            await self.emit(
+                "seat-taken",
+                {
+                    "code": "seat_taken",
+                    "message": "此链接已在另一台设备上打开，本设备已退出"
+                    " / this link was opened on another device; this one has left",
+                },
+                to=old_sid,
+            )
         self.sid_of[participant_id] = session.sid  # before join: its notices skip this socket
         try:
             participant, resumed = await room.join(
@@ -234,6 +300,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             old = self.sessions.pop(old_sid, None)
             if old is not None:
                 old.participant = None
+            logger.info("room %s: seat %s taken over by another device", room.id, participant.id)
             self._spawn(self.disconnect(old_sid))
         return {
             "room": {"id": stored.id, "name": stored.name, "state": stored.state},
@@ -248,37 +315,70 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "recording": self.recording_state(room.id),
         }
 
-    async def _admit(self, db: Any, token: AccessToken, stored: Any) -> None:
-        """May this token enter this stored room? Invitation links use up a use on
-        a subject's first entry (a reload or reconnect doesn't count again)."""
-        if token.role == PARTY or token.room == stored.id:
-            # the token itself names this room (an invitation link or CLI invite)
-            if token.inv and not await actions.has_joined(db, stored.id, token.sub):
-                try:
-                    await domain.do_redeem_invitation(db, token.inv)
-                except domain.DomainError as exc:
-                    raise fail(exc.code, exc.message) from None
-            return
-        subject = policy.Subject.from_token(token, await domain.org_path(db, token.org))
-        try:
-            policy.authorize(
-                subject,
-                policy.ROOM_JOIN,
-                org_path=await domain.org_path(db, stored.organisation_id) or "\0",
-                room_id=stored.id,
-            )
-        except policy.Denied as exc:
-            raise fail(exc.code, exc.message) from None
+    async def _admit(
+        self, db: Any, token: AccessToken, room_id: str, participant_id: str | None
+    ) -> str:
+        """One unit of work: may this token enter this stored room (again)? An
+        invitation link uses up a use on a subject's first entry (a reload or
+        reconnect doesn't count again) and is refused, first entry or not, once
+        revoked. Returns the participant id, a new stored participant (audited)
+        when the live room doesn't know this subject."""
+        stored = await actions.get_room(db, room_id)
+        if stored is None:
+            raise fail("room_not_found")
+        if stored.state == STORED_ROOM_ENDED:
+            raise fail("room_ended")
+        if token.room_scoped:
+            if token.room != stored.id:
+                raise fail(
+                    "forbidden", "此链接只能进入指定的调解室 / this link opens one room only"
+                )
+            if token.inv:
+                await self._check_invitation(db, token, stored.id)
+        else:
+            subject = policy.Subject.from_token(token, await domain.org_path(db, token.org))
+            try:
+                policy.authorize(
+                    subject,
+                    policy.ROOM_JOIN,
+                    org_path=await domain.org_path(db, stored.organisation_id) or policy.UNOWNED,
+                    room_id=stored.id,
+                )
+            except policy.Denied as exc:
+                raise fail(exc.code, exc.message) from None
+        if participant_id is not None:
+            return participant_id
+        row = await actions.do_add_participant(
+            db,
+            stored,
+            subject=token.sub,
+            display_name=token.name,
+            role=token.role,
+            invitation=token.inv,
+        )
+        return row.id
+
+    async def _check_invitation(self, db: Any, token: AccessToken, room_id: str) -> None:
+        invitation = await db.get(Invitation, token.inv)
+        if invitation is None or invitation.room_id != room_id:
+            raise fail("token_invalid", "邀请无效 / invalid invitation")
+        if invitation.revoked_at is not None:
+            raise fail("invitation_revoked", "邀请已被撤销 / invitation revoked")
+        if not await actions.has_joined(db, room_id, token.sub):
+            try:
+                await domain.do_redeem_invitation(db, invitation.id)
+            except domain.DomainError as exc:
+                raise fail(exc.code, exc.message) from None
 
     async def _recording_required(self, db: Any, stored: Any) -> bool:
         """Does the organisation's policy require recording this (case) room?"""
         rules = await retention.policy_for(self.app, db, stored.organisation_id)
         required = bool(stored.case_id) and rules.required
-        self._required[stored.id] = required
+        self.required[stored.id] = required
         return required
 
     def recording_state(self, room_id: str) -> dict[str, Any]:
-        return {**self.recordings.state(room_id), "required": self._required.get(room_id, False)}
+        return {**self.recordings.state(room_id), "required": self.required.get(room_id, False)}
 
     async def _start_required_recording(
         self, room: LiveRoom, stored: Any, by: LiveParticipant
@@ -295,7 +395,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.to_room(room.id, "recording", self.recording_state(room.id))
 
     async def _consent_changed(self, room: LiveRoom, by: LiveParticipant) -> None:
-        if self._required.get(room.id):
+        if self.required.get(room.id):
             async with self.app[DATABASE].session() as db:
                 stored = await actions.get_room(db, room.id)
             if stored is not None:
@@ -358,21 +458,23 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room, participant = session.joined()
         if participant.role not in MODERATOR_ROLES:
             raise fail("forbidden", "只有调解员可以录制 / mediators only")
-        if self._required.get(room.id):
+        if self.required.get(room.id):
             raise fail(
                 "recording_required",
                 "本机构要求全程录制，调解结束时自动停止"
                 " / recording is required here; it stops when the room ends",
             )
-        recording_id = await self.recordings.stop(room.id)
+        recording_id = await self.recordings.stop(room.id, actor=participant.subject)
         state = {**self.recording_state(room.id), "lastRecordingId": recording_id}
         self.to_room(room.id, "recording", state)
         return {"recording": state}
 
     async def publish(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
         room, participant = session.joined()
-        sdp = get_str(data, "sdp", max_len=MAX_SDP_BYTES)
-        source = get_choice(data, "source", SOURCES, required=False)
+        if participant.role == OBSERVER:
+            raise fail("forbidden", "旁听者不能发布音视频 / observers watch and listen only")
+        sdp = text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
+        source = choice(data, "source", SOURCES, required=False)
         answer, producers = await room.publish(participant, sdp or "", source)
         return {"sdp": answer, "producers": [producer_info(p) for p in producers]}
 
@@ -383,11 +485,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def subscribe_answer(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant = session.joined()
-        await room.subscribe_answer(participant, get_str(data, "sdp", max_len=MAX_SDP_BYTES) or "")
+        await room.subscribe_answer(
+            participant, text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
+        )
 
     def _own_producer(self, session: SocketSession, data: dict[str, Any]) -> Any:
         room, participant = session.joined()
-        producer_id = get_str(data, "producerId", max_len=64) or ""
+        producer_id = text(data, "producerId", max_len=64, strip=False)
         producer = room.find_producer(producer_id)
         if producer is None or producer.app_data.get("participant") != participant.id:
             raise fail("not_found")
@@ -399,13 +503,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def unmute(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant, producer = self._own_producer(session, data)
-        if producer.app_data.get("muted_by_moderator") and participant.role == PARTY:
+        if producer.app_data.get("muted_by_moderator") and participant.role not in MODERATOR_ROLES:
             raise fail("forbidden", "调解员已将您静音 / the mediator muted you")
         room.set_paused(producer, False, by=participant.id)
 
     async def keyframe(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, _ = session.joined()
-        producer = room.find_producer(get_str(data, "producerId", max_len=64) or "")
+        producer = room.find_producer(text(data, "producerId", max_len=64, strip=False))
         if producer is None:
             raise fail("not_found")
         producer.request_keyframe()
@@ -416,61 +520,55 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sid_of.pop(participant.id, None)
         session.room = session.participant = None
         await room.leave(participant.id, LEFT)
-        await self._mark_left(participant.id)
+        await self.mark_left(participant.id, LEFT)
 
-    async def _mark_left(self, participant_id: str) -> None:
-        async with self.app[DATABASE].session() as db:
-            await actions.do_mark_participant_left(db, participant_id)
+    async def mark_left(self, participant_id: str, reason: str, actor: str | None = None) -> None:
+        await self.app[DATABASE].run(
+            lambda db: actions.do_mark_participant_left(
+                db, participant_id, reason=reason, actor=actor
+            )
+        )
 
     def _moderate(self, session: SocketSession, data: dict[str, Any]) -> tuple[LiveRoom, Any, Any]:
         room, participant = session.joined()
         if participant.role not in MODERATOR_ROLES:
             raise fail("forbidden", "只有调解员可以执行此操作 / mediators only")
-        target = room.get(get_str(data, "participantId", max_len=64) or "")
+        target = room.get(text(data, "participantId", max_len=64, strip=False))
         if target is None:
             raise fail("not_found")
         return room, participant, target
 
     async def mute_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant, target = self._moderate(session, data)
-        kind = get_choice(data, "kind", ("audio", "video"))
+        kind = choice(data, "kind", ("audio", "video"))
         for producer in target.producers:
             if producer.kind == kind:
                 producer.app_data["muted_by_moderator"] = True
                 room.set_paused(producer, True, by=participant.id)
 
     async def remove_participant(self, session: SocketSession, data: dict[str, Any]) -> None:
-        room, _, target = self._moderate(session, data)
+        room, moderator, target = self._moderate(session, data)
         if target.role in MODERATOR_ROLES:
             raise fail("forbidden", "不能移出调解员 / mediators cannot be removed")
-        await self._expel(room, target.id, "removed", {"reason": REMOVED})
+        await self.expel(room, target.id, "removed", {"reason": REMOVED})
         await room.leave(target.id, REMOVED)
-        await self._mark_left(target.id)
+        await self.mark_left(target.id, REMOVED, actor=moderator.subject)
 
     async def end_room(self, session: SocketSession, data: dict[str, Any]) -> None:
         room, participant = session.joined()
         if not policy.may_in_room(participant.role, policy.ROOM_END):
             raise fail("forbidden", "只有调解员可以结束调解 / mediators only")
-        for p in room.participants:
-            if p.id != participant.id:
-                await self._expel(room, p.id, "room-ended", {"reason": ROOM_ENDED})
         # the mediator gets its ack; its page closes the socket itself
         self.sid_of.pop(participant.id, None)
         session.room = session.participant = None
         await self.leave_room(session.sid, room.id)
-        await self.recordings.stop(room.id)
-        self._required.pop(room.id, None)
-        async with self.app[DATABASE].session() as db:
-            stored = await actions.get_room(db, room.id)
-            if stored is not None:
-                await actions.do_end_room(db, stored)
-        for p in room.participants:
-            await self._mark_left(p.id)
-        await room.close()
+        await end_room(self.app, room.id, actor=participant.subject)
 
-    async def _expel(
+    async def expel(
         self, room: LiveRoom, participant_id: str, event: str, payload: dict[str, Any]
     ) -> None:
+        """Tell one participant why, then close its socket (it stays in the live
+        room: the caller makes it leave)."""
         sid = self.sid_of.pop(participant_id, None)
         if sid is None:
             return
@@ -481,11 +579,27 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.leave_room(sid, room.id)
         await self.disconnect(sid)  # queued after the notification, so it arrives first
 
+    async def end_invitation_seats(self, invitation: Invitation, *, actor: str) -> list[str]:
+        """A revoked invitation: everyone seated with it is told (`removed`, reason
+        `invitation_revoked`), disconnected and leaves the room. Returns their ids."""
+        room = self.app[LIVE_ROOMS].get(invitation.room_id)
+        if room is None or room.closed:
+            return []
+        seated = [
+            p for p in room.participants if p.subject == domain.invitation_subject(invitation.id)
+        ]
+        for participant in seated:
+            await self.expel(room, participant.id, "removed", {"reason": "invitation_revoked"})
+            await room.leave(participant.id, REMOVED)
+            await self.mark_left(participant.id, "invitation_revoked", actor=actor)
+        return [p.id for p in seated]
+
 
 def setup(app: web.Application, *, client_manager: Any = None) -> socketio.AsyncServer:
     """Attach the socket.io server (at /socket.io/) to the aiohttp app."""
     server = socketio.AsyncServer(
         async_mode="aiohttp",
+        serializer=HubPacket,  # signaling.decoder: every event packet gets its ack
         client_manager=client_manager,
         cors_allowed_origins=None,  # same origin only
         max_http_buffer_size=1_000_000,
@@ -494,6 +608,8 @@ def setup(app: web.Application, *, client_manager: Any = None) -> socketio.Async
     )
     namespace = RoomNamespace(app)
     server.register_namespace(namespace)
+    app[ROOM_NAMESPACE] = namespace
+    app[RECORDINGS] = namespace.recordings
     server.attach(app)
 
     async def seal_recordings(app: web.Application) -> None:

@@ -9,7 +9,13 @@ async def test_health_ready_and_metrics(aiohttp_client, hub_config: Config) -> N
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
     assert ready.status == 200, await ready.text()
-    metrics = await client.get("/metrics")
+    refused = await client.get("/metrics")
+    assert refused.status == 401 and (await refused.json())["error"]["code"] == "token_missing"
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer guess"})
+    assert wrong.status == 401
+    token = (hub_config.server.data_dir / "metrics.token").read_text().strip()
+    assert oct((hub_config.server.data_dir / "metrics.token").stat().st_mode & 0o777) == "0o600"
+    metrics = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     body = await metrics.text()
     assert metrics.status == 200
     for name in (

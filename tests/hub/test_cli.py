@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -40,8 +41,17 @@ def test_serve_runs_with_sqlite_in_the_data_dir(tmp_path: Path) -> None:
             assert json.load(response) == {"status": "ok"}
         with urllib.request.urlopen(base + "/readyz") as response:
             assert json.load(response)["checks"] == {"database": "ok"}
-        with urllib.request.urlopen(base + "/metrics") as response:
+        token = (data / "metrics.token").read_text().strip()
+        scrape = urllib.request.Request(
+            base + "/metrics", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(scrape) as response:
             assert "hub_rooms 0" in response.read().decode()
+        try:
+            urllib.request.urlopen(base + "/metrics")
+            raise AssertionError("/metrics answered without its token")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401
         assert (data / "hub.sqlite3").exists()
         assert (data / "secret.key").exists()
     finally:

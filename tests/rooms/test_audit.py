@@ -10,7 +10,7 @@ from rooms.models import AuditEntry
 
 
 async def _fill(db: Database, n: int = 6) -> None:
-    async with db.session() as s:
+    async with db.transaction() as s:
         for i in range(n):
             await do_append_audit(
                 s,

@@ -22,8 +22,8 @@ def as_subject(user: User, path: str) -> Subject:
 
 
 async def test_scope_filters_and_pages(database: Database) -> None:
-    async with database.session() as s:
-        demo = await seed_demo_city(s)
+    async with database.transaction() as s:
+        demo = await seed_demo_city(s, password_hash="not-a-real-hash")
         city = as_subject(demo.users["city-admin"], demo.orgs["city"].path)
         cases = {}
         for side in ("east", "west"):
@@ -41,8 +41,8 @@ async def test_scope_filters_and_pages(database: Database) -> None:
         await do_create_case_room(s, city, cases["east"], demo.orgs["east-1"].path)
         await do_append_audit(s, actor="system", action="admin.create", target="user:admin")
         await do_update_user(s, city, demo.users["intake"], UserChanges(role="admin"))
-        east_admin = as_subject(demo.users["intake"], demo.orgs["east"].path)
-
+    east_admin = as_subject(demo.users["intake"], demo.orgs["east"].path)
+    async with database.session() as s:
         everything, total = await list_audit(s, city, AuditFilter())
         assert total == len(everything) >= 5
         assert everything[0].seq > everything[-1].seq  # newest first

@@ -7,18 +7,17 @@ import asyncio
 import datetime as dt
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.db import Database
-from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms.demo import seed_demo_city
 from rooms.domain import (
     CaseFilter,
     DomainError,
     access_case_by_id,
-    authenticate,
     case_history,
     case_types,
     do_assign_case,
-    do_change_password,
     do_create_case,
     do_create_case_room,
     do_create_invitation,
@@ -47,7 +46,7 @@ async def world(db: Database):  # type: ignore[no-untyped-def]
 
 async def test_staff_see_only_their_subtree(database: Database) -> None:
     demo, _, east, west = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -80,7 +79,7 @@ async def test_staff_see_only_their_subtree(database: Database) -> None:
 
 async def test_case_moves_only_along_the_allowed_graph(database: Database) -> None:
     demo, _, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -108,7 +107,7 @@ async def test_case_moves_only_along_the_allowed_graph(database: Database) -> No
 
 async def test_concurrent_transitions_leave_one_winner(database: Database) -> None:
     demo, _, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -120,17 +119,19 @@ async def test_concurrent_transitions_leave_one_winner(database: Database) -> No
         )
 
     async def attempt() -> str:
-        async with database.session() as s:
+        async def work(s: AsyncSession) -> str:
             loaded, _ = await access_case_by_id(s, east, case.id)
-            try:
-                await do_transition_case(s, east, loaded, ACCEPTED)
-            except DomainError as exc:
-                return exc.code
+            await do_transition_case(s, east, loaded, ACCEPTED)
             return "ok"
+
+        try:
+            return await database.run(work)
+        except DomainError as exc:
+            return exc.code
 
     results = sorted(await asyncio.gather(attempt(), attempt()))
     assert results in (["conflict", "ok"], ["invalid_transition", "ok"])
-    async with database.session() as s:
+    async with database.transaction() as s:
         loaded, _ = await access_case_by_id(s, east, case.id)
         assert loaded.status == ACCEPTED and loaded.version == 2
         assert len(await case_history(s, loaded)) == 1
@@ -138,7 +139,7 @@ async def test_concurrent_transitions_leave_one_winner(database: Database) -> No
 
 async def test_invitations_are_single_use_revocable_and_expire(database: Database) -> None:
     demo, paths, east, _ = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         case = await do_create_case(
             s,
             east,
@@ -149,36 +150,29 @@ async def test_invitations_are_single_use_revocable_and_expire(database: Databas
             parties=[],
         )
         room = await do_create_case_room(s, east, case, paths["east"])
-        once = await do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
+        once = await do_create_invitation(
+            s, room, name="张三", role="party", ttl_s=600, inviter=east
+        )
         assert len(once.code) == 6 and once.code.isdigit()
         await do_redeem_invitation(s, once.id)
         with pytest.raises(DomainError) as used:
             await do_redeem_invitation(s, once.id)
         assert used.value.code == "invitation_used"
 
-        revoked = await do_create_invitation(s, room, name="李四", role="party", ttl_s=600)
-        await do_revoke_invitation(s, revoked)
+        revoked = await do_create_invitation(
+            s, room, name="李四", role="party", ttl_s=600, inviter=east
+        )
+        await do_revoke_invitation(s, revoked, actor=east.id)
         with pytest.raises(DomainError) as gone:
             await do_redeem_invitation(s, revoked.id)
         assert gone.value.code == "invitation_revoked"
 
-        expired = await do_create_invitation(s, room, name="王五", role="party", ttl_s=-1)
+        expired = await do_create_invitation(
+            s, room, name="王五", role="party", ttl_s=-1, inviter=east
+        )
         with pytest.raises(DomainError) as late:
             await do_redeem_invitation(s, expired.id)
         assert late.value.code == "token_expired"
-
-
-async def test_passwords_are_hashed_and_checked(database: Database) -> None:
-    await world(database)
-    async with database.session() as s:
-        user = await authenticate(s, "mediator-east", DEMO_PASSWORD)
-        assert user.password_hash.startswith("$argon2") and DEMO_PASSWORD not in user.password_hash
-        await do_change_password(s, user.id, DEMO_PASSWORD, "a-new-password")
-        assert (await authenticate(s, "mediator-east", "a-new-password")).id == user.id
-        for name, password in (("mediator-east", DEMO_PASSWORD), ("nobody", DEMO_PASSWORD)):
-            with pytest.raises(DomainError) as refused:
-                await authenticate(s, name, password)
-            assert refused.value.code == "bad_credentials"
 
 
 async def test_case_search_filters_and_pages(database: Database) -> None:
@@ -186,7 +180,7 @@ async def test_case_search_filters_and_pages(database: Database) -> None:
     subtree and registration dates narrow the list; pages split it; another
     township's organisation is refused."""
     demo, paths, east, west = await world(database)
-    async with database.session() as s:
+    async with database.transaction() as s:
         made = []
         for i, (org, kind, title, party) in enumerate(
             [

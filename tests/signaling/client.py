@@ -127,6 +127,10 @@ class ProtocolClient:
             except TimeoutError:
                 pass
 
+    async def wait_disconnected(self, limit: float = 10) -> None:
+        """Until the hub closes this socket."""
+        await asyncio.wait_for(self.sio.wait(), limit)
+
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()

@@ -47,10 +47,10 @@ async def test_join_info_refusals(hub: Hub) -> None:
                 assert r.status == status, token
                 assert (await r.json())["error"]["code"] == code
 
-    async with hub.app[DATABASE].session() as db:
+    async with hub.app[DATABASE].transaction() as db:
         stored = await actions.get_room(db, room)
         assert stored is not None
-        await actions.do_end_room(db, stored)
+        await actions.do_end_room(db, stored, actor="test")
     status, _, body = await _get(hub, f"/api/v1/join/{hub.token(room)}")
     assert status == 410 and b"room_ended" in body
 
@@ -90,14 +90,20 @@ async def test_qr_code_of_the_join_link(hub: Hub) -> None:
 
 async def test_used_and_revoked_invitations_are_refused_before_connecting(hub: Hub) -> None:
     room_id = await hub.room()
-    async with hub.app[DATABASE].session() as db:
+    async with hub.app[DATABASE].transaction() as db:
         room = await actions.get_room(db, room_id)
         assert room is not None
-        used = await domain.do_create_invitation(db, room, name="张三", role="party", ttl_s=600)
-        revoked = await domain.do_create_invitation(db, room, name="李四", role="party", ttl_s=600)
-        fresh = await domain.do_create_invitation(db, room, name="王五", role="party", ttl_s=600)
+        used = await domain.do_create_invitation(
+            db, room, name="张三", role="party", ttl_s=600, inviter=None
+        )
+        revoked = await domain.do_create_invitation(
+            db, room, name="李四", role="party", ttl_s=600, inviter=None
+        )
+        fresh = await domain.do_create_invitation(
+            db, room, name="王五", role="party", ttl_s=600, inviter=None
+        )
         await domain.do_redeem_invitation(db, used.id)
-        await domain.do_revoke_invitation(db, revoked)
+        await domain.do_revoke_invitation(db, revoked, actor="test")
     secret = hub.app[TOKEN_SECRET]
     cases = {
         domain.invitation_token(secret, used): (403, "invitation_used"),

@@ -69,7 +69,7 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
     secret = hub.app[TOKEN_SECRET]
-    async with hub.app[DATABASE].session() as s:
+    async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         admin = demo.users["city-admin"]
         boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
@@ -78,8 +78,12 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
             s, boss, demo.orgs["east"].id, required=True, retention_days=None
         )
         room = await case_room(s, demo, "east-1", title="噪音")
-        link = await domain.do_create_invitation(s, room, name="张三", role="party", ttl_s=600)
-    mediator = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
+        link = await domain.do_create_invitation(
+            s, room, name="张三", role="party", ttl_s=600, inviter=None
+        )
+    mediator = await _connected(
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
+    )
     joined = await mediator.join(room=room.id)
     assert joined["recording"]["required"] is True
     assert joined["recording"]["active"] is True  # started when the first person came in

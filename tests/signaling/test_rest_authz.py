@@ -24,9 +24,11 @@ from recorder.store import recordings_dir
 from recorder.verify import verify
 from rooms import domain
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms.models import Room
 from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
+from tests.signaling.conftest import staff_token
 
 STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
 CITY_WIDE = {"city-admin", "command", "evaluator"}  # their subtree holds east and west alike
@@ -38,6 +40,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/openapi.json"): set(PRINCIPALS),
     ("POST", "/api/v1/join-code"): set(PRINCIPALS),  # public: the code and name are the credential
     ("GET", "/api/v1/me"): {*STAFF, "party-east", "party-west"},
+    # ends the caller's own session (a party token has none: a no-op)
+    ("POST", "/api/v1/logout"): {*STAFF, "party-east", "party-west"},
     # staff may try (a wrong current password is refused with 403 bad_credentials)
     ("POST", "/api/v1/me/password"): set(STAFF),
     ("GET", "/api/v1/organisations"): set(STAFF),
@@ -45,6 +49,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/users"): {"city-admin"},
     ("POST", "/api/v1/users"): {"city-admin"},
     ("PATCH", "/api/v1/users/{user_id}"): {"city-admin"},
+    ("POST", "/api/v1/users/{user_id}/unlock"): {"city-admin"},
     ("GET", "/api/v1/audit"): {"city-admin"},
     ("GET", "/api/v1/cases/{case_id}/rooms"): set(STAFF),
     ("GET", "/api/v1/rooms"): set(STAFF),
@@ -66,6 +71,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/mediators"): set(STAFF),
     ("POST", "/api/v1/cases/{case_id}/rooms"): {"city-admin", "mediator-east"},
     ("POST", "/api/v1/rooms/{room_id}/end"): {"city-admin", "mediator-east"},
+    # staff who may enter the room get their own seat token (never an invitation)
+    ("POST", "/api/v1/rooms/{room_id}/seat"): {"city-admin", "mediator-east", "command"},
     ("POST", "/api/v1/rooms/{room_id}/invitations"): {"city-admin", "mediator-east"},
     ("POST", "/api/v1/invitations/{invitation_id}/revoke"): {"city-admin", "mediator-east"},
     ("GET", "/api/v1/invitations/{invitation_id}/qr.png"): {"city-admin", "mediator-east"},
@@ -110,6 +117,7 @@ SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} |
 class World:
     client: TestClient
     tokens: dict[str, str]
+    logout_tokens: dict[str, str]  # principal:side -> a session of its own to log out
     ids: dict[str, dict[str, str]]  # "east"/"west" -> {case_id, room_id, invitation_id, org}
 
 
@@ -118,7 +126,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
     app = build_app(hub_config)
     client: TestClient = await aiohttp_client(app)
     secret = app[TOKEN_SECRET]
-    async with app[DATABASE].session() as s:
+    async with app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         ids: dict[str, dict[str, str]] = {}
         admin = demo.users["city-admin"]
@@ -135,7 +143,7 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
             )
             room = await domain.do_create_case_room(s, boss, case, demo.orgs[org].path)
             invitation = await domain.do_create_invitation(
-                s, room, name="张三", role="party", ttl_s=3600
+                s, room, name="张三", role="party", ttl_s=3600, inviter=None
             )
             ids[side] = {
                 "case_id": case.id,
@@ -145,7 +153,18 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "org_id": demo.orgs[org].id,
                 "file": "t01-00001.webm",  # the first segment of record_briefly's recording
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
-                "user_id": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
+                # a user of the side's community whom the matrix enables and unlocks
+                "user_id": (
+                    await domain.do_create_user(
+                        s,
+                        username=f"spare-{side}",
+                        display_name="备用",
+                        role="mediator",
+                        organisation=demo.orgs[org],
+                        password_hash="never-logs-in",
+                        actor="test",
+                    )
+                ).id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
@@ -159,7 +178,14 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
         tokens[f"party-{side}"] = issue(
             secret, sub=f"p-{side}", name="张三", role="party", room=ids[side]["room_id"], ttl_s=600
         )
-    return World(client, tokens, ids)
+    logout_tokens = {}
+    for side in ("east", "west"):
+        for key in PRINCIPALS:
+            if key in STAFF:
+                logout_tokens[f"{key}:{side}"] = await staff_token(app, demo.users[key])
+            elif key in tokens:
+                logout_tokens[f"{key}:{side}"] = tokens[key]
+    return World(client, tokens, logout_tokens, ids)
 
 
 async def record_briefly(config: Config, room: str, organisation: str) -> str:
@@ -214,11 +240,11 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "parties": [{"name": "甲"}],
         },
         "/api/v1/cases/{case_id}/transition": {"to": "accepted"},
-        "/api/v1/users/{user_id}": {"name": "改过名的调解员"},
         "/api/v1/join-code": {"code": "000000", "name": "nobody"},
         "/api/v1/cases/{case_id}/assign": {"mediatorId": ids["mediator"]},
         "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
         "/api/v1/rooms/{room_id}/invitations": {"name": "李四", "role": "party"},
+        "/api/v1/users/{user_id}": {"active": True},
         "/api/v1/recordings/{recording_id}": {"reason": "测试"},
         "/api/v1/recordings/{recording_id}/hold": {"reason": "诉讼中"},
         "/api/v1/organisations/{org_id}/recording-policy": {
@@ -269,9 +295,14 @@ async def _check_principal(world: World, principal: str) -> list[str]:
             if path == "/api/v1/join/{token}":
                 continue  # covered by the page tests: the token in the URL is the credential
             kwargs = request_for(method, path, world.ids[side], token)
+            if path == "/api/v1/logout" and f"{principal}:{side}" in world.logout_tokens:
+                # a session of its own, so that the principal's other requests still work
+                spare = world.logout_tokens[f"{principal}:{side}"]
+                headers = {**headers, "Authorization": f"Bearer {spare}"}
             response = await world.client.request(
                 kwargs["method"], kwargs["url"], json=kwargs["json"], headers=headers
             )
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
             granted = response.status not in (401, 403)
             if response.status >= 400:
                 payload = await response.json()
@@ -280,10 +311,10 @@ async def _check_principal(world: World, principal: str) -> list[str]:
                 granted = (await response.json())["error"]["code"] == "bad_credentials"
             if path == "/api/v1/join-code":
                 granted = response.status in (403, 429)  # the wrong code, not who asks
-            if path == "/api/v1/login":
-                granted = (
-                    response.status == 401
-                    and (await response.json())["error"]["code"] == "bad_credentials"
+            if path == "/api/v1/login":  # a wrong password, throttled after a few tries
+                granted = (response.status, (await response.json())["error"]["code"]) in (
+                    (401, "bad_credentials"),
+                    (429, "rate_limited"),
                 )
             if granted != expected(principal, method, path, side):
                 wrong.append(f"{principal}: {method} {path} [{side}] -> {response.status}")
@@ -383,3 +414,104 @@ async def test_severity_scale_comes_from_config(world: World) -> None:
         },
     )
     assert response.status == 400 and (await response.json())["error"]["code"] == "bad_request"
+
+
+# The invitation-role dimension: which role an invitation from whom may carry.
+# Written out here, independently of rooms.policy.INVITABLE.
+INVITATION_ROLES = {"party", "guest", "observer"}  # room-scoped: never a staff role
+ALL_ROLES = ("admin", "intake", "mediator", "reviewer", "evaluator", "command", *INVITATION_ROLES)
+
+
+async def test_invitation_roles_are_limited_to_what_the_inviter_may_grant(world: World) -> None:
+    wrong = []
+    for principal in PRINCIPALS:
+        token = world.tokens.get(principal, "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for role in ALL_ROLES:
+            response = await world.client.post(
+                f"/api/v1/rooms/{world.ids['east']['room_id']}/invitations",
+                headers=headers,
+                json={"name": "专家", "role": role},
+            )
+            may_invite = principal in ALLOWED[("POST", "/api/v1/rooms/{room_id}/invitations")]
+            want = 201 if may_invite and role in INVITATION_ROLES else (401, 403)
+            if response.status != want and response.status not in (
+                want if isinstance(want, tuple) else ()
+            ):
+                wrong.append(f"{principal} -> {role}: {response.status}")
+            if may_invite and role not in INVITATION_ROLES:
+                code = (await response.json())["error"]["code"]
+                if code != "role_not_grantable":
+                    wrong.append(f"{principal} -> {role}: {code}")
+    assert wrong == [], wrong
+
+
+async def test_room_scoped_tokens_reach_their_room_only(world: World, hub_config: Config) -> None:
+    """An invitation (or CLI mediator) token opens its room and nothing else over
+    REST: no cases, no recordings, no other room."""
+    from hub.cmd_invite import create_invitation
+
+    app = world.client.server.app
+    async with app[DATABASE].session() as s:
+        room = await s.get(Room, world.ids["east"]["room_id"])
+        assert room is not None
+    path, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
+    cli_mediator = {"Authorization": f"Bearer {path.rsplit('/', 1)[1]}"}
+    for method, url in (
+        ("GET", "/api/v1/recordings"),
+        ("GET", f"/api/v1/recordings/{world.ids['east']['recording_id']}"),
+        ("GET", "/api/v1/cases"),
+        ("GET", f"/api/v1/cases/{world.ids['east']['case_id']}"),
+        ("POST", f"/api/v1/rooms/{world.ids['west']['room_id']}/end"),
+        ("POST", f"/api/v1/rooms/{world.ids['west']['room_id']}/invitations"),
+    ):
+        response = await world.client.request(
+            method, url, headers=cli_mediator, json={"name": "x", "role": "party"}
+        )
+        assert response.status == 403, (url, response.status)
+    # in its own room it may invite parties, not staff
+    own = f"/api/v1/rooms/{room.id}/invitations"
+    ok = await world.client.post(own, headers=cli_mediator, json={"name": "甲", "role": "party"})
+    assert ok.status == 201
+    refused = await world.client.post(
+        own, headers=cli_mediator, json={"name": "乙", "role": "mediator"}
+    )
+    assert refused.status == 403
+
+
+async def test_recordings_outside_the_tree_are_for_city_administrators(
+    world: World, hub_config: Config
+) -> None:
+    admin = {"Authorization": f"Bearer {world.tokens['city-admin']}"}
+    made = await world.client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "east-admin",
+            "name": "东城管理员",
+            "role": "admin",
+            "organisationId": world.ids["east"]["org"],
+            "password": "long-enough-1",
+        },
+    )
+    assert made.status == 201
+    # a township administrator: the east community sits in its subtree
+    login = await world.client.post(
+        "/api/v1/login", json={"username": "east-admin", "password": "long-enough-1"}
+    )
+    township = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    changed = await world.client.post(  # the administrator chose it: the user changes it first
+        "/api/v1/me/password",
+        headers=township,
+        json={"current": "long-enough-1", "new": "东城管理员自己的密码"},
+    )
+    assert changed.status == 200
+    adhoc = await record_briefly(hub_config, "临时会议", "")
+    listed = await (await world.client.get("/api/v1/recordings", headers=admin)).json()
+    assert adhoc in [r["id"] for r in listed]
+    theirs = await (await world.client.get("/api/v1/recordings", headers=township)).json()
+    assert adhoc not in [r["id"] for r in theirs]
+    assert world.ids["east"]["recording_id"] in [r["id"] for r in theirs]
+    for url in (f"/api/v1/recordings/{adhoc}", f"/api/v1/recordings/{adhoc}/export"):
+        assert (await world.client.get(url, headers=township)).status == 403
+        assert (await world.client.get(url, headers=admin)).status == 200

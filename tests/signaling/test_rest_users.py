@@ -14,6 +14,7 @@ from hub.app import build_app
 from hub.config import Config
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
+from rooms.passwords import PasswordPool, one_time_password
 from tests.signaling.conftest import Town
 
 
@@ -99,12 +100,13 @@ async def test_admin_edits_and_disables_a_user(town: Town) -> None:
     status, disabled = await town.call("city-admin", "PATCH", url, json={"active": False})
     assert status == 200 and disabled["active"] is False
     after = await town.client.get("/api/v1/me", headers=town.headers["mediator-east"])
-    assert after.status == 401 and (await after.json())["error"]["code"] == "account_disabled"
+    assert after.status == 401 and (await after.json())["error"]["code"] == "session_ended"
     status, _ = await login(town, "mediator-east", "demo-password-2026")
     assert status == 401
     status, _ = await town.call("city-admin", "PATCH", url, json={"active": True})
     assert status == 200
-    assert (await town.client.get("/api/v1/me", headers=town.headers["mediator-east"])).ok
+    status, _ = await login(town, "mediator-east", "demo-password-2026")
+    assert status == 200  # enabled again: a new login works (the old session stays ended)
     # nobody disables themselves; a reviewer edits nobody
     _, me = await town.call("city-admin", "GET", "/api/v1/me")
     status, body = await town.call(
@@ -131,8 +133,13 @@ async def test_admin_set_password_must_be_changed(town: Town) -> None:
         json={"password": "管理员重设的密码-2026"},
     )
     assert status == 200 and body["mustChangePassword"] is True
-    # the reviewer's session goes on only to the password page
-    blocked = await town.client.get("/api/v1/recordings", headers=town.headers["reviewer"])
+    # whoever was logged in with the old password is logged out
+    ended = await town.client.get("/api/v1/recordings", headers=town.headers["reviewer"])
+    assert ended.status == 401 and (await ended.json())["error"]["code"] == "session_ended"
+    # and the new login goes on only to the password page
+    status, headers = await login(town, "reviewer", "管理员重设的密码-2026")
+    assert status == 200
+    blocked = await town.client.get("/api/v1/recordings", headers=headers)
     assert (await blocked.json())["error"]["code"] == "password_change_required"
 
 
@@ -143,8 +150,12 @@ async def test_first_start_password_is_one_time(
     hub_config.server.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(hub_config.database_url)
     await init_schema(database.engine)
-    async with database.session() as s:
-        first = await do_bootstrap_admin(s)
+    passwords = PasswordPool()
+    password = one_time_password()
+    hashed = await passwords.hash(password)
+    passwords.close()
+    async with database.transaction() as s:
+        first = await do_bootstrap_admin(s, password, hashed)
     await database.close()
     assert first is not None
     client: TestClient = await aiohttp_client(build_app(hub_config))

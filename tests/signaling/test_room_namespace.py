@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 import socketio
 
+from signaling.keys import METRICS_TOKEN
 from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video, frame_digest
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub
@@ -80,7 +81,9 @@ async def test_three_participants_forward_media_byte_identical(
 
     # /metrics sees the room
     async with aiohttp.ClientSession() as http:
-        async with http.get(hub.url + "metrics") as response:
+        async with http.get(
+            hub.url + "metrics", headers={"Authorization": f"Bearer {hub.app[METRICS_TOKEN]}"}
+        ) as response:
             text = await response.text()
     assert "hub_rooms 1" in text and "hub_participants 3" in text
     assert "hub_consumers 4" in text

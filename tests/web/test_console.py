@@ -84,7 +84,7 @@ def test_mediator_runs_a_case_from_the_console(
     console.get_by_test_id("back").click()
     console.get_by_test_id("case-row").filter(has_text="楼上漏水纠纷").first.click()
     rows = console.get_by_test_id("invitations").locator("tbody tr")
-    expect(rows).to_have_count(3)  # 张三, the mediator's seat, 李四
+    expect(rows).to_have_count(2)  # 张三 and 李四 (the mediator entered with a seat of their own)
     zhang = rows.filter(has_text="张三")
     expect(zhang.get_by_test_id("invitation-status")).to_have_text("已使用")
     li = rows.filter(has_text="李四")

@@ -1,7 +1,7 @@
 """staff shell: a user whose password an administrator set must change it at first login
 
 Revision ID: 0005_staff
-Revises: 0002
+Revises: 0004_sessions
 Create Date: 2026-11-27 07:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_staff"
-down_revision = "0002"
+down_revision = "0004_sessions"
 branch_labels = None
 depends_on = None
 

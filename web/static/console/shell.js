@@ -84,6 +84,7 @@ function createHub() {
     else if (!hub.route.name) hub.navigate(pathOf(home(hub.me.permissions)), { replace: true });
   };
   hub.logout = async (tell = true) => {
+    if (tell) await raw.post("/logout").catch(() => {}); // ends the session on the server too
     clearStaffToken();
     hub.me = null;
     if (tell) hub.done(t("logged_out"));

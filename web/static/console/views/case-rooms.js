@@ -80,8 +80,9 @@ export const CaseRooms = {
     };
     const joinAsMediator = async (room) => {
       try {
-        const made = await invite(room, hub.me.name, "mediator");
-        window.open(made.url, "_blank", "noopener");
+        // staff enter with their own identity (a seat token for this room), never an invitation
+        const seat = await hub.api.post(`/rooms/${encodeURIComponent(room.id)}/seat`, {});
+        window.open(seat.url, "_blank", "noopener");
       } catch (err) {
         hub.fail(err);
       }

@@ -154,10 +154,13 @@ export const RecordingView = {
 
     const verification = (d) => {
       const v = d.verification;
+      // verified = intact AND signed by this install's key; another key is said plainly, in red
+      const why = v.keyTrusted === false ? t("other_key") : v.firstBadSegment || "";
       return h("div", { class: "verification" }, [
         h("p", {
-          class: v.ok ? "ok-line" : "bad-line", "data-ok": String(v.ok), title: v.report, ...tid("recording-verified"),
-        }, v.ok ? `✔ ${t("verified_ok")}` : `✘ ${t("verified_bad")}${v.firstBadSegment ? `：${v.firstBadSegment}` : ""}`),
+          class: v.ok ? "ok-line" : "bad-line", "data-ok": String(v.ok), "data-key-trusted": String(v.keyTrusted),
+          title: v.report, ...tid("recording-verified"),
+        }, v.ok ? `✔ ${t("verified_ok")}` : `✘ ${t("verified_bad")}${why ? `：${why}` : ""}`),
         // the signing key: this install's (trusted) or another's
         v.keyFingerprint ? h("p", { class: v.keyTrusted ? "muted" : "bad-line", ...tid("recording-key") },
           `${t("key_fingerprint")} ${v.keyFingerprint.slice(0, 16)}…` +

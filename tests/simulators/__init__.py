@@ -1,0 +1,1 @@
+"""Third-party peers the camera tests drive: GStreamer's RTSP server, SIPp, FFmpeg."""
