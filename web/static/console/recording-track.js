@@ -55,6 +55,7 @@ export class Track {
     this.leftAt = session(info.leftAt);
     this.pauses = (info.pauses || []).map((p) => ({ at: session(p.from), end: session(p.to), by: p.by }));
     this.loaded = new Set();
+    this.appendedSeqs = new Set(); // segments whose bytes are in the buffer
     this.queue = Promise.resolve();
     this.mime = MIME[`${info.kind}/${info.container}`] || MIME[`video/${info.container}`];
     this.supported = Boolean(window.MediaSource && MediaSource.isTypeSupported(this.mime));
@@ -97,8 +98,10 @@ export class Track {
       this.source.addEventListener("sourceopen", () => {
         this.buffer = this.source.addSourceBuffer(this.mime);
         // "sequence": each segment lands where timestampOffset says, whatever
-        // timestamps its container starts from (a pause inside a segment is closed up:
-        // the page covers the pause's span by the pause log instead, missingReason)
+        // timestamps its container starts from. (It closes up a pause inside a segment:
+        // the pause's span is covered by the pause log, missingReason, and the segment's
+        // tail shows as a hole. "segments" mode would keep the gap in our WebM segments;
+        // see docs/evidence.md for why the page doesn't use it yet.)
         this.buffer.mode = "sequence";
         resolve();
       }, { once: true });
@@ -125,6 +128,7 @@ export class Track {
         const done = this.appended();
         this.buffer.appendBuffer(bytes);
         await done;
+        this.appendedSeqs.add(segment.seq);
       }).catch((err) => {
         console.warn("segment", segment.file, err);
         if (this.source.readyState === "open") this.loaded.delete(segment.seq); // fetch again
@@ -137,7 +141,10 @@ export class Track {
         const done = this.appended();
         this.buffer.remove(0, t - BEHIND_S);
         await done;
-        for (const s of stale) this.loaded.delete(s.seq);
+        for (const s of stale) {
+          this.loaded.delete(s.seq);
+          this.appendedSeqs.delete(s.seq);
+        }
       }).catch(() => {});
     }
   }
@@ -146,6 +153,12 @@ export class Track {
     const ranges = this.el.buffered;
     for (let i = 0; i < ranges.length; i++) if (ranges.start(i) - 0.05 <= t && t < ranges.end(i)) return true;
     return false;
+  }
+
+  /** Is t a hole: its segment is in the buffer, but nothing was recorded at t? */
+  hole(t) {
+    const segment = this.segments.find((s) => s.at <= t && t < s.end);
+    return Boolean(segment && this.appendedSeqs.has(segment.seq) && !this.buffered(t));
   }
 
   /** Follow the master clock. */
@@ -163,8 +176,10 @@ export class Track {
       return;
     }
     if (!this.buffered(t)) {
+      // a hole in a loaded segment: nothing was recorded here (the element waits for t)
+      const hole = this.hole(t) ? "no_media_here" : "loading";
       if (!this.el.paused) this.el.pause();
-      this.say(this.t("loading"), "loading");
+      this.say(this.t(hole), hole);
       return;
     }
     this.say(null);
@@ -181,7 +196,8 @@ export class Track {
     return {
       id: this.info.id,
       kind: this.info.kind,
-      active: this.supported && t >= this.first && t < this.last && missingReason(this, t) === null,
+      active: this.supported && t >= this.first && t < this.last && missingReason(this, t) === null
+        && !this.hole(t),
       reason: this.veil.hidden ? null : this.veil.dataset.reason,
       label: trackLabel(this.t, this.info),
       supported: this.supported,
