@@ -301,9 +301,7 @@ def test_recording_page_labels_tracks_says_why_one_is_missing_and_plays_unveiled
     video_tile = console.get_by_test_id("recording-tile").filter(has_text="张三 · 摄像头")
     expect(video_tile.get_by_test_id("recording-veil")).to_have_text("此时摄像头已关闭")
     # unmuted by then: whatever the microphone's tile says, it no longer says muted
-    console.wait_for_function(
-        f"() => !['muted', 'loading'].includes(({reasons})('张三 · 麦克风'))"
-    )
+    console.wait_for_function(f"() => !['muted', 'loading'].includes(({reasons})('张三 · 麦克风'))")
     screenshot(console, "console-recording-camera-off")
 
 
