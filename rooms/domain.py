@@ -7,16 +7,19 @@ rooms.policy."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
 from rooms.audit import do_append_audit
 from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import (
+    ASSIGNED,
     CASE_TRANSITIONS,
     LEVELS,
     RECEIVED,
@@ -106,11 +109,13 @@ async def do_create_user(
     password_hash: str,
     actor: str,
     ip: str | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """A staff user. The password is hashed by the caller before the unit of work
     (Argon2 on rooms.passwords.PasswordPool: never on the event loop, never while
     the unit holds the database's write lock); rooms.accounts.check_new_password
-    says whether a password may be used."""
+    says whether a password may be used. `must_change_password`: someone else chose
+    it (an administrator, the first start), so the user changes it at first login."""
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
     if await session.scalar(select(User).where(User.username == username)):
@@ -121,6 +126,7 @@ async def do_create_user(
         role=role,
         organisation_id=organisation.id,
         password_hash=password_hash,
+        must_change_password=must_change_password,
     )
     session.add(user)
     await session.flush()
@@ -180,6 +186,25 @@ async def do_create_case(
     return case
 
 
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list is narrowed to (every field optional). `text` matches the
+    number, the title or a party's name; `organisation_id` takes its whole subtree;
+    `created_from`/`created_to` bound the registration time (from inclusive, to exclusive)."""
+
+    text: str | None = None
+    type: str | None = None
+    status: str | None = None
+    organisation_id: str | None = None
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def list_cases(
     session: AsyncSession,
     subject: Subject,
@@ -187,20 +212,57 @@ async def list_cases(
     status: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    where: CaseFilter | None = None,
 ) -> tuple[list[Case], int]:
     _authorize(subject, policy.CASE_VIEW)
+    where = where or CaseFilter(status=status)
+    within = subject.org_path or "\0"
+    if where.organisation_id:
+        chosen = await org_path(session, where.organisation_id)
+        if chosen is None or not chosen.startswith(within):
+            raise DomainError("forbidden", "不在您的辖区内 / outside your organisation", 403)
+        within = chosen
     query = (
         select(Case)
         .join(Organisation, Organisation.id == Case.organisation_id)
-        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .where(Organisation.path.startswith(within))
     )
-    if status:
-        query = query.where(Case.status == status)
+    if where.status:
+        query = query.where(Case.status == where.status)
+    if where.type:
+        query = query.where(Case.type == where.type)
+    if where.text:
+        pattern = _like(where.text)
+        query = query.where(
+            or_(
+                Case.number.ilike(pattern, escape="\\"),
+                Case.title.ilike(pattern, escape="\\"),
+                cast(Case.parties, String).ilike(_like(_json_text(where.text)), escape="\\"),
+            )
+        )
+    if where.created_from:
+        query = query.where(Case.created_at >= where.created_from)
+    if where.created_to:
+        query = query.where(Case.created_at < where.created_to)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.execute(
         query.order_by(Case.created_at.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(rows.scalars()), total
+
+
+async def case_types(session: AsyncSession, subject: Subject) -> list[str]:
+    """The dispute types of the cases `subject` sees (for the list's type filter)."""
+    _authorize(subject, policy.CASE_VIEW)
+    rows = await session.scalars(
+        select(Case.type)
+        .join(Organisation, Organisation.id == Case.organisation_id)
+        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .distinct()
+        .order_by(Case.type)
+        .limit(200)
+    )
+    return list(rows)
 
 
 async def access_case_by_id(
@@ -213,6 +275,12 @@ async def access_case_by_id(
     path = await org_path(session, case.organisation_id)
     _authorize(subject, action, org_path=path)
     return case, path or ""
+
+
+def _json_text(text: str) -> str:
+    """How `text` appears inside the stored JSON of parties: SQLAlchemy writes JSON
+    with json.dumps' defaults, so "张三" is stored as "\\u5f20\\u4e09"."""
+    return json.dumps(text)[1:-1]
 
 
 def allowed_transitions(subject: Subject, case: Case, case_org_path: str) -> list[str]:
@@ -233,6 +301,12 @@ async def do_transition_case(
             "invalid_transition",
             f"案件不能从 {case.status} 转为 {to_status} / "
             f"a {case.status} case can move to: {', '.join(allowed) or 'nothing'}",
+            409,
+        )
+    if to_status == ASSIGNED and not case.mediator_id:
+        raise DomainError(
+            "mediator_required",
+            "请先指派调解员，再转为已指派 / assign a mediator before moving the case to assigned",
             409,
         )
     from_status, version = case.status, case.version
@@ -448,6 +522,7 @@ async def do_bootstrap_admin(
         organisation=root,
         password_hash=password_hash,
         actor="system",
+        must_change_password=True,
     )
     return "admin", password
 

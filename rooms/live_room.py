@@ -471,6 +471,7 @@ class LiveRoom:
     def set_paused(self, producer: Producer, paused: bool, by: str) -> None:
         if paused == producer.paused:
             return
+        producer.app_data["paused_by"] = by  # the recorder notes who paused it
         producer.pause() if paused else producer.resume()
         self._notifier.to_room(
             self.id,

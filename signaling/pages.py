@@ -17,6 +17,8 @@ from rooms.tokens import TokenError, verify
 from signaling.errors import error_response
 from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
 from signaling.rate_limit import RATE_LIMIT, RateLimited
+from signaling.security_headers import content_security_policy
+from signaling.staff_shell import IMPORT_MAP, STAFF_SHELL, VENDOR_CACHE, StaffShell, VendorCache
 
 routes = web.RouteTableDef()
 
@@ -51,28 +53,31 @@ async def code_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(request.app[STATIC_DIR] / "join" / "code.html")
 
 
+@routes.get("/")
+async def home_page(request: web.Request) -> web.StreamResponse:
+    """Two ways in: a party enters a code, staff log in to the console."""
+    return web.FileResponse(request.app[STATIC_DIR] / "home" / "index.html")
+
+
 @routes.get("/console")
-async def console_page(request: web.Request) -> web.StreamResponse:
-    """The staff console; its data comes from the authorised /api/v1 routes."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "index.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@routes.get("/console/recordings/{recording_id}")
-async def recording_page(request: web.Request) -> web.StreamResponse:
-    """A recording played back; the page holds no data (the API checks who asks)."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "recording.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
+@routes.get("/console/{view:.+}")
 @routes.get("/admin")
-async def admin_page(request: web.Request) -> web.StreamResponse:
-    """Administration of the organisation tree and users (data: admin-only API)."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "admin" / "index.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+@routes.get("/admin/{view:.+}")
+async def staff_page(request: web.Request) -> web.StreamResponse:
+    """The staff shell (console and administration in one page, which routes by URL:
+    /console/cases/<id>, /console/recordings/<id>, /admin ...). The page holds no
+    data: it comes from the authorised /api/v1 routes."""
+    page = request.app[STAFF_SHELL].page(request.app[STATIC_DIR] / "console" / "index.html")
+    return web.Response(
+        text=page.html,
+        content_type="text/html",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": content_security_policy(
+                request.host, script_hashes=(page.import_map_hash,)
+            ),
+        },
+    )
 
 
 @routes.get("/api/v1/join/{token}")
@@ -138,16 +143,23 @@ VENDOR = {
     # an ES module: `import { io } from "/vendor/socket.io.esm.min.js"`
     "/vendor/socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
     "/vendor/socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    # the staff shell: Vue's runtime-only build (no template compiler, so no eval) and
+    # Element Plus, whose one bare import ("vue") the shell's import map resolves
+    "/vendor/vue.runtime.esm-browser.prod.js": "vue/dist/vue.runtime.esm-browser.prod.js",
+    "/vendor/element-plus.mjs": "element-plus/dist/index.full.min.mjs",
+    "/vendor/element-plus.css": "element-plus/dist/index.css",
+    "/vendor/element-plus-zh-cn.mjs": "element-plus/dist/locale/zh-cn.min.mjs",
+    "/vendor/element-plus-en.mjs": "element-plus/dist/locale/en.min.mjs",
 }
 
 
-async def vendor_file(request: web.Request) -> web.FileResponse:
+async def vendor_file(request: web.Request) -> web.StreamResponse:
     path = request.app[NODE_MODULES] / VENDOR[request.path]
     if not path.exists():
         raise web.HTTPServiceUnavailable(
             text="front-end packages are not installed: run `make web-deps` (npm ci in web/)"
         )
-    return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
+    return await request.app[VENDOR_CACHE].respond(request, path)
 
 
 async def _revalidate_code(request: web.Request, response: web.StreamResponse) -> None:
@@ -160,6 +172,8 @@ async def _revalidate_code(request: web.Request, response: web.StreamResponse) -
 def setup(app: web.Application, *, static_dir: Path, node_modules: Path) -> None:
     app[STATIC_DIR] = static_dir
     app[NODE_MODULES] = node_modules
+    app[STAFF_SHELL] = StaffShell(IMPORT_MAP)
+    app[VENDOR_CACHE] = VendorCache()
     app.on_response_prepare.append(_revalidate_code)
     app.add_routes(routes)
     for url in VENDOR:

@@ -27,7 +27,7 @@ from media.errors import (
 )
 from media.producer import Producer
 from recorder.control import RecordingControl, RecordingStarted, RecordingStopped
-from rooms import admission, live_actions, policy
+from rooms import admission, live_actions, policy, users
 from rooms.accounts import check_session
 from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
@@ -224,6 +224,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             access = verify(self.app[TOKEN_SECRET], token)
             async with self.app[DATABASE].session() as db:
                 await check_session(db, access)
+                # a staff login (or its seat) whose password an administrator set
+                refusal = (
+                    await users.account_refusal(db, access.sub) if access.needs_session else None
+                )
+            if refusal is not None:
+                raise TokenError(*refusal)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}

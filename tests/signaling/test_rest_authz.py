@@ -50,6 +50,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/users"): {"city-admin"},
     ("PATCH", "/api/v1/users/{user_id}"): {"city-admin"},
     ("POST", "/api/v1/users/{user_id}/unlock"): {"city-admin"},
+    ("GET", "/api/v1/audit"): {"city-admin"},
+    ("GET", "/api/v1/cases/{case_id}/rooms"): set(STAFF),
+    ("GET", "/api/v1/rooms"): set(STAFF),
     ("GET", "/api/v1/cases"): set(STAFF),
     ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},
     ("GET", "/api/v1/cases/{case_id}"): set(STAFF),
@@ -497,6 +500,12 @@ async def test_recordings_outside_the_tree_are_for_city_administrators(
         "/api/v1/login", json={"username": "east-admin", "password": "long-enough-1"}
     )
     township = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    changed = await world.client.post(  # the administrator chose it: the user changes it first
+        "/api/v1/me/password",
+        headers=township,
+        json={"current": "long-enough-1", "new": "东城管理员自己的密码"},
+    )
+    assert changed.status == 200
     adhoc = await record_briefly(hub_config, "临时会议", "")
     listed = await (await world.client.get("/api/v1/recordings", headers=admin)).json()
     assert adhoc in [r["id"] for r in listed]
