@@ -45,6 +45,7 @@ from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
 from signaling.recording import Recordings
 from signaling.room_ending import end_room
+from signaling.session_events import SessionEvents
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
         self.recordings = Recordings(app)
         self.required: dict[str, bool] = {}  # room id -> recording required by policy
+        # the session beyond media (hands, chat, minutes, screens): its own module
+        self.session_events = SessionEvents(self)
+        self._handlers.update(self.session_events.handlers())
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -307,6 +311,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recording_state(room.id),
+            **await self.session_events.join_extras(room, participant),
         }
 
     async def _admit(
@@ -469,6 +474,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise fail("forbidden", "旁听者不能发布音视频 / observers watch and listen only")
         sdp = text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
         source = choice(data, "source", SOURCES, required=False)
+        if source == "screen":
+            self.session_events.check_screen(room, participant)
         answer, producers = await room.publish(participant, sdp or "", source)
         return {"sdp": answer, "producers": [producer_info(p) for p in producers]}
 
