@@ -28,6 +28,7 @@ from rooms.recording_policy import do_set_recording_policy, pending_deletions
 from rooms.tokens import PARTY, TokenError, verify
 from signaling import rest_accounts as accounts
 from signaling import rest_recordings as recordings
+from signaling import rest_session
 from signaling import rest_rooms as rooms_api
 from signaling import retention
 from signaling.access_log import audit_access
@@ -468,6 +469,8 @@ ROUTES: tuple[Route, ...] = (
         set_recording_policy,
         unit=True,
     ),
+    # the session's record (signaling.rest_session)
+    *(Route(*spec) for spec in rest_session.ROUTES),
 )
 
 

@@ -84,7 +84,11 @@ class SessionEvents:
     async def join_extras(self, room: LiveRoom, participant: LiveParticipant) -> dict[str, Any]:
         async with self.ns.app[DATABASE].session() as db:
             chat = [chat_json(m) for m in await room_chat(db, room.id)]
-            extras: dict[str, Any] = {"startedAt": room.started_at, "chat": chat}
+            extras: dict[str, Any] = {
+                "startedAt": room.started_at,
+                "serverTime": time.time(),
+                "chat": chat,
+            }
             if moderates(participant):
                 from rooms.models import RoomMinutes
 

@@ -10,7 +10,13 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
+import { Chat } from "./chat.js";
+import { SessionClock } from "./clock.js";
+import { Floor } from "./floor.js";
+import { Monitor, selfWarnings } from "./monitor.js";
+import { Panel, isWide } from "./panel.js";
 import { renderPeople, tileLabel } from "./people.js";
+import { ScreenShare, canShareScreen } from "./screen-share.js";
 import strings from "./strings.js";
 
 const { lang, t, apply } = pageI18n(strings);
@@ -33,12 +39,16 @@ const state = {
   camOff: false,
   mutedByMediator: false,
   recording: false,
+  audioStalled: false,
+  producers: new Map(), // producer id -> {participantId, kind, source, paused}
   joinClickedAt: 0,
   firstFrameMs: null,
   samples: new Map(), // producer id -> last stats sample
 };
 const may = (action) => state.permissions.includes(action);
 const request = (event, payload) => state.signaling.request(event, payload);
+const clock = new SessionClock({ timer: $("timer"), recordingTime: $("recording-time") });
+const ui = {}; // panel, chat, floor, screen share, monitor: made when the room first shows
 
 // -- messages -----------------------------------------------------------------------
 function showMessage(key, action) {
@@ -130,7 +140,13 @@ function connect() {
       closePeers();
     })
     .on("participant-joined", (p) => addParticipant(p))
-    .on("participant-left", (e) => state.tiles?.remove(e.participantId))
+    .on("participant-left", (e) => {
+      state.tiles?.remove(e.participantId);
+      if (ui.stageOwner === e.participantId) hideStage();
+    })
+    .on("hand", (e) => onHand(e))
+    .on("speak-allowed", (e) => onSpeakAllowed(e))
+    .on("chat", (m) => ui.chat?.add(m))
     .on("producer-added", (p) => noteProducer(p))
     .on("producer-removed", (e) => dropProducer(e.producerId))
     .on("producer-paused", (e) => onPaused(e, true))
@@ -158,17 +174,23 @@ async function enterRoom() {
   document.body.dataset.role = ack.self.role;
   if (first) {
     state.subscriber = new Subscriber(state.signaling, {
-      onTrack: (producerId, track) => state.tiles.deliver(producerId, track),
+      onTrack: (producerId, track) => onTrack(producerId, track),
       active: () => !state.over,
     });
     state.publisher = new Publisher(state.signaling, { forcedCodec });
   }
   state.subscriber.iceServers = state.publisher.iceServers = iceServers;
   if (first) showRoom(); // receiving starts now; our own media once the camera is ready
-  banner(state.mutedByMediator ? "muted_by_mediator" : null);
+  banner(null);
+  clock.start(ack.startedAt, ack.serverTime);
   showRecording(ack.recording || { active: false });
+  ui.chat.load(ack.chat);
+  ui.floor.set(Boolean(ack.self.hand));
+  ui.screen?.reset();
   // the participant list is authoritative after every (re)join: no ghosts
   state.tiles.clear();
+  state.producers.clear();
+  hideStage();
   for (const p of ack.participants) addParticipant(p);
   state.subscriber.schedule(); // receive while our own media is still being negotiated
   await publish();
@@ -178,6 +200,7 @@ function showRoom() {
   $("lobby").hidden = true;
   $("message").hidden = true;
   $("room").hidden = false;
+  apply($("tile-template").content);
   state.tiles = new TileGrid($("tiles"), $("tile-template"), {
     pool,
     ownerOf: (producerId) => state.subscriber?.ownerOf(producerId),
@@ -187,11 +210,61 @@ function showRoom() {
   camera.ready.then(() => {
     $("self-video").srcObject = camera.stream;
     $("switch").hidden = !camera.hasVideo;
+    showSelfStatus();
   });
-  document.body.dataset.moderator = String(may("room.moderate"));
+  const moderator = may("room.moderate");
+  document.body.dataset.moderator = String(moderator);
   $("end").hidden = !may("room.end");
-  $("people").hidden = !may("room.moderate");
-  $("record").hidden = !may("room.moderate");
+  $("record").hidden = !moderator;
+  $("raise-hand").hidden = moderator;
+  $("share-screen").hidden = !moderator || !canShareScreen() || !isWide();
+  ui.panel = new Panel({
+    root: $("panel"),
+    openers: { people: $("open-people"), chat: $("open-chat") },
+    close: $("panel-close"),
+    onShow: (tab, visible) => tab === "chat" && ui.chat?.show(visible),
+  });
+  ui.panel.show("people");
+  if (!isWide()) ui.panel.hide();
+  ui.chat = new Chat({
+    list: $("chat-list"),
+    input: $("chat-input"),
+    send: $("chat-send"),
+    form: $("chat-form"),
+    t,
+    request,
+    selfId: () => state.self?.id,
+    onUnread: (n) => {
+      $("chat-unread").hidden = !n;
+      $("chat-unread").textContent = String(n);
+    },
+    onError: (code) => banner(code),
+  });
+  ui.floor = new Floor({
+    button: $("raise-hand"),
+    prompt: $("speak-prompt"),
+    promptButton: $("speak-unmute"),
+    t,
+    request,
+    unmute: () => (state.micMuted ? toggleMic() : undefined),
+  });
+  ui.screen = new ScreenShare({ publisher: state.publisher, onChange: onShareChange });
+  $("share-screen").onclick = () => ui.screen.toggle();
+  ui.monitor = new Monitor({
+    publisher: state.publisher,
+    subscriber: state.subscriber,
+    onSpeaker: (id, selfLevel) => {
+      state.tiles?.setSpeaking(id);
+      $("self-view").classList.toggle("speaking", id === "self" || (selfLevel > 0.04 && !state.micMuted));
+    },
+    onSending: (stalled) => {
+      if (stalled !== state.audioStalled) {
+        state.audioStalled = stalled;
+        showSelfStatus();
+      }
+    },
+  });
+  ui.monitor.start();
   $("mute").onclick = toggleMic;
   $("camera").onclick = toggleCamera;
   $("switch").onclick = switchCamera;
@@ -234,14 +307,81 @@ function addParticipant(p) {
 }
 
 function noteProducer(producer) {
+  if (state.self && producer.participantId === state.self.id) return;
+  state.producers.set(producer.id, {
+    participantId: producer.participantId,
+    kind: producer.kind,
+    source: producer.source,
+    paused: producer.paused,
+  });
   state.subscriber?.noteProducer(producer.id, producer.participantId);
+  if (producer.source === "screen") return;
   if (producer.kind === "audio") state.tiles?.setMuted(producer.participantId, producer.paused);
+  else state.tiles?.setVideoOff(producer.participantId, producer.paused);
+  layout(state.tiles);
 }
 
 function dropProducer(producerId) {
   const owner = state.subscriber?.ownerOf(producerId);
+  const known = state.producers.get(producerId);
+  state.producers.delete(producerId);
   state.subscriber?.forgetProducer(producerId);
+  if (known?.source === "screen") {
+    if (ui.stageProducer === producerId) hideStage();
+    return;
+  }
   state.tiles?.drop(owner, producerId);
+}
+
+/** A remote track: a shared screen goes on the stage, cameras and microphones on tiles. */
+function onTrack(producerId, track) {
+  if (state.producers.get(producerId)?.source === "screen") return showStage(producerId, track);
+  state.tiles.deliver(producerId, track);
+}
+
+function showStage(producerId, track) {
+  const owner = state.producers.get(producerId)?.participantId;
+  const video = $("stage-video");
+  video.srcObject = new MediaStream([track]);
+  video.dataset.producerId = producerId;
+  video.play().catch(() => {});
+  ui.stageProducer = producerId;
+  ui.stageOwner = owner;
+  const name = state.tiles?.get(owner)?.name || "";
+  $("stage-label").textContent = t("sharing_by", { name });
+  $("stage").hidden = false;
+  document.body.dataset.stage = "true";
+}
+
+function hideStage() {
+  const video = $("stage-video");
+  video.srcObject = null;
+  delete video.dataset.producerId;
+  ui.stageProducer = ui.stageOwner = null;
+  $("stage").hidden = true;
+  document.body.dataset.stage = "false";
+}
+
+function onShareChange(sharing, code) {
+  $("share-screen").classList.toggle("on", sharing);
+  $("share-screen").setAttribute("aria-pressed", String(sharing));
+  $("share-screen").querySelector(".label").textContent = t(sharing ? "share_stop" : "share_screen");
+  if (code) banner(code);
+}
+
+function onHand(event) {
+  if (state.self && event.participantId === state.self.id) {
+    ui.floor?.set(event.raised);
+    return;
+  }
+  state.tiles?.setHand(event.participantId, event.raised);
+  layout(state.tiles);
+}
+
+async function onSpeakAllowed(event) {
+  state.mutedByMediator = false;
+  await ui.floor.allowed(event);
+  showSelfStatus();
 }
 
 function onPaused(event, paused) {
@@ -249,25 +389,49 @@ function onPaused(event, paused) {
     const mine = state.publisher?.producers || {};
     if (event.producerId === mine.audio && event.by !== state.self.id && paused) {
       state.mutedByMediator = true;
-      setMicUi(true);
-      banner("muted_by_mediator");
+      setMicUi(true); // the warning bar says so (and how to ask for the floor)
     }
     return;
   }
-  if (state.tiles?.kindOf(event.participantId, event.producerId) === "audio") {
-    state.tiles.setMuted(event.participantId, paused);
-  }
+  const known = state.producers.get(event.producerId);
+  if (known) known.paused = paused;
+  if (known?.source === "screen") return;
+  const kind = known?.kind || state.tiles?.kindOf(event.participantId, event.producerId);
+  if (kind === "audio") state.tiles?.setMuted(event.participantId, paused);
+  else if (kind === "video") state.tiles?.setVideoOff(event.participantId, paused);
+  layout(state.tiles);
 }
 
 function layout(tiles) {
+  if (!tiles) return;
   $("tiles").className = gridClass(tiles.size);
   $("waiting").hidden = tiles.size > 0;
-  if (!may("room.moderate")) return;
+  $("people-count").textContent = String(tiles.size + 1);
+  const self = state.self ? { ...state.self, micMuted: state.micMuted, hand: ui.floor?.raised } : null;
   renderPeople($("people-list"), tiles.values(), {
     t,
     request,
+    self,
+    moderator: may("room.moderate"),
     confirmRemove: (p) => params.has("noconfirm") || confirm(t("remove_confirm", { name: p.name })),
   });
+}
+
+/** Can the others hear and see me? A warning bar says so when not. */
+function showSelfStatus() {
+  const warnings = selfWarnings({
+    hasMic: camera.tracks("audio").length > 0,
+    hasCamera: camera.hasVideo,
+    micMuted: state.micMuted,
+    camOff: state.camOff,
+    mutedByMediator: state.mutedByMediator,
+    audioStalled: state.audioStalled,
+  });
+  const node = $("self-warning");
+  node.hidden = !warnings.length;
+  node.textContent = warnings.map((key) => t(`warn_${key}`)).join("　");
+  node.dataset.codes = warnings.join(" ");
+  $("self-off").hidden = camera.hasVideo && !state.camOff;
 }
 
 // -- controls ---------------------------------------------------------------------------------
@@ -277,6 +441,8 @@ function setMicUi(muted) {
   $("mute").classList.toggle("off", muted);
   $("mute").querySelector(".label").textContent = t(muted ? "unmute" : "mute");
   $("mute").setAttribute("aria-pressed", String(muted));
+  showSelfStatus();
+  layout(state.tiles);
 }
 
 async function toggleMic() {
@@ -284,9 +450,8 @@ async function toggleMic() {
   const audio = state.publisher?.producers.audio;
   if (!muting && state.mutedByMediator) {
     const ack = audio ? await request("unmute", { producerId: audio }) : { ok: true };
-    if (!ack.ok) return banner("muted_by_mediator");
+    if (!ack.ok) return showSelfStatus();
     state.mutedByMediator = false;
-    banner(null);
   }
   setMicUi(muting);
   if (audio) await request(muting ? "mute" : "unmute", { producerId: audio });
@@ -297,6 +462,7 @@ async function toggleCamera() {
   camera.enable("video", !state.camOff);
   $("camera").classList.toggle("off", state.camOff);
   $("camera").querySelector(".label").textContent = t(state.camOff ? "camera_on" : "camera_off");
+  showSelfStatus();
   const video = state.publisher?.producers.video;
   if (video) await request(state.camOff ? "mute" : "unmute", { producerId: video });
 }
@@ -312,6 +478,8 @@ async function switchCamera() {
 
 async function leave() {
   state.over = true;
+  clock.stop();
+  ui.monitor?.stop();
   await request("leave", {});
   state.signaling.disconnect();
   closePeers();
@@ -322,6 +490,7 @@ async function leave() {
 function showRecording(recording) {
   state.recording = Boolean(recording.active);
   $("recording").hidden = !state.recording;
+  clock.recording(state.recording ? recording.startedAt : null);
   document.body.dataset.recording = String(state.recording);
   const button = $("record");
   button.classList.toggle("off", state.recording);
@@ -348,6 +517,9 @@ async function endRoom() {
 
 function finish(key) {
   state.over = true;
+  clock.stop();
+  ui.monitor?.stop();
+  ui.screen?.reset();
   state.signaling?.disconnect();
   closePeers();
   camera.stop();
