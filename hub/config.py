@@ -91,6 +91,10 @@ class SignalingConfig:
 class RoomsConfig:
     # A live room with nobody in it closes after this many seconds.
     empty_timeout_s: float = 60.0
+    # Parties of case rooms wait in a lobby until a mediator admits them: the
+    # default of the organisation tree's setting (each organisation may set its
+    # own, inherited down the tree). Env MEDIATION_HUB_WAITING_ROOM (1/0).
+    waiting_room: bool = True
     # Case severity scale, mildest first: localities use 3 or 4 colours.
     # Env MEDIATION_HUB_SEVERITY="green,yellow,red".
     severity_levels: list[str] = field(default_factory=lambda: ["green", "yellow", "orange", "red"])
@@ -185,6 +189,8 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.recorder.tsa_url = env["MEDIATION_HUB_TSA_URL"]
     if env.get("MEDIATION_HUB_RECORDING_REQUIRED"):
         config.recorder.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
+    if env.get("MEDIATION_HUB_WAITING_ROOM"):
+        config.rooms.waiting_room = env["MEDIATION_HUB_WAITING_ROOM"] == "1"
     if env.get("MEDIATION_HUB_RETENTION_DAYS"):
         config.recorder.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
     return config

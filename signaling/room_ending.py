@@ -37,6 +37,7 @@ async def end_room(
     if live is not None:
         for participant in live.participants:
             await namespace.expel(live, participant.id, "room-ended", {"reason": ROOM_ENDED})
+    await namespace.lobby_events.room_ended(room_id)
     sealed = await app[RECORDINGS].stop(room_id, actor=actor)
     namespace.required.pop(room_id, None)
     if live is not None:

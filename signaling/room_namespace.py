@@ -37,6 +37,7 @@ from rooms.tokens import (
     ROLES,
     AccessToken,
     TokenError,
+    invited,
     verify,
 )
 from signaling import retention
@@ -45,6 +46,7 @@ from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
 from signaling.recording import Recordings
 from signaling.room_ending import end_room
+from signaling.lobby_events import LobbyEvents
 from signaling.session_events import SessionEvents
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class SocketSession:
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
     checked_at: float = 0.0  # loop time the login session was last found live
+    waiting: str | None = None  # room id whose lobby this socket waits in
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:
@@ -101,6 +104,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # the session beyond media (hands, chat, minutes, screens): its own module
         self.session_events = SessionEvents(self)
         self._handlers.update(self.session_events.handlers())
+        self.lobby_events = LobbyEvents(self)  # the waiting room
+        self._handlers.update(self.lobby_events.handlers())
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -215,6 +220,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
+        if session is not None:
+            self.lobby_events.disconnected(session)
         if session is None or session.participant is None or session.room is None:
             return
         pid = session.participant.id
@@ -252,6 +259,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 )
         live = self.app[LIVE_ROOMS].get(stored.id)
         existing = live.by_subject(token.sub) if live is not None and not live.closed else None
+        if await self.lobby_events.must_wait(stored, token, returning=existing is not None):
+            return await self.lobby_events.wait(session, stored, token)
+        session.waiting = None
         participant_id: str = await database.run(
             lambda db: self._admit(db, token, stored.id, existing.id if existing else None)
         )
@@ -292,7 +302,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             )
             self.recordings.consent_given(room.id, given)
         self.recordings.staff_joined(room.id, participant)
-        if required:
+        if required:  # from the first party on, not before (a mediator alone isn't recorded)
             await self._start_required_recording(room, stored, participant)
         if old_sid and old_sid != session.sid:
             old = self.sessions.pop(old_sid, None)
@@ -312,6 +322,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recording_state(room.id),
             **await self.session_events.join_extras(room, participant),
+            **self.lobby_events.extras(room.id, participant),
         }
 
     async def _admit(
@@ -386,6 +397,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         (parties consent to join; one who joined before the policy may still owe it)."""
         if self.recordings.state(room.id)["active"]:
             return
+        if not any(invited(p.role, p.subject) for p in room.participants):
+            return  # nobody admitted yet: nothing is recorded before the first party
         try:
             await self.recordings.start(room, stored, by, required=True)
         except ConsentMissing as exc:

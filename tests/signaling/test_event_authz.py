@@ -33,6 +33,12 @@ EVENTS: dict[str, set[str]] = {
     "record-stop": MODERATORS,
     "remove-participant": MODERATORS,
     "end-room": MODERATORS,
+    "raise-hand": ANY_JOINED,
+    "chat": ANY_JOINED,
+    "allow-speak": MODERATORS,
+    "minutes": MODERATORS,
+    "admit": MODERATORS,
+    "turn-away": MODERATORS,
 }
 PRINCIPALS = (
     "party-here",
@@ -85,6 +91,12 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "mute-participant": {"participantId": target_id, "kind": "audio"},
         "record-consent": {"participantId": target_id},
         "remove-participant": {"participantId": "nobody"},
+        "raise-hand": {"raised": True},
+        "chat": {"text": "你好"},
+        "allow-speak": {"participantId": target_id},
+        "minutes": {"text": "笔录", "version": 0},
+        "admit": {"waitingId": "nobody"},
+        "turn-away": {"waitingId": "nobody"},
     }
     order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
     wrong: list[str] = []

@@ -55,12 +55,19 @@ class CaseRoom:
     invitations: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> REST answer
 
 
-def open_case_room(hub: HubProcess, title: str, parties: tuple[str, ...] = ("张三", "李四")) -> CaseRoom:
+def open_case_room(
+    hub: HubProcess,
+    title: str,
+    parties: tuple[str, ...] = ("张三", "李四"),
+    *,
+    mediator: str = "mediator-east",
+    community: str = "东城街道花园社区",
+) -> CaseRoom:
     ensure_demo(hub)
-    token = log_in(hub, "mediator-east")
+    token = log_in(hub, mediator)
     status, orgs = call(hub, "GET", "/api/v1/organisations", token=token)
     assert status == 200, orgs
-    org = next(o for o in orgs if o["name"] == "东城街道花园社区")
+    org = next(o for o in orgs if o["name"] == community)
     status, case = call(
         hub,
         "POST",

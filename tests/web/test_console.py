@@ -51,7 +51,7 @@ def test_mediator_runs_a_case_from_the_console(
     mediator_room = opened.value
     join(mediator_room, mediator_room.url, tap=False)
     phone = open_page(browser, contexts, phone=True)
-    join(phone, party_url, tap=True)
+    join(phone, party_url, tap=True, admitted_by=mediator_room)  # from the waiting room
     wait_until(phone, VIDEOS_PLAYING, 1)
     wait_until(mediator_room, VIDEOS_PLAYING, 1)
 
@@ -150,6 +150,11 @@ def test_an_organisation_that_requires_recording(
     phone.goto(party_url)
     expect(phone.get_by_test_id("recording-required")).to_be_visible()
     expect(phone.get_by_test_id("recording-required")).to_contain_text("全程录音录像")
-    join(phone, party_url, tap=True)
-    expect(phone.locator("#recording")).to_be_visible()  # 录制中, from the party's own entry
+    with console.context.expect_page() as opened:
+        console.get_by_test_id("join-as-mediator").click()
+    mediator_room = opened.value
+    join(mediator_room, mediator_room.url, tap=False)
+    expect(mediator_room.locator("#recording")).to_be_hidden()  # a mediator alone: not yet
+    join(phone, party_url, tap=True, admitted_by=mediator_room)
+    expect(phone.locator("#recording")).to_be_visible()  # 录制中, from the first party admitted
     screenshot(phone, "party-recording-required")

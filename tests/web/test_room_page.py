@@ -56,7 +56,9 @@ def wait_until(page: Page, predicate: str, arg: object, limit_s: float = 30) -> 
         page.wait_for_timeout(200)
 
 
-def join(page: Page, url: str, *, tap: bool) -> None:
+def join(page: Page, url: str, *, tap: bool, admitted_by: Page | None = None) -> None:
+    """Open the link, consent, tap join; a party of a case room waits in the lobby
+    until `admitted_by` (the mediator's page) lets them in."""
     page.goto(url)
     consent = page.get_by_test_id("consent")
     expect(consent).to_be_visible()
@@ -64,6 +66,9 @@ def join(page: Page, url: str, *, tap: bool) -> None:
     join_button = page.get_by_test_id("join")
     expect(join_button).to_be_enabled()
     (join_button.tap if tap else join_button.click)()
+    if admitted_by is not None:
+        expect(page.get_by_test_id("waiting")).to_be_visible()
+        admitted_by.get_by_test_id("admit").first.click()
     expect(page.locator("#room")).to_be_visible()
 
 

@@ -124,8 +124,13 @@ def test_floor_placeholder_people_chat_timer(
         "data-video", "on", timeout=5000
     )
 
-    # someone speaking is highlighted (the fake microphone beeps)
-    expect(mediator.locator(".tile.speaking")).to_have_count(1, timeout=10000)
+    # the one speaking is highlighted (the others mute; A's fake microphone beeps)
+    mediator.get_by_test_id("mute").click()
+    party_b.get_by_test_id("mute").tap()
+    expect(mediator.locator(f'.tile.speaking[data-participant-id="{a_id}"]')).to_have_count(
+        1, timeout=10000
+    )
+    party_b.get_by_test_id("mute").tap()
 
     # chat reaches everyone and is kept with the case
     party_b.locator("#open-chat").tap()

@@ -50,6 +50,19 @@ export function sendingCheck(prev, packets, now) {
   return { stalled: (now - prev.at) / 1000 >= SILENT_AFTER_S, sample: prev };
 }
 
+/**
+ * The sound level (RMS, 0..1) over the last interval from a stats entry's running totals
+ * (totalAudioEnergy, totalSamplesDuration): unlike the instantaneous audioLevel, a short
+ * word between two readings still counts. Returns {level, sample}.
+ */
+export function intervalLevel(prev, energy, duration) {
+  if (typeof energy !== "number" || typeof duration !== "number") return { level: 0, sample: prev };
+  const sample = { energy, duration };
+  if (!prev || duration <= prev.duration) return { level: 0, sample };
+  const meanSquare = (energy - prev.energy) / (duration - prev.duration);
+  return { level: Math.sqrt(Math.max(0, meanSquare)), sample };
+}
+
 /** Reads levels and packet counts every `intervalMs`; calls onSpeaker(id|null, selfLevel)
  * and onSending(stalled). */
 export class Monitor {
@@ -60,6 +73,7 @@ export class Monitor {
     this.onSending = onSending;
     this.intervalMs = intervalMs;
     this.sample = null;
+    this.energy = new Map(); // stats key -> last {energy, duration}
     this.handle = null;
     this.busy = false;
   }
@@ -73,6 +87,12 @@ export class Monitor {
     this.handle = null;
   }
 
+  level(key, s) {
+    const { level, sample } = intervalLevel(this.energy.get(key), s.totalAudioEnergy, s.totalSamplesDuration);
+    if (sample) this.energy.set(key, sample);
+    return level;
+  }
+
   async tick() {
     if (this.busy) return;
     this.busy = true;
@@ -84,7 +104,9 @@ export class Monitor {
           if (s.type !== "inbound-rtp" || s.kind !== "audio") return;
           const producerId = this.subscriber.midToProducer.get(s.mid);
           const owner = producerId && this.subscriber.ownerOf(producerId);
-          if (owner) levels.set(owner, Math.max(levels.get(owner) || 0, s.audioLevel || 0));
+          if (!owner) return;
+          const level = this.level(producerId, s);
+          levels.set(owner, Math.max(levels.get(owner) || 0, level));
         });
       }
       let selfLevel = 0;
@@ -92,7 +114,7 @@ export class Monitor {
       const pub = this.publisher.pc;
       if (pub && this.publisher.producers.audio) {
         (await pub.getStats()).forEach((s) => {
-          if (s.type === "media-source" && s.kind === "audio") selfLevel = s.audioLevel || 0;
+          if (s.type === "media-source" && s.kind === "audio") selfLevel = this.level("self", s);
           if (s.type === "outbound-rtp" && s.kind === "audio") packets = s.packetsSent;
         });
       }

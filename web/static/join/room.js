@@ -18,6 +18,7 @@ import { Panel, isWide } from "./panel.js";
 import { renderPeople, tileLabel } from "./people.js";
 import { ScreenShare, canShareScreen } from "./screen-share.js";
 import strings from "./strings.js";
+import { WaitingList, WaitingScreen } from "./waiting.js";
 
 const { lang, t, apply } = pageI18n(strings);
 const token = decodeURIComponent(location.pathname.split("/")[2] || "");
@@ -49,10 +50,17 @@ const may = (action) => state.permissions.includes(action);
 const request = (event, payload) => state.signaling.request(event, payload);
 const clock = new SessionClock({ timer: $("timer"), recordingTime: $("recording-time") });
 const ui = {}; // panel, chat, floor, screen share, monitor: made when the room first shows
+const waitingScreen = new WaitingScreen({
+  root: $("waiting-room"),
+  roomName: $("waiting-room-name"),
+  since: $("waiting-since"),
+  t,
+});
 
 // -- messages -----------------------------------------------------------------------
 function showMessage(key, action) {
   for (const id of ["lobby", "room"]) $(id).hidden = true;
+  waitingScreen.hide();
   $("message").hidden = false;
   $("message-text").textContent = t(key);
   $("message-title").textContent = hasKey(strings, `${key}_title`) ? t(`${key}_title`) : t("title");
@@ -147,6 +155,10 @@ function connect() {
     .on("hand", (e) => onHand(e))
     .on("speak-allowed", (e) => onSpeakAllowed(e))
     .on("chat", (m) => ui.chat?.add(m))
+    .on("waiting", (e) => ui.waiting?.add(e))
+    .on("waiting-left", (e) => ui.waiting?.remove(e.id))
+    .on("admitted", () => enterRoom())
+    .on("turned-away", () => finish("turned_away", reload))
     .on("producer-added", (p) => noteProducer(p))
     .on("producer-removed", (e) => dropProducer(e.producerId))
     .on("producer-paused", (e) => onPaused(e, true))
@@ -166,6 +178,8 @@ async function enterRoom() {
     state.signaling.disconnect();
     return showMessage(ack.error.code);
   }
+  if (ack.waiting === true) return showWaiting(ack);
+  waitingScreen.hide();
   const first = !state.joined;
   state.joined = true;
   state.self = ack.self;
@@ -185,6 +199,7 @@ async function enterRoom() {
   clock.start(ack.startedAt, ack.serverTime);
   showRecording(ack.recording || { active: false });
   ui.chat.load(ack.chat);
+  if (may("room.moderate")) ui.waiting.load(ack.waiting);
   ui.floor.set(Boolean(ack.self.hand));
   ui.screen?.reset();
   // the participant list is authoritative after every (re)join: no ghosts
@@ -192,8 +207,26 @@ async function enterRoom() {
   state.producers.clear();
   hideStage();
   for (const p of ack.participants) addParticipant(p);
+  layout(state.tiles);
   state.subscriber.schedule(); // receive while our own media is still being negotiated
   await publish();
+}
+
+/** Held in the lobby until the mediator admits us: the camera stays ready meanwhile. */
+function showWaiting(ack) {
+  $("lobby").hidden = true;
+  $("message").hidden = true;
+  $("room").hidden = true;
+  if (!waitingScreen.root.hidden) return;
+  waitingScreen.show(ack.room);
+  camera.ready.then(() => {
+    $("waiting-preview").srcObject = camera.stream;
+  });
+  $("waiting-leave").onclick = () => {
+    state.over = true;
+    state.signaling.disconnect();
+    showMessage("left", reload);
+  };
 }
 
 function showRoom() {
@@ -226,6 +259,18 @@ function showRoom() {
   });
   ui.panel.show("people");
   if (!isWide()) ui.panel.hide();
+  ui.waiting = new WaitingList({
+    section: $("lobby-list"),
+    list: $("lobby-entries"),
+    count: $("lobby-count"),
+    bar: $("lobby-bar"),
+    barText: $("lobby-bar-text"),
+    barButton: $("lobby-bar-open"),
+    t,
+    request,
+    showPeople: () => ui.panel.show("people"),
+    onError: (code) => banner(code),
+  });
   ui.chat = new Chat({
     list: $("chat-list"),
     input: $("chat-input"),
@@ -515,7 +560,7 @@ async function endRoom() {
   if (ack.ok) finish("room_ended");
 }
 
-function finish(key) {
+function finish(key, action) {
   state.over = true;
   clock.stop();
   ui.monitor?.stop();
@@ -523,7 +568,7 @@ function finish(key) {
   state.signaling?.disconnect();
   closePeers();
   camera.stop();
-  showMessage(key);
+  showMessage(key, action);
 }
 
 // -- connection quality --------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HubClock, formatElapsed } from "../../static/join/clock.js";
-import { loudest, selfWarnings, sendingCheck, SILENT_AFTER_S } from "../../static/join/monitor.js";
+import { intervalLevel, loudest, selfWarnings, sendingCheck, SILENT_AFTER_S } from "../../static/join/monitor.js";
 import { ordered, roleKey } from "../../static/join/people.js";
 import { initial } from "../../static/lib/tiles.js";
 
@@ -58,4 +58,13 @@ test("a camera-off tile shows the name's first character", () => {
   assert.equal(initial("张三"), "张");
   assert.equal(initial("  "), "?");
   assert.equal(initial("𠀋字"), "𠀋");
+});
+
+test("a level is the RMS over the interval between two readings", () => {
+  let r = intervalLevel(null, 1, 10);
+  assert.equal(r.level, 0); // first reading: nothing to compare with
+  r = intervalLevel(r.sample, 1 + 0.25 * 0.5, 10.5); // mean square 0.25 over 0.5 s
+  assert.equal(r.level, 0.5);
+  assert.equal(intervalLevel(r.sample, 1.125, 10.5).level, 0); // no time passed
+  assert.equal(intervalLevel(null, undefined, undefined).level, 0);
 });
