@@ -59,8 +59,14 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     width = pdf.epw
 
     pdf.set_font("serif-bold", size=20)
-    pdf.cell(width, 12, str(content.get("title", "人民调解协议书")), align="C", new_x="LMARGIN",
-             new_y="NEXT")
+    pdf.cell(
+        width,
+        12,
+        str(content.get("title", "人民调解协议书")),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("sans", size=10)
     number = str(content.get("caseNumber", ""))
     if number:
@@ -71,21 +77,24 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     pdf.set_font("serif", size=12)
     for index, party in enumerate(content.get("parties", []), start=1):
         details = f"，{party['details']}" if party.get("details") else ""
-        pdf.multi_cell(width, 7.5, f"当事人{index}：{party['name']}{details}",
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            width, 7.5, f"当事人{index}：{party['name']}{details}", new_x="LMARGIN", new_y="NEXT"
+        )
     pdf.ln(2)
     for key, title in SECTIONS:
         _heading(pdf, title)
         pdf.set_font("serif", size=12)
-        pdf.multi_cell(width, 7.5, str(content.get(key, "")) or "（无）", new_x="LMARGIN",
-                       new_y="NEXT")
+        pdf.multi_cell(
+            width, 7.5, str(content.get(key, "")) or "（无）", new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.ln(2)
     pdf.set_font("serif", size=12)
     copies = content.get("copies", 3)
+    closing = f"{content.get('closing', '')}本协议书一式{copies}份，"
     pdf.multi_cell(
         width,
         7.5,
-        f"{content.get('closing', '')}本协议书一式{copies}份，当事人各执一份，人民调解委员会留存一份。",
+        closing + "当事人各执一份，人民调解委员会留存一份。",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -96,8 +105,14 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     pdf.ln(4)
     pdf.set_font("serif", size=12)
     pdf.cell(width, 8, f"人民调解员：{content.get('mediator', '')}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(width, 8, f"调解组织：{content.get('committee', '')}（印章）", align="R",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width,
+        8,
+        f"调解组织：{content.get('committee', '')}（印章）",
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.cell(width, 8, str(content.get("date", "")), align="R", new_x="LMARGIN", new_y="NEXT")
     out = io.BytesIO()
     pdf.output(out)
@@ -120,15 +135,19 @@ def _signatures(pdf: Any, signatures: list[SignatureImage]) -> None:
                 pdf.add_page()
             top = pdf.get_y()
         x = pdf.l_margin + column * (box_w + gap)
-        pdf.image(io.BytesIO(signature.png), x=x, y=top, h=box_h, keep_aspect_ratio=True,
-                  w=box_w)
+        pdf.image(io.BytesIO(signature.png), x=x, y=top, h=box_h, keep_aspect_ratio=True, w=box_w)
         pdf.set_draw_color(150, 150, 150)
         pdf.line(x, top + box_h + 1, x + box_w, top + box_h + 1)
         pdf.set_xy(x, top + box_h + 2)
         pdf.set_font("sans", size=9)
         role = roles.get(signature.role, signature.role)
-        pdf.multi_cell(box_w, 5, f"{role}：{signature.name}\n签于 {signature.signed_at}",
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            box_w,
+            5,
+            f"{role}：{signature.name}\n签于 {signature.signed_at}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         if column == 1 or index == len(signatures) - 1:
             pdf.set_y(top + box_h + 14)
 

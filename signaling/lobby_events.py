@@ -143,7 +143,9 @@ class LobbyEvents:
         entry = lobby.by_sid(session.sid) if lobby else None
         if lobby is not None and entry is not None:
             lobby.leave(entry.id)
-            self._tell_moderators(session.waiting, "waiting-left", {"id": entry.id, "reason": "left"})
+            self._tell_moderators(
+                session.waiting, "waiting-left", {"id": entry.id, "reason": "left"}
+            )
 
     async def room_ended(self, room_id: str) -> None:
         """Everyone still waiting is told the room ended; their sockets close."""

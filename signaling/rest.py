@@ -28,9 +28,8 @@ from rooms.recording_policy import do_set_recording_policy, pending_deletions
 from rooms.tokens import PARTY, TokenError, verify
 from signaling import rest_accounts as accounts
 from signaling import rest_recordings as recordings
-from signaling import rest_session
 from signaling import rest_rooms as rooms_api
-from signaling import retention
+from signaling import rest_session, retention
 from signaling.access_log import audit_access
 from signaling.decoder import (
     BadInput,

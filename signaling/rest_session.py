@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recorder.document_evidence import agreements_dir
 from rooms import domain, policy
-from rooms.domain import DomainError
+from rooms.domain import DomainError, access_organisation_by_id
+from rooms.lobby import do_set_waiting_room, effective_waiting_room
 from rooms.models import AGREEMENT_SEALED, Agreement
 from rooms.policy import Subject
 from rooms.session_record import case_record as load_case_record
 from signaling.access_log import audit_access
+from signaling.decoder import body, nullable_bool
 from signaling.keys import CONFIG
 
 API = "/api/v1"
@@ -62,6 +64,39 @@ async def agreement_pdf(request: web.Request, s: AsyncSession, who: Subject | No
     )
 
 
+async def _waiting_room_json(request: web.Request, s: AsyncSession, org_id: str) -> dict[str, Any]:
+    from rooms.models import Organisation
+
+    org = await s.get(Organisation, org_id)
+    default = request.app[CONFIG].rooms.waiting_room
+    return {
+        "organisationId": org_id,
+        "waitingRoom": org.waiting_room if org else None,  # None: inherited
+        "effective": await effective_waiting_room(s, org_id, default),
+    }
+
+
+async def get_waiting_room(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    assert who is not None
+    org = await access_organisation_by_id(s, who, request.match_info["org_id"])
+    return web.json_response(await _waiting_room_json(request, s, org.id))
+
+
+async def set_waiting_room(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    """`{waitingRoom: true|false|null}`: null inherits from the parent organisation."""
+    assert who is not None
+    data = await body(request)
+    org = await do_set_waiting_room(
+        s, who, request.match_info["org_id"], nullable_bool(data, "waitingRoom"), ip=request.remote
+    )
+    await s.flush()
+    return web.json_response(await _waiting_room_json(request, s, org.id))
+
+
 # (method, path, summary, handler, public, unit): signaling.rest makes Routes of them
 ROUTES: tuple[tuple[str, str, str, Any, bool, bool], ...] = (
     (
@@ -79,5 +114,21 @@ ROUTES: tuple[tuple[str, str, str, Any, bool, bool], ...] = (
         agreement_pdf,
         False,
         False,
+    ),
+    (
+        "GET",
+        f"{API}/organisations/{{org_id}}/waiting-room",
+        "机构的等候室设置（含继承）/ waiting room setting, effective",
+        get_waiting_room,
+        False,
+        False,
+    ),
+    (
+        "PUT",
+        f"{API}/organisations/{{org_id}}/waiting-room",
+        "设置机构等候室（null 为继承）/ set the waiting room (null inherits)",
+        set_waiting_room,
+        False,
+        True,
     ),
 )

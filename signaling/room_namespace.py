@@ -44,9 +44,9 @@ from signaling import retention
 from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
+from signaling.lobby_events import LobbyEvents
 from signaling.recording import Recordings
 from signaling.room_ending import end_room
-from signaling.lobby_events import LobbyEvents
 from signaling.session_events import SessionEvents
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
 from signaling.keys import CONFIG, DATABASE
 from tests.signaling.client import ProtocolClient
-from tests.signaling.conftest import Hub, case_room, staff_token
+from tests.signaling.conftest import Hub, Town, case_room, staff_token
 
 
 async def _case_room(hub: Hub, *, required: bool = False) -> tuple[Room, str, Subject]:
@@ -65,14 +65,16 @@ async def test_party_waits_until_admitted_and_nothing_is_recorded_before(
     # parties may not admit; unknown ids are refused
     other = await _connected(hub, clients, hub.token(room.id, name="李四", sub="inv-p2"))
     assert (await other.join(consent=True))["waiting"] is True
-    assert (await other.request("admit", {"waitingId": entry["id"]}))["error"]["code"] == "not_joined"
+    assert (await other.request("admit", {"waitingId": entry["id"]}))["error"][
+        "code"
+    ] == "not_joined"
     assert (await mediator.request("admit", {"waitingId": "nope"}))["error"]["code"] == "not_found"
 
     assert (await mediator.request("admit", {"waitingId": entry["id"]}))["ok"]
     await party.wait_event("admitted")
     await mediator.wait_event("waiting-left", lambda e: e["id"] == entry["id"])
     entered = await party.join(consent=True)
-    assert entered["ok"] and "waiting" not in entered or entered.get("waiting") is not True
+    assert (entered["ok"] and "waiting" not in entered) or entered.get("waiting") is not True
     assert entered["recording"]["active"], "the required recording starts with the first party"
     assert len(_recordings(hub, room)) == 1
 
@@ -112,7 +114,7 @@ async def test_a_waiting_party_that_leaves_leaves_the_lobby(
 async def test_the_organisation_can_turn_the_lobby_off(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
-    room, mediator_token, boss = await _case_room(hub)
+    room, _mediator_token, boss = await _case_room(hub)
     async with hub.app[DATABASE].session() as db:
         org_id = (await db.get(Room, room.id)).organisation_id  # type: ignore[union-attr]
         org = await db.get(Organisation, org_id)
@@ -121,3 +123,27 @@ async def test_the_organisation_can_turn_the_lobby_off(
     party = await _connected(hub, clients, hub.token(room.id, name="张三", sub="inv-p1"))
     ack = await party.join(consent=True)
     assert ack["ok"] and ack.get("waiting") is not True and ack["self"]["name"] == "张三"
+
+
+async def test_waiting_room_setting_over_rest(town: Town) -> None:
+    east, east1 = town.orgs["east"], town.orgs["east-1"]
+    url = f"/api/v1/organisations/{east1}/waiting-room"
+    status, body = await town.call("city-admin", "GET", url)
+    assert status == 200 and body == {
+        "organisationId": east1,
+        "waitingRoom": None,
+        "effective": False,
+    }
+    status, body = await town.call(
+        "city-admin",
+        "PUT",
+        f"/api/v1/organisations/{east}/waiting-room",
+        json={"waitingRoom": True},
+    )
+    assert status == 200 and body["effective"] is True
+    status, body = await town.call("city-admin", "GET", url)
+    assert body["effective"] is True and body["waitingRoom"] is None  # inherited from the township
+    status, body = await town.call("mediator-east", "PUT", url, json={"waitingRoom": False})
+    assert status == 403  # mediators don't manage organisations
+    status, body = await town.call("city-admin", "PUT", url, json={"waitingRoom": "yes"})
+    assert status == 400

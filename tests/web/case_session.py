@@ -33,14 +33,18 @@ def call(
 
 
 def log_in(hub: HubProcess, username: str) -> str:
-    status, body = call(hub, "POST", "/api/v1/login", {"username": username, "password": DEMO_PASSWORD})
+    status, body = call(
+        hub, "POST", "/api/v1/login", {"username": username, "password": DEMO_PASSWORD}
+    )
     assert status == 200, body
     return str(body["token"])
 
 
 def ensure_demo(hub: HubProcess) -> None:
     """The demo city, seeded once per hub (another test may have seeded it)."""
-    status, _ = call(hub, "POST", "/api/v1/login", {"username": "mediator-east", "password": DEMO_PASSWORD})
+    status, _ = call(
+        hub, "POST", "/api/v1/login", {"username": "mediator-east", "password": DEMO_PASSWORD}
+    )
     if status != 200:
         hub.cli("seed-demo")
 
@@ -87,7 +91,10 @@ def open_case_room(
     made = CaseRoom(token, case["id"], room["id"], "")
     for name in parties:
         status, invitation = call(
-            hub, "POST", f"/api/v1/rooms/{room['id']}/invitations", {"name": name, "role": "party"},
+            hub,
+            "POST",
+            f"/api/v1/rooms/{room['id']}/invitations",
+            {"name": name, "role": "party"},
             token=token,
         )
         assert status == 201, invitation

@@ -67,7 +67,9 @@ def packets_rise(page: Page, owner: str, limit_s: float = 10) -> None:
 def test_floor_placeholder_people_chat_timer(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    case, mediator, party_a, party_b = enter_session(browser, contexts, hub_process, "楼上漏水（发言与聊天）")
+    case, mediator, party_a, party_b = enter_session(
+        browser, contexts, hub_process, "楼上漏水（发言与聊天）"
+    )
     for page in (mediator, party_a, party_b):
         wait_until(page, VIDEOS_PLAYING, 2)
         wait_until(page, AUDIO_FLOWING, 2)
@@ -144,7 +146,9 @@ def test_floor_placeholder_people_chat_timer(
     expect(party_a.locator("#chat-unread")).to_be_hidden()
     screenshot(party_a, "session-chat-phone")
     screenshot(mediator, "session-chat-desktop")
-    status, record = call(hub_process, "GET", f"/api/v1/cases/{case.case_id}/record", token=case.token)
+    status, record = call(
+        hub_process, "GET", f"/api/v1/cases/{case.case_id}/record", token=case.token
+    )
     assert status == 200, record
     texts = [m["text"] for room in record["rooms"] for m in room["chat"]]
     assert texts == ["我同意分两期赔偿"]
@@ -161,7 +165,7 @@ def test_floor_placeholder_people_chat_timer(
 def test_mediator_shares_a_screen(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    case, mediator, party_a, party_b = enter_session(browser, contexts, hub_process, "屏幕共享")
+    _case, mediator, party_a, party_b = enter_session(browser, contexts, hub_process, "屏幕共享")
     share = mediator.get_by_test_id("share-screen")
     expect(share).to_be_visible()
     expect(party_a.get_by_test_id("share-screen")).to_be_hidden()  # phones can't

@@ -18,7 +18,9 @@ def recordings_of(hub: HubProcess, room_name: str) -> list[Path]:
     root = hub.data_dir / "recordings"
     if not root.is_dir():
         return []
-    return [d for d in root.iterdir() if room_name in (d / "state.json").read_text(encoding="utf-8")]
+    return [
+        d for d in root.iterdir() if room_name in (d / "state.json").read_text(encoding="utf-8")
+    ]
 
 
 def test_party_waits_until_admitted_and_nothing_is_recorded_before(
