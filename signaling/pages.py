@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import segno
 from aiohttp import web
 
-from rooms import actions
+from rooms import actions, domain
+from rooms.domain import DomainError
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
 from signaling import retention
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.rest_accounts import code_attempt_allowed, code_attempt_failed
 
 routes = web.RouteTableDef()
 
@@ -73,11 +76,41 @@ async def admin_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/j/{code}")
+@routes.get("/J/{code}")
+async def short_link_page(request: web.Request) -> web.StreamResponse:
+    """A short invitation link: the same page; it asks /api/v1/j/<code>."""
+    return await join_page(request)
+
+
+@routes.get("/api/v1/j/{code}")
+async def short_link_info(request: web.Request) -> web.Response:
+    """What a short link opens: the join page's data and, in the body (never in a
+    URL), the invitation's access token for the room's socket."""
+    await code_attempt_allowed(request, request.match_info["code"][:16])  # 429 when throttled
+    async with request.app[DATABASE].session() as db:
+        try:
+            invitation = await domain.find_invitation_by_short_code(db, request.match_info["code"])
+        except DomainError as exc:
+            await code_attempt_failed(request, request.match_info["code"][:16])
+            return _error(exc.status, exc.code, exc.message)
+        token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
+    response = await join_info_for(request, token)
+    if response.status != 200:
+        return response
+    data = json.loads(response.body)  # type: ignore[arg-type]
+    return web.json_response({**data, "token": token}, headers={"Cache-Control": "no-store"})
+
+
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""
+    return await join_info_for(request, request.match_info["token"])
+
+
+async def join_info_for(request: web.Request, raw: str) -> web.Response:
     try:
-        token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
+        token = verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
         return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:

@@ -5,11 +5,9 @@ the QR code. Routes are listed in signaling.rest.ROUTES."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from typing import Any
 
-import segno
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +17,7 @@ from rooms.models import ROOM_ENDED, Invitation, Room
 from rooms.policy import Subject
 from rooms.tokens import ROOM_ROLES, issue, verify
 from signaling.decoder import body, integer, text
+from signaling.invitation_links import invitation_json, qr_png, short_link
 from signaling.keys import CONFIG, DATABASE, ROOM_NAMESPACE, TOKEN_SECRET
 from signaling.room_ending import end_room as end_room_everywhere
 
@@ -111,15 +110,8 @@ async def create_invitation(
         max_uses=uses,
         ip=request.remote,
     )
-    return web.json_response(
-        {
-            "id": invitation.id,
-            "url": invitation_link(request, invitation),
-            "code": invitation.code,
-            "expiresAt": iso(invitation.expires_at),
-        },
-        status=201,
-    )
+    # links, code, QR address and a ready WeChat text (signaling.invitation_links)
+    return web.json_response(invitation_json(request.app, invitation, room), status=201)
 
 
 async def _invitation(
@@ -154,6 +146,7 @@ async def revoke_invitation(
 async def invitation_qr(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     invitation = await _invitation(request, s, who, policy.INVITE_CREATE)
-    buffer = io.BytesIO()
-    segno.make(invitation_link(request, invitation), error="m").save(buffer, kind="png", scale=6)
-    return web.Response(body=buffer.getvalue(), content_type="image/png")
+    link = short_link(request.app, invitation) or invitation_link(request, invitation)
+    return web.Response(
+        body=qr_png(link), content_type="image/png", headers={"Cache-Control": "no-store"}
+    )

@@ -452,7 +452,7 @@ async def test_room_scoped_tokens_reach_their_room_only(world: World, hub_config
     async with app[DATABASE].session() as s:
         room = await s.get(Room, world.ids["east"]["room_id"])
         assert room is not None
-    path, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
+    path, _, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
     cli_mediator = {"Authorization": f"Bearer {path.rsplit('/', 1)[1]}"}
     for method, url in (
         ("GET", "/api/v1/recordings"),

@@ -13,6 +13,7 @@ import { Camera } from "./camera.js";
 import { Chat } from "./chat.js";
 import { SessionClock } from "./clock.js";
 import { Floor } from "./floor.js";
+import { InvitePanel } from "./invite-panel.js";
 import { Monitor, selfWarnings } from "./monitor.js";
 import { Panel, isWide } from "./panel.js";
 import { renderPeople, tileLabel } from "./people.js";
@@ -21,7 +22,10 @@ import strings from "./strings.js";
 import { WaitingList, WaitingScreen } from "./waiting.js";
 
 const { lang, t, apply } = pageI18n(strings);
-const token = decodeURIComponent(location.pathname.split("/")[2] || "");
+const [, route, credential] = location.pathname.split("/");
+// /join/<token>, or a short link /j/<code> whose token the hub hands over in a body
+const shortCode = /^j$/i.test(route) ? decodeURIComponent(credential || "") : null;
+let token = shortCode ? "" : decodeURIComponent(credential || "");
 const params = new URLSearchParams(location.search);
 const forcedCodec = (params.get("codec") || "").toLowerCase(); // "h264" | "vp8": diagnostics
 
@@ -87,7 +91,10 @@ async function main() {
   apply();
   let data;
   try {
-    data = await createApi().get(`/join/${encodeURIComponent(token)}`);
+    data = shortCode
+      ? await createApi().get(`/j/${encodeURIComponent(shortCode)}`)
+      : await createApi().get(`/join/${encodeURIComponent(token)}`);
+    if (shortCode) token = data.token;
   } catch (err) {
     if (err.code === "network") return showMessage("network", reload);
     return showMessage(err.code === "error" ? "internal" : err.code);
@@ -183,6 +190,7 @@ async function enterRoom() {
   const first = !state.joined;
   state.joined = true;
   state.self = ack.self;
+  state.room = ack.room;
   state.permissions = ack.permissions || [];
   const iceServers = ack.iceServers || [];
   document.body.dataset.role = ack.self.role;
@@ -259,12 +267,23 @@ function showRoom() {
   });
   ui.panel.show("people");
   if (!isWide()) ui.panel.hide();
+  ui.panel.offer("invite", moderator);
+  ui.invite = new InvitePanel({
+    form: $("invite-form"),
+    name: $("invite-name"),
+    list: $("invite-list"),
+    api: createApi({ token: () => token }),
+    roomId: () => state.room?.id,
+    t,
+    onError: (code) => banner(code),
+  });
   ui.waiting = new WaitingList({
     section: $("lobby-list"),
     list: $("lobby-entries"),
     count: $("lobby-count"),
     bar: $("lobby-bar"),
     barText: $("lobby-bar-text"),
+    barActions: $("lobby-bar-actions"),
     barButton: $("lobby-bar-open"),
     t,
     request,

@@ -6,10 +6,24 @@ import { el } from "../lib/dom.js";
 export class WaitingList {
   /** section: holds a heading and a <ul>; bar: the notice over the video; showPeople():
    * open the participant list (on a phone). */
-  constructor({ section, list, count, bar, barText, barButton, t, request, showPeople, onError = () => {} }) {
-    Object.assign(this, { section, list, count, bar, barText, t, request, onError });
+  constructor({ section, list, count, bar, barText, barActions, barButton, t, request, showPeople, onError = () => {} }) {
+    Object.assign(this, { section, list, count, bar, barText, barActions, barButton, t, request, onError });
     this.entries = new Map(); // waiting id -> {id, name, role, since}
     barButton.addEventListener("click", () => showPeople());
+  }
+
+  /** 准许进入 and 暂不进入 for one waiting person. */
+  buttons(entry) {
+    return [
+      el("button", {
+        type: "button", className: "primary-small", text: this.t("admit"), dataset: { testid: "admit" },
+        onclick: () => this.decide("admit", entry),
+      }),
+      el("button", {
+        type: "button", className: "plain", text: this.t("turn_away"), dataset: { testid: "turn-away" },
+        onclick: () => this.decide("turn-away", entry),
+      }),
+    ];
   }
 
   load(entries) {
@@ -33,21 +47,16 @@ export class WaitingList {
     this.section.hidden = entries.length === 0;
     this.bar.hidden = entries.length === 0;
     this.count.textContent = String(entries.length);
+    // the bar, always in view whatever the panel shows: the first to come, at one tap
     this.barText.textContent = entries.length === 1
       ? this.t("waiting_one", { name: entries[0].name })
       : this.t("waiting_many", { count: entries.length });
+    this.barActions.replaceChildren(...(entries.length ? this.buttons(entries[0]) : []));
+    this.barButton.hidden = entries.length < 2;
     this.list.replaceChildren(...entries.map((entry) =>
       el("li", { dataset: { waitingId: entry.id } },
         el("span", { className: "who", text: entry.name }),
-        el("span", { className: "actions" },
-          el("button", {
-            type: "button", className: "primary-small", text: this.t("admit"), dataset: { testid: "admit" },
-            onclick: () => this.decide("admit", entry),
-          }),
-          el("button", {
-            type: "button", text: this.t("turn_away"), dataset: { testid: "turn-away" },
-            onclick: () => this.decide("turn-away", entry),
-          })))));
+        el("span", { className: "actions" }, ...this.buttons(entry)))));
   }
 
   async decide(event, entry) {
