@@ -78,14 +78,14 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     for index, party in enumerate(content.get("parties", []), start=1):
         details = f"，{party['details']}" if party.get("details") else ""
         pdf.multi_cell(
-            width, 7.5, f"当事人{index}：{party['name']}{details}", new_x="LMARGIN", new_y="NEXT"
+            width, 7, f"当事人{index}：{party['name']}{details}", new_x="LMARGIN", new_y="NEXT"
         )
     pdf.ln(2)
     for key, title in SECTIONS:
         _heading(pdf, title)
         pdf.set_font("serif", size=12)
         pdf.multi_cell(
-            width, 7.5, str(content.get(key, "")) or "（无）", new_x="LMARGIN", new_y="NEXT"
+            width, 7, str(content.get(key, "")) or "（无）", new_x="LMARGIN", new_y="NEXT"
         )
         pdf.ln(2)
     pdf.set_font("serif", size=12)
@@ -102,7 +102,9 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
 
     _heading(pdf, "签名")
     _signatures(pdf, signatures)
-    pdf.ln(4)
+    pdf.ln(2)
+    if pdf.get_y() + 26 > pdf.page_break_trigger:  # the closing lines stay together
+        pdf.add_page()
     pdf.set_font("serif", size=12)
     pdf.cell(width, 8, f"人民调解员：{content.get('mediator', '')}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(
@@ -127,7 +129,7 @@ def _heading(pdf: Any, text: str) -> None:
 def _signatures(pdf: Any, signatures: list[SignatureImage]) -> None:
     """Two signatures per row: the image, then name, role and time under it."""
     roles = {"party": "当事人", "guest": "当事人", "mediator": "人民调解员"}
-    box_w, box_h, gap = (pdf.epw - 10) / 2, 26.0, 10.0
+    box_w, box_h, gap = (pdf.epw - 10) / 2, 20.0, 10.0
     for index, signature in enumerate(signatures):
         column = index % 2
         if column == 0:
@@ -149,7 +151,7 @@ def _signatures(pdf: Any, signatures: list[SignatureImage]) -> None:
             new_y="NEXT",
         )
         if column == 1 or index == len(signatures) - 1:
-            pdf.set_y(top + box_h + 14)
+            pdf.set_y(top + box_h + 13)
 
 
 def _footer(pdf: Any, text: str) -> None:

@@ -44,6 +44,7 @@ from signaling import retention
 from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
+from signaling.agreement_events import AgreementEvents
 from signaling.lobby_events import LobbyEvents
 from signaling.recording import Recordings
 from signaling.room_ending import end_room
@@ -106,6 +107,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._handlers.update(self.session_events.handlers())
         self.lobby_events = LobbyEvents(self)  # the waiting room
         self._handlers.update(self.lobby_events.handlers())
+        self.agreement_events = AgreementEvents(self)  # the agreement and feedback
+        self._handlers.update(self.agreement_events.handlers())
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -323,6 +326,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "recording": self.recording_state(room.id),
             **await self.session_events.join_extras(room, participant),
             **self.lobby_events.extras(room.id, participant),
+            **await self.agreement_events.extras(room),
         }
 
     async def _admit(
