@@ -19,6 +19,7 @@ for plugins in base good bad ugly; do
 done
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v fc-list >/dev/null && fc-list | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || need+=(poppler-utils)  # reading the agreement PDF in tests
 
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -41,10 +41,10 @@ from rooms.tokens import (
     verify,
 )
 from signaling import retention
+from signaling.agreement_events import AgreementEvents
 from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
-from signaling.agreement_events import AgreementEvents
 from signaling.lobby_events import LobbyEvents
 from signaling.recording import Recordings
 from signaling.room_ending import end_room

@@ -5,6 +5,7 @@ fails after one flipped byte; listed on the case; then the parties' feedback."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -37,6 +38,11 @@ def signature_png(seed: int) -> str:
     out = io.BytesIO()
     image.save(out, "PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+async def run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """A command in a thread (the test's event loop keeps serving the hub)."""
+    return await asyncio.to_thread(subprocess.run, args, capture_output=True, cwd=ROOT)
 
 
 async def _connected(hub: Hub, clients: list[ProtocolClient], token: str) -> ProtocolClient:
@@ -129,25 +135,19 @@ async def test_agreement_signed_by_two_parties_and_the_mediator_is_sealed_eviden
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["kind"] == "mediation-agreement"
     assert [s["name"] for s in manifest["signers"]] == ["张三", "李四", "东城调解员"]
-    cli = [sys.executable, "-m", "hub.cli", "evidence", "verify", str(directory)]
-    ok = subprocess.run([*cli, "--data-dir", str(data_dir)], capture_output=True, cwd=ROOT)
+    cli = [sys.executable, "-m", "hub.cli", "evidence", "verify"]
+    ok = await run([*cli, str(directory), "--data-dir", str(data_dir)])
     assert ok.returncode == 0, ok.stdout.decode()
     tampered = directory.parent / "tampered"
     shutil.copytree(directory, tampered)
     pdf = bytearray((tampered / "agreement.pdf").read_bytes())
     pdf[len(pdf) // 2] ^= 0x01
     (tampered / "agreement.pdf").write_bytes(bytes(pdf))
-    bad = subprocess.run(
-        [*cli.copy()[:-1], str(tampered), "--data-dir", str(data_dir)],
-        capture_output=True,
-        cwd=ROOT,
-    )
+    bad = await run([*cli, str(tampered), "--data-dir", str(data_dir)])
     assert bad.returncode == 1 and "agreement.pdf" in bad.stdout.decode()
 
     # the PDF has what the law asks for, in Chinese
-    text = subprocess.run(
-        ["pdftotext", str(directory / "agreement.pdf"), "-"], capture_output=True, check=True
-    ).stdout.decode()
+    text = (await run(["pdftotext", str(directory / "agreement.pdf"), "-"])).stdout.decode()
     for part in (
         "人民调解协议书",
         "张三",
