@@ -12,7 +12,10 @@ import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
 import { Chat } from "./chat.js";
 import { SessionClock } from "./clock.js";
+import { AgreementDesk, AgreementSheet } from "./agreement.js";
+import { FeedbackForm } from "./feedback.js";
 import { Floor } from "./floor.js";
+import { Minutes } from "./minutes.js";
 import { InvitePanel } from "./invite-panel.js";
 import { Monitor, selfWarnings } from "./monitor.js";
 import { Panel, isWide } from "./panel.js";
@@ -162,6 +165,8 @@ function connect() {
     .on("hand", (e) => onHand(e))
     .on("speak-allowed", (e) => onSpeakAllowed(e))
     .on("chat", (m) => ui.chat?.add(m))
+    .on("agreement", (a) => showAgreement(a))
+    .on("feedback-request", () => askFeedback())
     .on("waiting", (e) => ui.waiting?.add(e))
     .on("waiting-left", (e) => ui.waiting?.remove(e.id))
     .on("admitted", () => enterRoom())
@@ -207,7 +212,11 @@ async function enterRoom() {
   clock.start(ack.startedAt, ack.serverTime);
   showRecording(ack.recording || { active: false });
   ui.chat.load(ack.chat);
-  if (may("room.moderate")) ui.waiting.load(ack.waiting);
+  if (may("room.moderate")) {
+    ui.waiting.load(ack.waiting);
+    ui.minutes.load(ack.minutes);
+  }
+  if (ack.agreement) showAgreement(ack.agreement);
   ui.floor.set(Boolean(ack.self.hand));
   ui.screen?.reset();
   // the participant list is authoritative after every (re)join: no ghosts
@@ -268,6 +277,34 @@ function showRoom() {
   ui.panel.show("people");
   if (!isWide()) ui.panel.hide();
   ui.panel.offer("invite", moderator);
+  ui.panel.offer("minutes", moderator);
+  ui.panel.offer("agreement", moderator);
+  const api = createApi({ token: () => token });
+  ui.minutes = new Minutes({ field: $("minutes"), status: $("minutes-status"), t, request });
+  ui.desk = new AgreementDesk({ root: $("agreement-desk"), button: $("agreement-draft"), t, request, api, selfId: () => state.self?.id });
+  ui.sheet = new AgreementSheet({
+    sheet: $("agreement-sheet"),
+    doc: $("agreement-doc"),
+    signArea: $("agreement-sign-area"),
+    status: $("agreement-status"),
+    close: $("agreement-close"),
+    t,
+    request,
+    api,
+    selfId: () => state.self?.id,
+    onSealed: () => {}, // the sheet offers 评价 under the sealed note
+  });
+  ui.feedback = new FeedbackForm({
+    sheet: $("feedback-sheet"),
+    choices: $("feedback-choices"),
+    fair: $("feedback-fair"),
+    comment: $("feedback-comment"),
+    submit: $("feedback-submit"),
+    done: $("feedback-done"),
+    close: $("feedback-close"),
+    t,
+    request,
+  });
   ui.invite = new InvitePanel({
     form: $("invite-form"),
     name: $("invite-name"),
@@ -431,6 +468,20 @@ function onShareChange(sharing, code) {
   $("share-screen").setAttribute("aria-pressed", String(sharing));
   $("share-screen").querySelector(".label").textContent = t(sharing ? "share_stop" : "share_screen");
   if (code) banner(code);
+}
+
+/** 评价: parties only. Over the sealed agreement it is a button under the note (the
+ * person first sees that the agreement is done); elsewhere the form opens. */
+function askFeedback() {
+  if (!ui.feedback || may("room.moderate") || state.self?.role === "observer") return;
+  if (!$("agreement-sheet").hidden) return ui.sheet.offerFeedback(() => ui.feedback.open());
+  ui.feedback.open();
+}
+
+/** The agreement: on the mediator's 协议 tab; on a signer's phone, its sheet. */
+function showAgreement(agreement) {
+  if (may("room.moderate")) return ui.desk?.show(agreement);
+  return ui.sheet?.show(agreement);
 }
 
 function onHand(event) {
