@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting
     return int(args.func(args) or 0)
 
 

@@ -1,7 +1,9 @@
-"""The mediation agreement (调解协议书) as a PDF: fpdf2 with Debian's Noto CJK
-fonts (embedded, subset), the signers' finger signatures as images.
+"""The mediation agreement (调解协议书) as a PDF: fpdf2 with Debian's Noto Serif CJK
+(embedded, subset), the signers' finger signatures as images.
 
-CPU-bound (font subsetting): call it in a thread, never on the media loop.
+CPU-bound (parsing and subsetting a CJK font takes about 2 s of a core): run it in a
+worker process (signaling.agreement_events), never on the media loop. One font only:
+headings are the same face, larger (a bold CJK face would double the time).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
-SERIF, SANS = "NotoSerifCJK-Regular.ttc", "NotoSansCJK-Regular.ttc"
-SERIF_BOLD = "NotoSerifCJK-Bold.ttc"
+SERIF = "NotoSerifCJK-Regular.ttc"
 SC_INDEX = 2  # Simplified Chinese in Noto's CJK collections
 SECTIONS = (
     ("facts", "一、纠纷主要事实、争议事项及各方责任"),
@@ -49,8 +50,6 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_margins(22, 20, 22)
     pdf.add_font("serif", fname=str(font_path(SERIF)), collection_font_number=SC_INDEX)
-    pdf.add_font("serif-bold", fname=str(font_path(SERIF_BOLD)), collection_font_number=SC_INDEX)
-    pdf.add_font("sans", fname=str(font_path(SANS)), collection_font_number=SC_INDEX)
     pdf.set_title(str(content.get("title", "人民调解协议书")))
     pdf.set_creator("mediation-hub")
     if footer:
@@ -58,7 +57,7 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
     pdf.add_page()
     width = pdf.epw
 
-    pdf.set_font("serif-bold", size=20)
+    pdf.set_font("serif", size=22)
     pdf.cell(
         width,
         12,
@@ -67,7 +66,7 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.set_font("sans", size=10)
+    pdf.set_font("serif", size=10)
     number = str(content.get("caseNumber", ""))
     if number:
         pdf.cell(width, 7, f"案号：{number}", align="R", new_x="LMARGIN", new_y="NEXT")
@@ -122,7 +121,7 @@ def render(content: dict[str, Any], signatures: list[SignatureImage], footer: st
 
 
 def _heading(pdf: Any, text: str) -> None:
-    pdf.set_font("serif-bold", size=13)
+    pdf.set_font("serif", size=14)
     pdf.cell(pdf.epw, 9, text, new_x="LMARGIN", new_y="NEXT")
 
 
@@ -141,7 +140,7 @@ def _signatures(pdf: Any, signatures: list[SignatureImage]) -> None:
         pdf.set_draw_color(150, 150, 150)
         pdf.line(x, top + box_h + 1, x + box_w, top + box_h + 1)
         pdf.set_xy(x, top + box_h + 2)
-        pdf.set_font("sans", size=9)
+        pdf.set_font("serif", size=9)
         role = roles.get(signature.role, signature.role)
         pdf.multi_cell(
             box_w,
@@ -157,7 +156,7 @@ def _signatures(pdf: Any, signatures: list[SignatureImage]) -> None:
 def _footer(pdf: Any, text: str) -> None:
     def footer() -> None:
         pdf.set_y(-14)
-        pdf.set_font("sans", size=8)
+        pdf.set_font("serif", size=8)
         pdf.set_text_color(110, 110, 110)
         pdf.cell(0, 6, f"{text}    第 {pdf.page_no()} 页", align="C")
         pdf.set_text_color(0, 0, 0)

@@ -116,3 +116,27 @@ def _write(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def seal_agreement(
+    data_dir: Path,
+    algorithm: str,
+    content: dict[str, Any],
+    signatures: list[Any],
+    about: dict[str, Any],
+    footer: str,
+) -> SealedDocument:
+    """Render the agreement's PDF and seal it with its text and signatures
+    (recorder.agreement_pdf.SignatureImage). Blocking and CPU-heavy: a worker
+    process runs it (it loads the install's key from `data_dir` itself)."""
+    from recorder.agreement_pdf import render
+    from recorder.manifest import canonical_json
+    from recorder.signing import load_or_create_signing_key
+
+    key = load_or_create_signing_key(data_dir)
+    files = [
+        ("agreement.pdf", render(content, signatures, footer=footer)),
+        ("content.json", canonical_json(content)),
+        *[(f"signature-{i + 1:02d}.png", s.png) for i, s in enumerate(signatures)],
+    ]
+    return seal_documents(agreements_dir(data_dir), files, about, key, algorithm=algorithm)

@@ -2,9 +2,9 @@
 (docs/protocol.md, "Agreement"): the mediator drafts the agreement from the case
 (`agreement-draft`), puts it before the signers (`agreement-propose`); each signer
 reads it and signs with a finger (`agreement-sign`, a PNG); when everyone has
-signed, the PDF is made and sealed as evidence in a thread (recorder.agreement_pdf,
-recorder.document_evidence) and the room is told (`agreement`); the parties are
-then asked how it went (`feedback-request`, `feedback`).
+signed, the PDF is made and sealed as evidence in a worker process
+(recorder.agreement_pdf, recorder.document_evidence) and the room is told
+(`agreement`); the parties are then asked how it went (`feedback-request`, `feedback`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import binascii
 import datetime as dt
 import io
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from recorder.agreement_pdf import SignatureImage, render
-from recorder.document_evidence import SealedDocument, agreements_dir, seal_documents
-from recorder.manifest import canonical_json
-from recorder.signing import load_or_create_signing_key
+from recorder.agreement_pdf import SignatureImage
+from recorder.document_evidence import SealedDocument, seal_agreement
 from rooms import agreement_template
 from rooms.domain import DomainError
 from rooms.live_room import LiveParticipant, LiveRoom
@@ -88,6 +88,21 @@ class AgreementEvents:
     def __init__(self, namespace: RoomNamespace) -> None:
         self.ns = namespace
         self._sealing: dict[str, asyncio.Lock] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _worker(self) -> ProcessPoolExecutor:
+        """One worker process for PDFs (made on first use, spawned, not forked: the
+        hub has threads). The font work never competes with the media loop."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     @property
     def app(self) -> web.Application:
@@ -184,9 +199,16 @@ class AgreementEvents:
 
         agreement, complete = await self.app[DATABASE].run(record)
         payload = await self._announce(room.id, agreement.id)
-        if complete:
-            payload = await self.seal(room.id, agreement.id, actor=participant.subject)
-        return {"agreement": payload}
+        if complete:  # the PDF takes seconds: everyone hears `agreement` (sealed) when done
+            self.ns._spawn(self._seal_logged(room.id, agreement.id, participant.subject))
+        return {"agreement": payload, "sealing": complete}
+
+    async def _seal_logged(self, room_id: str, agreement_id: str, actor: str) -> None:
+        try:
+            await self.seal(room_id, agreement_id, actor=actor)
+        except Exception:
+            logger.exception("agreement %s: sealing failed", agreement_id)
+            self.ns.to_room(room_id, "agreement-error", {"agreementId": agreement_id})
 
     async def _announce(self, room_id: str, agreement_id: str) -> dict[str, Any]:
         async with self.app[DATABASE].session() as db:
@@ -232,25 +254,16 @@ class AgreementEvents:
                     for s in signatures
                 ]
             config = self.app[CONFIG]
-            data_dir = config.server.data_dir
-
-            def make() -> SealedDocument:
-                key = load_or_create_signing_key(data_dir)
-                pdf = render(content, images, footer=f"协议书编号 {agreement_id}")
-                files = [
-                    ("agreement.pdf", pdf),
-                    ("content.json", canonical_json(content)),
-                    *[(f"signature-{i + 1:02d}.png", img.png) for i, img in enumerate(images)],
-                ]
-                return seal_documents(
-                    agreements_dir(data_dir),
-                    files,
-                    about,
-                    key,
-                    algorithm=config.recorder.hash_algorithm,
-                )
-
-            sealed = await asyncio.to_thread(make)
+            sealed: SealedDocument = await asyncio.get_running_loop().run_in_executor(
+                self._worker(),
+                seal_agreement,
+                config.server.data_dir,
+                config.recorder.hash_algorithm,
+                content,
+                images,
+                about,
+                f"协议书编号 {agreement_id}",
+            )
             await self.app[DATABASE].run(
                 lambda db: do_seal_agreement(
                     db,

@@ -632,6 +632,7 @@ def setup(app: web.Application, *, client_manager: Any = None) -> socketio.Async
 
     async def seal_recordings(app: web.Application) -> None:
         await namespace.recordings.stop_all()
+        namespace.agreement_events.close()
 
     app.on_shutdown.append(seal_recordings)
     return server

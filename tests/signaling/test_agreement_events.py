@@ -116,11 +116,10 @@ async def test_agreement_signed_by_two_parties_and_the_mediator_is_sealed_eviden
     assert again["error"]["code"] == "already_signed"
     assert (await li.request("agreement-sign", {**sign, "image": signature_png(2)}))["ok"]
     done = await mediator.request("agreement-sign", {**sign, "image": signature_png(3)})
-    assert done["ok"], done
-    sealed = done["agreement"]
-    assert sealed["state"] == "sealed" and sealed["evidenceId"]
-    await zhang.wait_event("agreement", lambda a: a["state"] == "sealed")
-    await li.wait_event("feedback-request")
+    assert done["ok"] and done["sealing"], done  # the PDF is made after the answer
+    sealed = await zhang.wait_event("agreement", lambda a: a["state"] == "sealed", limit=60)
+    assert sealed["evidenceId"] and all(s["signed"] for s in sealed["signers"])
+    await li.wait_event("feedback-request", limit=60)
 
     # the sealed evidence verifies offline, and fails after one flipped byte
     data_dir = hub.app[CONFIG].server.data_dir

@@ -32,14 +32,25 @@ def draw_signature(page: Page, pad: Locator) -> None:
 
 def evidence_verify(hub: HubProcess, directory: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", "evidence", "verify", directory, "--data-dir", str(hub.data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "evidence",
+            "verify",
+            directory,
+            "--data-dir",
+            str(hub.data_dir),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
 
 
-def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, browser, contexts) -> None:  # type: ignore[no-untyped-def]
+def test_minutes_agreement_signed_on_phones_sealed_and_feedback(
+    hub_process, browser, contexts
+) -> None:  # type: ignore[no-untyped-def]
     case, mediator, party_a, party_b = enter_session(browser, contexts, hub_process, "协议书签署")
 
     # minutes, saved as the mediator types
@@ -55,7 +66,9 @@ def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, bro
     desk = mediator.locator("#agreement-desk")
     expect(desk.locator('.party-row input[data-part="name"]')).to_have_count(2)
     expect(desk.locator('textarea[data-key="facts"]')).to_have_value("邻里纠纷：协议书签署。")
-    desk.locator('textarea[data-key="terms"]').fill("一、李四于2026年12月31日前一次性赔偿张三维修费人民币3000元。")
+    desk.locator('textarea[data-key="terms"]').fill(
+        "一、李四于2026年12月31日前一次性赔偿张三维修费人民币3000元。"
+    )
     desk.locator('textarea[data-key="performance"]').fill("银行转账，2026年12月31日前履行完毕。")
     screenshot(mediator, "agreement-draft-desktop")
     desk.get_by_test_id("agreement-propose").click()
@@ -82,11 +95,11 @@ def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, bro
     # the mediator signs last: the PDF is made and sealed
     draw_signature(mediator, desk.get_by_test_id("signature-pad"))
     desk.get_by_test_id("sign").click()
-    expect(desk).to_contain_text("协议书已签署", timeout=20000)
+    expect(desk).to_contain_text("协议书已签署", timeout=60000)
     expect(desk.get_by_test_id("agreement-pdf")).to_be_visible()
     screenshot(mediator, "agreement-sealed-desktop")
     for page in (party_a, party_b):
-        expect(page.get_by_test_id("agreement-pdf")).to_be_visible(timeout=20000)
+        expect(page.get_by_test_id("agreement-pdf")).to_be_visible(timeout=30000)
         expect(page.get_by_test_id("open-feedback")).to_be_visible()
     party_a.get_by_test_id("open-feedback").scroll_into_view_if_needed()
     screenshot(party_a, "agreement-sealed-phone")
@@ -104,7 +117,9 @@ def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, bro
     expect(party_a.locator("#feedback-done")).to_be_visible()
 
     # on the case: the minutes, the sealed agreement, the feedback
-    status, record = call(hub_process, "GET", f"/api/v1/cases/{case.case_id}/record", token=case.token)
+    status, record = call(
+        hub_process, "GET", f"/api/v1/cases/{case.case_id}/record", token=case.token
+    )
     assert status == 200, record
     room = record["rooms"][0]
     assert "李四同意赔偿" in room["minutes"]["text"]
@@ -112,7 +127,9 @@ def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, bro
     assert agreement["state"] == "sealed" and all(s["signed"] for s in agreement["signers"])
     assert [s["name"] for s in agreement["signers"]] == ["张三", "李四", "东城调解员"]
     assert [(f["name"], f["rating"], f["fair"]) for f in room["feedback"]] == [("张三", 5, True)]
-    status, pdf = call(hub_process, "GET", f"/api/v1/agreements/{agreement['id']}/pdf", token=case.token)
+    status, pdf = call(
+        hub_process, "GET", f"/api/v1/agreements/{agreement['id']}/pdf", token=case.token
+    )
     assert status == 200 and pdf[:5] == b"%PDF-"
 
     # the sealed directory verifies offline; one flipped byte fails it
@@ -128,7 +145,17 @@ def test_minutes_agreement_signed_on_phones_sealed_and_feedback(hub_process, bro
     assert bad.returncode == 1 and "agreement.pdf" in bad.stdout
     shutil.rmtree(tampered)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(directory / "agreement.pdf"),
-         str(ROOT / "artifacts" / "agreement-sealed-pdf")],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(directory / "agreement.pdf"),
+            str(ROOT / "artifacts" / "agreement-sealed-pdf"),
+        ],
         check=True,
     )

@@ -166,6 +166,7 @@ function connect() {
     .on("speak-allowed", (e) => onSpeakAllowed(e))
     .on("chat", (m) => ui.chat?.add(m))
     .on("agreement", (a) => showAgreement(a))
+    .on("agreement-error", () => banner("agreement_failed"))
     .on("feedback-request", () => askFeedback())
     .on("waiting", (e) => ui.waiting?.add(e))
     .on("waiting-left", (e) => ui.waiting?.remove(e.id))
