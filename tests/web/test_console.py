@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from rooms.demo import DEMO_PASSWORD
+from tests.web.case_session import ensure_demo
 from tests.web.conftest import HubProcess, open_page, screenshot
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
 
@@ -23,7 +24,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 def test_mediator_runs_a_case_from_the_console(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     console = open_page(browser, contexts, phone=False)
     log_in(console, hub_process.base_url, "mediator-east")
     console.get_by_test_id("case-org").select_option(label="东城街道花园社区")
@@ -81,7 +82,7 @@ def test_mediator_runs_a_case_from_the_console(
 def test_admin_keeps_the_organisation_tree_and_users(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     page = open_page(browser, contexts, phone=False)
     log_in(page, hub_process.base_url, "city-admin")
     page.goto(hub_process.base_url + "/admin")
@@ -113,7 +114,7 @@ def test_an_organisation_that_requires_recording(
 ) -> None:
     """The city administrator makes a new community record every case room; its
     party is told before joining, and the room records from the first entry."""
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     admin = open_page(browser, contexts, phone=False)
     log_in(admin, hub_process.base_url, "city-admin")
     admin.goto(hub_process.base_url + "/admin")

@@ -130,7 +130,7 @@ def test_floor_placeholder_people_chat_timer(
     mediator.get_by_test_id("mute").click()
     party_b.get_by_test_id("mute").tap()
     expect(mediator.locator(f'.tile.speaking[data-participant-id="{a_id}"]')).to_have_count(
-        1, timeout=10000
+        1, timeout=20000
     )
     party_b.get_by_test_id("mute").tap()
 

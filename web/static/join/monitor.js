@@ -4,7 +4,7 @@
 // The decisions are pure functions, unit-tested; Monitor reads the statistics.
 
 /** Audio level (0..1) above which someone counts as speaking. */
-export const SPEAKING_LEVEL = 0.04;
+export const SPEAKING_LEVEL = 0.03;
 /** Seconds without a packet leaving before we say the sound isn't getting out. */
 export const SILENT_AFTER_S = 3;
 

@@ -17,7 +17,7 @@ import { FeedbackForm } from "./feedback.js";
 import { Floor } from "./floor.js";
 import { Minutes } from "./minutes.js";
 import { InvitePanel } from "./invite-panel.js";
-import { Monitor, selfWarnings } from "./monitor.js";
+import { Monitor, SPEAKING_LEVEL, selfWarnings } from "./monitor.js";
 import { Panel, isWide } from "./panel.js";
 import { renderPeople, tileLabel } from "./people.js";
 import { ScreenShare, canShareScreen } from "./screen-share.js";
@@ -176,7 +176,7 @@ function connect() {
     .on("producer-removed", (e) => dropProducer(e.producerId))
     .on("producer-paused", (e) => onPaused(e, true))
     .on("producer-resumed", (e) => onPaused(e, false))
-    .on("renegotiate", () => state.joined && state.subscriber.schedule())
+    .on("renegotiate", () => state.ready && state.subscriber.schedule())
     .on("removed", () => finish("removed"))
     .on("room-ended", () => finish("room_ended"))
     .on("recording", (e) => showRecording(e))
@@ -184,6 +184,7 @@ function connect() {
 }
 
 async function enterRoom() {
+  state.ready = false; // renegotiations wait for the join answer (tiles are rebuilt from it)
   closePeers();
   const ack = await request("join", { consent: true });
   if (!ack.ok) {
@@ -226,6 +227,7 @@ async function enterRoom() {
   hideStage();
   for (const p of ack.participants) addParticipant(p);
   layout(state.tiles);
+  state.ready = true;
   state.subscriber.schedule(); // receive while our own media is still being negotiated
   await publish();
 }
@@ -357,7 +359,7 @@ function showRoom() {
     subscriber: state.subscriber,
     onSpeaker: (id, selfLevel) => {
       state.tiles?.setSpeaking(id);
-      $("self-view").classList.toggle("speaking", id === "self" || (selfLevel > 0.04 && !state.micMuted));
+      $("self-view").classList.toggle("speaking", id === "self" || (selfLevel > SPEAKING_LEVEL && !state.micMuted));
     },
     onSending: (stalled) => {
       if (stalled !== state.audioStalled) {

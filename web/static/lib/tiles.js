@@ -112,7 +112,10 @@ export class TileGrid {
   remove(participantId) {
     const entry = this.tiles.get(participantId);
     if (!entry) return;
-    for (const node of entry.tile.querySelectorAll("video, audio")) node.srcObject = null;
+    for (const node of entry.tile.querySelectorAll("video, audio")) {
+      node.srcObject = null;
+      delete node.dataset.producerId; // the pool hands these elements out again
+    }
     entry.tile.remove();
     this.tiles.delete(participantId);
     this.onChange(this);
