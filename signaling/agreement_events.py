@@ -40,10 +40,18 @@ from rooms.session_record import (
     signatures_of,
 )
 from rooms.tokens import GUEST, PARTY
-from signaling.decoder import integer, text
 from signaling.errors import fail
-from signaling.keys import CONFIG, DATABASE
-from signaling.session_events import Handler, author, domain_errors, moderates
+from signaling.keys import DATABASE, RECORDINGS, SERVER
+from signaling.room_messages import (
+    AgreementAnswer,
+    DraftAnswer,
+    Empty,
+    FeedbackAnswer,
+    FeedbackRequest,
+    ProposeRequest,
+    SignRequest,
+)
+from signaling.session_events import Events, author, moderates
 
 if TYPE_CHECKING:
     from signaling.room_namespace import RoomNamespace, SocketSession
@@ -55,9 +63,8 @@ MAX_SIGNATURE_PIXELS = (2000, 1000)
 PNG_DATA_URL = "data:image/png;base64,"
 
 
-def _png(data: dict[str, Any]) -> bytes:
-    value = data.get("image")
-    if not isinstance(value, str) or not value.startswith(PNG_DATA_URL):
+def _png(value: str) -> bytes:
+    if not value.startswith(PNG_DATA_URL):
         raise fail("bad_request", "签名须为 PNG 图片 / image must be a data:image/png URL")
     if len(value) > len(PNG_DATA_URL) + (MAX_SIGNATURE_BYTES * 4) // 3 + 4:
         raise fail("bad_request", "签名图片过大 / the signature image is too large")
@@ -108,13 +115,14 @@ class AgreementEvents:
     def app(self) -> web.Application:
         return self.ns.app
 
-    def handlers(self) -> dict[str, Handler]:
+    def events(self) -> Events:
+        """event -> (request model, handler), merged into RoomNamespace.events."""
         return {
-            "agreement-draft": domain_errors(self.draft),
-            "agreement-propose": domain_errors(self.propose),
-            "agreement-sign": domain_errors(self.sign),
-            "feedback-request": self.request_feedback,
-            "feedback": domain_errors(self.feedback),
+            "agreement-draft": (Empty, self.draft),
+            "agreement-propose": (ProposeRequest, self.propose),
+            "agreement-sign": (SignRequest, self.sign),
+            "feedback-request": (Empty, self.request_feedback),
+            "feedback": (FeedbackRequest, self.feedback),
         }
 
     async def extras(self, room: LiveRoom) -> dict[str, Any]:
@@ -131,7 +139,7 @@ class AgreementEvents:
             raise fail("forbidden", "只有调解员可以制作协议书 / mediators only")
         return room, participant
 
-    async def draft(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def draft(self, session: SocketSession, data: Empty) -> DraftAnswer:
         """A draft from the case, the organisation's template, who is here and the minutes."""
         room, mediator = self._moderator(session)
         stored = await self.ns.session_events.stored_room(room.id)
@@ -149,13 +157,13 @@ class AgreementEvents:
             minutes=minutes.text if minutes else "",
             today=today,
         )
-        return {"draft": content, "signers": [p["name"] for p in present] + [mediator.name]}
+        return DraftAnswer(draft=content, signers=[p["name"] for p in present] + [mediator.name])
 
-    async def propose(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def propose(self, session: SocketSession, data: ProposeRequest) -> AgreementAnswer:
         """Put the agreement before everyone who must sign: the parties present
         and the mediator proposing it."""
         room, mediator = self._moderator(session)
-        content = agreement_template.check_content(data.get("content"))
+        content = agreement_template.check_content(data.content)
         signers = [
             {"subject": p.subject, "name": p.name, "role": p.role, "participantId": p.id}
             for p in room.participants
@@ -177,14 +185,13 @@ class AgreementEvents:
         )
         payload = agreement_json(agreement, [])
         self.ns.to_room(room.id, "agreement", payload)
-        return {"agreement": payload}
+        return AgreementAnswer(agreement=payload)
 
-    async def sign(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def sign(self, session: SocketSession, data: SignRequest) -> AgreementAnswer:
         """One signer signs the text they read (contentSha256) with a finger (a PNG)."""
         room, participant = session.joined()
-        agreement_id = text(data, "agreementId", max_len=64)
-        content_sha256 = text(data, "contentSha256", max_len=64)
-        png = _png(data)
+        agreement_id, content_sha256 = data.agreement_id, data.content_sha256
+        png = _png(data.image)
         await asyncio.to_thread(_check_image, png)
         signer = author(participant)
         if moderates(participant):  # a mediator signs as the room's mediator
@@ -201,7 +208,7 @@ class AgreementEvents:
         payload = await self._announce(room.id, agreement.id)
         if complete:  # the PDF takes seconds: everyone hears `agreement` (sealed) when done
             self.ns._spawn(self._seal_logged(room.id, agreement.id, participant.subject))
-        return {"agreement": payload, "sealing": complete}
+        return AgreementAnswer(agreement=payload, sealing=complete)
 
     async def _seal_logged(self, room_id: str, agreement_id: str, actor: str) -> None:
         try:
@@ -253,12 +260,11 @@ class AgreementEvents:
                     SignatureImage(s.name, s.role, s.image, _shown_time(s.signed_at))
                     for s in signatures
                 ]
-            config = self.app[CONFIG]
             sealed: SealedDocument = await asyncio.get_running_loop().run_in_executor(
                 self._worker(),
                 seal_agreement,
-                config.server.data_dir,
-                config.recorder.hash_algorithm,
+                self.app[SERVER].data_dir,
+                self.app[RECORDINGS].settings.hash_algorithm,
                 content,
                 images,
                 about,
@@ -280,27 +286,23 @@ class AgreementEvents:
         self.ns.to_room(room_id, "feedback-request", {"agreementId": agreement_id})
         return payload
 
-    async def request_feedback(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def request_feedback(self, session: SocketSession, data: Empty) -> None:
         """The mediator asks the parties for their 评价 (sessions without an agreement)."""
         room, _ = self._moderator(session)
         self.ns.to_room(room.id, "feedback-request", {})
 
-    async def feedback(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def feedback(self, session: SocketSession, data: FeedbackRequest) -> FeedbackAnswer:
         room, participant = session.joined()
         if participant.role not in SIGNER_ROLES:
             raise fail("forbidden", "评价由当事人填写 / parties give feedback")
-        rating = integer(data, "rating", default=0, low=1, high=5)
-        fair = data.get("fair")
-        if fair is not None and not isinstance(fair, bool):
-            raise fail("bad_request", "字段 fair 须为布尔值 / fair must be true or false")
-        comment = text(data, "comment", max_len=500, required=False)
+        rating, fair, comment = data.rating, data.fair, data.comment or ""
         stored = await self.ns.session_events.stored_room(room.id)
         await self.app[DATABASE].run(
             lambda db: do_submit_feedback(
                 db, stored, author(participant), rating=rating, fair=fair, comment=comment
             )
         )
-        return {"thanks": True}
+        return FeedbackAnswer()
 
 
 def _shown_time(at: dt.datetime) -> str:

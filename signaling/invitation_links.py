@@ -14,14 +14,14 @@ from aiohttp import web
 
 from rooms import domain
 from rooms.models import Invitation, Room
-from signaling.keys import CONFIG, TOKEN_SECRET
+from signaling.keys import SERVER, TOKEN_SECRET
 
 QR_SCALE = 8  # pixels per module
 QR_BORDER = 4  # the quiet zone, in modules
 
 
 def base_url(app: web.Application) -> str:
-    return str(app[CONFIG].base_url)
+    return app[SERVER].base_url
 
 
 def long_link(app: web.Application, invitation: Invitation) -> str:

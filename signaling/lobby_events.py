@@ -12,15 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from rooms import actions
+from rooms import admission
 from rooms.live_room import LiveParticipant
-from rooms.lobby import Lobbies, WaitingEntry, do_record_admission, effective_waiting_room
-from rooms.models import Invitation, Room
-from rooms.tokens import ROOM_ROLES, AccessToken
-from signaling.decoder import text
+from rooms.lobby import Lobbies, WaitingEntry, do_record_admission
+from rooms.models import Room
+from rooms.tokens import AccessToken
 from signaling.errors import fail
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS
-from signaling.session_events import Handler, moderates
+from signaling.keys import DATABASE, LIVE_ROOMS
+from signaling.room_messages import (
+    AdmitAnswer,
+    RoomBrief,
+    TurnAwayAnswer,
+    WaitingAnswer,
+    WaitingRequest,
+)
+from signaling.session_events import Events, moderates
 
 if TYPE_CHECKING:
     from signaling.room_namespace import RoomNamespace, SocketSession
@@ -37,54 +43,33 @@ class LobbyEvents:
     def app(self) -> web.Application:
         return self.ns.app
 
-    def handlers(self) -> dict[str, Handler]:
-        return {"admit": self.admit, "turn-away": self.turn_away}
+    def events(self) -> Events:
+        """event -> (request model, handler), merged into RoomNamespace.events."""
+        return {
+            "admit": (WaitingRequest, self.admit),
+            "turn-away": (WaitingRequest, self.turn_away),
+        }
 
-    async def must_wait(self, stored: Room, token: AccessToken, returning: bool) -> bool:
-        """Is this a party (an invitee) of a case room whose organisation keeps a
-        waiting room, not admitted yet (nor back after a reload or reconnect)?"""
-        if token.role not in ROOM_ROLES or returning or not stored.case_id:
-            return False
-        lobby = self.lobbies.find(stored.id)
-        if lobby is not None and token.sub in lobby.admitted:
-            return False
-        async with self.app[DATABASE].session() as db:
-            if not await effective_waiting_room(
-                db, stored.organisation_id, self.app[CONFIG].rooms.waiting_room
-            ):
-                return False
-            await self._may_enter(db, token, stored)
-        return True
+    async def must_wait(self, token: AccessToken) -> Room | None:
+        """The stored room whose lobby this token waits in, if it must (rooms.admission)."""
+        return await admission.must_wait(
+            self.app[DATABASE], self.app[LIVE_ROOMS], self.lobbies, token
+        )
 
-    async def _may_enter(self, db: Any, token: AccessToken, stored: Room) -> None:
-        """What admission would refuse, said before anyone waits for nothing."""
-        if not token.inv:
-            return
-        invitation = await db.get(Invitation, token.inv)
-        if invitation is None or invitation.room_id != stored.id:
-            raise fail("token_invalid", "邀请无效 / invalid invitation")
-        if invitation.revoked_at is not None:
-            raise fail("invitation_revoked", "邀请已被撤销 / invitation revoked")
-        if invitation.uses >= invitation.max_uses and not await actions.has_joined(
-            db, stored.id, token.sub
-        ):
-            raise fail("invitation_used", "邀请已被使用 / invitation already used")
-
-    async def wait(
-        self, session: SocketSession, stored: Room, token: AccessToken
-    ) -> dict[str, Any]:
+    async def wait(self, session: SocketSession, stored: Room, token: AccessToken) -> WaitingAnswer:
         """Hold the socket in the lobby; mediators present are told."""
         lobby = self.lobbies.get(stored.id)
         entry = lobby.wait(subject=token.sub, name=token.name, role=token.role, sid=session.sid)
         session.waiting = stored.id
         self._tell_moderators(stored.id, "waiting", entry.as_dict())
         logger.info("room %s: %s waits in the lobby", stored.id, entry.id)
-        return {
-            "waiting": True,
-            "room": {"id": stored.id, "name": stored.name, "state": stored.state},
-            "self": {"name": token.name, "role": token.role},
-            "waitingSince": entry.since,
-        }
+        return WaitingAnswer.model_validate(
+            {
+                "room": RoomBrief(id=stored.id, name=stored.name, state=stored.state),
+                "self": {"name": token.name, "role": token.role},
+                "waitingSince": entry.since,
+            }
+        )
 
     def extras(self, room_id: str, participant: LiveParticipant) -> dict[str, Any]:
         """A moderator's join answer lists who waits."""
@@ -101,17 +86,17 @@ class LobbyEvents:
             if moderates(participant):
                 self.ns.to_participant(participant.id, event, payload)
 
-    def _entry(self, session: SocketSession, data: dict[str, Any]) -> tuple[Any, WaitingEntry]:
+    def _entry(self, session: SocketSession, data: WaitingRequest) -> tuple[Any, WaitingEntry]:
         room, participant = session.joined()
         if not moderates(participant):
             raise fail("forbidden", "只有调解员可以准许进入 / mediators only")
         lobby = self.lobbies.find(room.id)
-        entry = lobby.waiting.get(text(data, "waitingId", max_len=64)) if lobby else None
+        entry = lobby.waiting.get(data.waiting_id) if lobby else None
         if entry is None:
             raise fail("not_found", "此人已不在等候室 / nobody waits with this id")
         return (room, participant), entry
 
-    async def admit(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def admit(self, session: SocketSession, data: WaitingRequest) -> AdmitAnswer:
         (room, mediator), entry = self._entry(session, data)
         await self.app[DATABASE].run(
             lambda db: do_record_admission(db, room.id, entry, admitted=True, by=mediator.subject)
@@ -119,9 +104,9 @@ class LobbyEvents:
         self.lobbies.get(room.id).admit(entry.id)
         await self.ns.emit("admitted", {"by": mediator.name}, to=entry.sid)
         self._tell_moderators(room.id, "waiting-left", {"id": entry.id, "reason": "admitted"})
-        return {"admitted": entry.as_dict()}
+        return AdmitAnswer(admitted=entry.as_dict())
 
-    async def turn_away(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def turn_away(self, session: SocketSession, data: WaitingRequest) -> TurnAwayAnswer:
         (room, mediator), entry = self._entry(session, data)
         await self.app[DATABASE].run(
             lambda db: do_record_admission(db, room.id, entry, admitted=False, by=mediator.subject)
@@ -133,7 +118,7 @@ class LobbyEvents:
         if waiting is not None:
             waiting.waiting = None
         await self.ns.disconnect(entry.sid)  # queued after the notice
-        return {"turnedAway": entry.as_dict()}
+        return TurnAwayAnswer(turned_away=entry.as_dict())
 
     def disconnected(self, session: SocketSession) -> None:
         """A waiting socket closed: it leaves the lobby (unless it moved to another)."""

@@ -3,7 +3,6 @@ and the static files and npm-installed client libraries they load."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -12,12 +11,14 @@ import segno
 from aiohttp import web
 
 from rooms import actions, domain
-from rooms.domain import DomainError
+from rooms.admission import recording_required
+from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
-from signaling import retention
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
-from signaling.rest_accounts import code_attempt_allowed, code_attempt_failed
+from signaling.api.accounts import code_attempt_allowed_at, code_attempt_failed_at
+from signaling.errors import error_response
+from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
+from signaling.rate_limit import RATE_LIMIT, RateLimited
 
 routes = web.RouteTableDef()
 
@@ -27,14 +28,14 @@ NODE_MODULES: web.AppKey[Path] = web.AppKey("node_modules")
 _STATUS = {"token_missing": 401, "token_invalid": 401, "token_expired": 410}
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
 def consent_notice(app: web.Application) -> dict[str, str]:
-    rooms_config = app[CONFIG].rooms
+    rooms_config = app[ROOMS_SETTINGS]
     zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
-    return {"zh": zh, "en": en, "sha256": hashlib.sha256(f"{zh}\n{en}".encode()).hexdigest()}
+    return {"zh": zh, "en": en, "sha256": rooms_config.notice_sha256}
+
+
+def _refuse(exc: HubError) -> web.Response:
+    return error_response(exc.status, exc.code, exc.message)
 
 
 @routes.get("/join/{token}")
@@ -87,13 +88,17 @@ async def short_link_page(request: web.Request) -> web.StreamResponse:
 async def short_link_info(request: web.Request) -> web.Response:
     """What a short link opens: the join page's data and, in the body (never in a
     URL), the invitation's access token for the room's socket."""
-    await code_attempt_allowed(request, request.match_info["code"][:16])  # 429 when throttled
+    code, address = request.match_info["code"], request.remote or "?"
+    try:
+        await code_attempt_allowed_at(request.app, address, code[:16])
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
     async with request.app[DATABASE].session() as db:
         try:
-            invitation = await domain.find_invitation_by_short_code(db, request.match_info["code"])
-        except DomainError as exc:
-            await code_attempt_failed(request, request.match_info["code"][:16])
-            return _error(exc.status, exc.code, exc.message)
+            invitation = await domain.find_invitation_by_short_code(db, code)
+        except HubError as exc:
+            await code_attempt_failed_at(request.app, address, code[:16])
+            return _refuse(exc)
         token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
     response = await join_info_for(request, token)
     if response.status != 200:
@@ -110,27 +115,31 @@ async def join_info(request: web.Request) -> web.Response:
 
 async def join_info_for(request: web.Request, raw: str) -> web.Response:
     try:
+        await request.app[RATE_LIMIT].hit("/api/v1/join", request.remote or "?")
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    try:
         token = verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:
         room = await actions.get_room(db, token.room or "")
         if room is None:
-            return _error(404, "room_not_found", "调解室不存在 / no such room")
+            return _refuse(RoomNotFound())
         if room.state == ROOM_ENDED:
-            return _error(410, "room_ended", "调解室已结束 / the room has ended")
+            return _refuse(RoomEnded())
         # an invitation link that joining would refuse (as signaling's admission does);
         # someone who already entered may come back (reload, reconnect)
         invitation = await db.get(Invitation, token.inv) if token.inv else None
         if invitation is not None and invitation.revoked_at is not None:
-            return _error(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
+            return error_response(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
         if (
             invitation is not None
             and invitation.uses >= invitation.max_uses
             and not await actions.has_joined(db, room.id, token.sub)
         ):
-            return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
-        rules = await retention.policy_for(request.app, db, room.organisation_id)
+            return error_response(403, "invitation_used", "邀请已被使用 / invitation already used")
+        required = await recording_required(db, request.app[ROOMS_SETTINGS], room)
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},
@@ -138,7 +147,7 @@ async def join_info_for(request: web.Request, raw: str) -> web.Response:
             "role": token.role,
             "expiresAt": token.exp,
             "consent": consent_notice(request.app),
-            "recordingRequired": bool(room.case_id) and rules.required,
+            "recordingRequired": required,
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -151,8 +160,8 @@ async def join_qr(request: web.Request) -> web.Response:
     try:
         verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
-    url = f"{request.app[CONFIG].base_url}/join/{raw}"
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
+    url = f"{request.app[SERVER].base_url}/join/{raw}"
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
     return web.Response(

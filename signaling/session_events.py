@@ -15,9 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from rooms import actions, policy
-from rooms.domain import DomainError
 from rooms.live_room import LiveParticipant, LiveRoom
-from rooms.models import Room
+from rooms.models import Room, RoomMinutes
 from rooms.session_record import (
     Author,
     chat_json,
@@ -26,14 +25,24 @@ from rooms.session_record import (
     minutes_json,
     room_chat,
 )
-from signaling.decoder import flag, integer, text
-from signaling.errors import SignalingError, fail
+from signaling.errors import fail
 from signaling.keys import DATABASE
+from signaling.models import Body, Wire
+from signaling.room_messages import (
+    ChatAnswer,
+    ChatRequest,
+    MinutesAnswer,
+    MinutesRequest,
+    ParticipantRequest,
+    RaiseHandAnswer,
+    RaiseHandRequest,
+)
 
 if TYPE_CHECKING:
     from signaling.room_namespace import RoomNamespace, SocketSession
 
-Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Handler = Callable[["SocketSession", Any], Awaitable[Wire | None]]
+Events = dict[str, tuple[type[Body], Handler]]
 
 CHAT_BURST = 5  # messages
 CHAT_WINDOW_S = 5.0  # per participant: at most CHAT_BURST messages in this window
@@ -48,29 +57,18 @@ def moderates(participant: LiveParticipant) -> bool:
     return policy.may_in_room(participant.role, policy.ROOM_MODERATE)
 
 
-def domain_errors(handler: Handler) -> Handler:
-    """A DomainError from an action becomes the request's error ack."""
-
-    async def run(session: SocketSession, data: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            return await handler(session, data)
-        except DomainError as exc:
-            raise SignalingError(exc.code, exc.message) from None
-
-    return run
-
-
 class SessionEvents:
     def __init__(self, namespace: RoomNamespace) -> None:
         self.ns = namespace
         self._chat_times: dict[str, deque[float]] = {}
 
-    def handlers(self) -> dict[str, Handler]:
+    def events(self) -> Events:
+        """event -> (request model, handler), merged into RoomNamespace.events."""
         return {
-            "raise-hand": self.raise_hand,
-            "allow-speak": self.allow_speak,
-            "chat": domain_errors(self.chat),
-            "minutes": domain_errors(self.save_minutes),
+            "raise-hand": (RaiseHandRequest, self.raise_hand),
+            "allow-speak": (ParticipantRequest, self.allow_speak),
+            "chat": (ChatRequest, self.chat),
+            "minutes": (MinutesRequest, self.save_minutes),
         }
 
     async def stored_room(self, room_id: str) -> Room:
@@ -90,22 +88,20 @@ class SessionEvents:
                 "chat": chat,
             }
             if moderates(participant):
-                from rooms.models import RoomMinutes
-
                 extras["minutes"] = minutes_json(await db.get(RoomMinutes, room.id))
         return extras
 
     # -- the floor ------------------------------------------------------------------------------
-    async def raise_hand(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def raise_hand(self, session: SocketSession, data: RaiseHandRequest) -> RaiseHandAnswer:
         """A participant asks for the floor (raised: false lowers the hand)."""
         room, participant = session.joined()
-        raised = flag(data, "raised", default=True)
+        raised = data.raised
         if participant.hand_raised != raised:
             participant.hand_raised = raised
             self.ns.to_room(room.id, "hand", {"participantId": participant.id, "raised": raised})
-        return {"raised": raised}
+        return RaiseHandAnswer(raised=raised)
 
-    async def allow_speak(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def allow_speak(self, session: SocketSession, data: ParticipantRequest) -> None:
         """The mediator gives a participant the floor: a mute the mediator put on
         their microphone is lifted, their hand goes down, and they are told
         (`speak-allowed`; their page unmutes if they had asked, else asks them)."""
@@ -120,9 +116,9 @@ class SessionEvents:
         self.ns.to_participant(target.id, "speak-allowed", {"by": mediator.id, "asked": asked})
 
     # -- chat -----------------------------------------------------------------------------------
-    async def chat(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def chat(self, session: SocketSession, data: ChatRequest) -> ChatAnswer:
         room, participant = session.joined()
-        body = text(data, "text", max_len=500)
+        body = data.text
         self._throttle_chat(participant.id)
         stored = await self.stored_room(room.id)
         message = await self.ns.app[DATABASE].run(
@@ -130,7 +126,7 @@ class SessionEvents:
         )
         payload = chat_json(message)
         self.ns.to_room(room.id, "chat", payload)
-        return {"message": payload}
+        return ChatAnswer(message=payload)
 
     def _throttle_chat(self, participant_id: str) -> None:
         now = time.monotonic()
@@ -140,20 +136,17 @@ class SessionEvents:
         times.append(now)
 
     # -- minutes --------------------------------------------------------------------------------
-    async def save_minutes(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def save_minutes(self, session: SocketSession, data: MinutesRequest) -> MinutesAnswer:
         """The mediator's minutes, saved whole (`version`: the one edited from)."""
         room, participant = session.joined()
         if not moderates(participant):
             raise fail("forbidden", "只有调解员可以记录笔录 / mediators only")
-        value = data.get("text")
-        if not isinstance(value, str):
-            raise fail("bad_request", "字段 text 须为字符串 / text must be a string")
-        version = integer(data, "version", default=0, low=0, high=10**9)
+        value, version = data.text, data.version
         stored = await self.stored_room(room.id)
         minutes = await self.ns.app[DATABASE].run(
             lambda db: do_save_minutes(db, stored, author(participant), value, base_version=version)
         )
-        return {"minutes": minutes_json(minutes)}
+        return MinutesAnswer(minutes=minutes_json(minutes))
 
     # -- screen sharing -------------------------------------------------------------------------
     def check_screen(self, room: LiveRoom, participant: LiveParticipant) -> None:

@@ -24,7 +24,7 @@ from rooms import domain
 from rooms.demo import seed_demo_city
 from rooms.models import AuditEntry, Feedback
 from rooms.policy import Subject
-from signaling.keys import CONFIG, DATABASE
+from signaling.keys import DATABASE, SERVER
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, staff_token
 
@@ -122,7 +122,7 @@ async def test_agreement_signed_by_two_parties_and_the_mediator_is_sealed_eviden
     await li.wait_event("feedback-request", limit=60)
 
     # the sealed evidence verifies offline, and fails after one flipped byte
-    data_dir = hub.app[CONFIG].server.data_dir
+    data_dir = hub.app[SERVER].data_dir
     directory = agreements_dir(data_dir) / sealed["evidenceId"]
     names = sorted(p.name for p in directory.iterdir())
     assert names == sorted(

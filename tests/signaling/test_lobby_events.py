@@ -12,13 +12,13 @@ from rooms.lobby import do_set_waiting_room
 from rooms.models import AuditEntry, Organisation, Room
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
-from signaling.keys import CONFIG, DATABASE
+from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, Town, case_room, staff_token
 
 
 async def _case_room(hub: Hub, *, required: bool = False) -> tuple[Room, str, Subject]:
-    hub.app[CONFIG].rooms.waiting_room = True  # the product's default (tests turn it off)
+    hub.app[ROOMS_SETTINGS].waiting_room = True  # the product's default (tests turn it off)
     async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s, password_hash="x")
     room = await hub.app[DATABASE].run(lambda s: case_room(s, demo, "east-1"))
@@ -42,7 +42,7 @@ async def _connected(hub: Hub, clients: list[ProtocolClient], token: str) -> Pro
 
 
 def _recordings(hub: Hub, room: Room) -> list[object]:
-    root = recordings_dir(hub.app[CONFIG].server.data_dir)
+    root = recordings_dir(hub.app[SERVER].data_dir)
     return list_recordings(root, room=room.name)
 
 
