@@ -40,6 +40,11 @@ EVENTS: dict[str, set[str]] = {
     "minutes": MODERATORS,
     "admit": MODERATORS,
     "turn-away": MODERATORS,
+    "agreement-draft": MODERATORS,
+    "agreement-propose": MODERATORS,
+    "agreement-sign": ANY_JOINED,  # then refused unless one is a signer of that agreement
+    "feedback-request": MODERATORS,
+    "feedback": {"party-here"},  # parties (and guests) give feedback
 }
 PRINCIPALS = (
     "party-here",
@@ -99,6 +104,13 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "minutes": {"text": "笔录", "version": 0},
         "admit": {"waitingId": "nobody"},
         "turn-away": {"waitingId": "nobody"},
+        "agreement-propose": {"content": {}},
+        "agreement-sign": {
+            "agreementId": "nobody",
+            "contentSha256": "0" * 64,
+            "image": "data:image/png;base64,AAAA",
+        },
+        "feedback": {"rating": 5},
     }
     order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
     wrong: list[str] = []
