@@ -178,16 +178,9 @@ class JoinAnswer(Wire):
     server_time: float  # the hub's clock now (a phone's may be off)
     chat: list[dict[str, Any]]  # the room's chat so far
     agreement: dict[str, Any] | None  # the agreement out for signing or sealed
-    minutes: dict[str, Any] | None = None  # moderators only
-    waiting: list[dict[str, Any]] | None = None  # moderators only: who waits in the lobby
-
-    @model_serializer(mode="wrap")
-    def _moderators_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for key in ("minutes", "waiting"):  # absent, not null, for the others
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+    # moderators only (absent, not null, for the others)
+    minutes: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
+    waiting: list[dict[str, Any]] | None = Field(None, exclude_if=lambda v: v is None)
 
 
 class WaitingAnswer(Wire):
