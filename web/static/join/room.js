@@ -10,19 +10,14 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
-import { Chat } from "./chat.js";
 import { SessionClock } from "./clock.js";
-import { AgreementDesk, AgreementSheet } from "./agreement.js";
-import { FeedbackForm } from "./feedback.js";
-import { Floor } from "./floor.js";
-import { Minutes } from "./minutes.js";
-import { InvitePanel } from "./invite-panel.js";
-import { Monitor, SPEAKING_LEVEL, selfWarnings } from "./monitor.js";
-import { Panel, isWide } from "./panel.js";
+import { selfWarnings } from "./monitor.js";
+import { isWide } from "./panel.js";
 import { renderPeople, tileLabel } from "./people.js";
-import { ScreenShare, canShareScreen } from "./screen-share.js";
+import { canShareScreen } from "./screen-share.js";
+import { buildSessionUi } from "./session-ui.js";
 import strings from "./strings.js";
-import { WaitingList, WaitingScreen } from "./waiting.js";
+import { WaitingScreen } from "./waiting.js";
 
 const { lang, t, apply } = pageI18n(strings);
 const [, route, credential] = location.pathname.split("/");
@@ -271,104 +266,17 @@ function showRoom() {
   $("record").hidden = !moderator;
   $("raise-hand").hidden = moderator;
   $("share-screen").hidden = !moderator || !canShareScreen() || !isWide();
-  ui.panel = new Panel({
-    root: $("panel"),
-    openers: { people: $("open-people"), chat: $("open-chat") },
-    close: $("panel-close"),
-    onShow: (tab, visible) => tab === "chat" && ui.chat?.show(visible),
-  });
-  ui.panel.show("people");
-  if (!isWide()) ui.panel.hide();
-  ui.panel.offer("invite", moderator);
-  ui.panel.offer("minutes", moderator);
-  ui.panel.offer("agreement", moderator);
-  const api = createApi({ token: () => token });
-  ui.minutes = new Minutes({ field: $("minutes"), status: $("minutes-status"), t, request });
-  ui.desk = new AgreementDesk({ root: $("agreement-desk"), button: $("agreement-draft"), t, request, api, selfId: () => state.self?.id });
-  ui.sheet = new AgreementSheet({
-    sheet: $("agreement-sheet"),
-    doc: $("agreement-doc"),
-    signArea: $("agreement-sign-area"),
-    status: $("agreement-status"),
-    close: $("agreement-close"),
+  buildSessionUi(ui, {
+    state,
     t,
     request,
-    api,
-    selfId: () => state.self?.id,
-    onSealed: () => {}, // the sheet offers 评价 under the sealed note
-  });
-  ui.feedback = new FeedbackForm({
-    sheet: $("feedback-sheet"),
-    choices: $("feedback-choices"),
-    fair: $("feedback-fair"),
-    comment: $("feedback-comment"),
-    submit: $("feedback-submit"),
-    done: $("feedback-done"),
-    close: $("feedback-close"),
-    t,
-    request,
-  });
-  ui.invite = new InvitePanel({
-    form: $("invite-form"),
-    name: $("invite-name"),
-    list: $("invite-list"),
-    api: createApi({ token: () => token }),
-    roomId: () => state.room?.id,
-    t,
+    token: () => token,
+    moderator,
     onError: (code) => banner(code),
+    toggleMic,
+    onShareChange,
+    showSelfStatus,
   });
-  ui.waiting = new WaitingList({
-    section: $("lobby-list"),
-    list: $("lobby-entries"),
-    count: $("lobby-count"),
-    bar: $("lobby-bar"),
-    barText: $("lobby-bar-text"),
-    barActions: $("lobby-bar-actions"),
-    barButton: $("lobby-bar-open"),
-    t,
-    request,
-    showPeople: () => ui.panel.show("people"),
-    onError: (code) => banner(code),
-  });
-  ui.chat = new Chat({
-    list: $("chat-list"),
-    input: $("chat-input"),
-    send: $("chat-send"),
-    form: $("chat-form"),
-    t,
-    request,
-    selfId: () => state.self?.id,
-    onUnread: (n) => {
-      $("chat-unread").hidden = !n;
-      $("chat-unread").textContent = String(n);
-    },
-    onError: (code) => banner(code),
-  });
-  ui.floor = new Floor({
-    button: $("raise-hand"),
-    prompt: $("speak-prompt"),
-    promptButton: $("speak-unmute"),
-    t,
-    request,
-    unmute: () => (state.micMuted ? toggleMic() : undefined),
-  });
-  ui.screen = new ScreenShare({ publisher: state.publisher, onChange: onShareChange });
-  $("share-screen").onclick = () => ui.screen.toggle();
-  ui.monitor = new Monitor({
-    publisher: state.publisher,
-    subscriber: state.subscriber,
-    onSpeaker: (id, selfLevel) => {
-      state.tiles?.setSpeaking(id);
-      $("self-view").classList.toggle("speaking", id === "self" || (selfLevel > SPEAKING_LEVEL && !state.micMuted));
-    },
-    onSending: (stalled) => {
-      if (stalled !== state.audioStalled) {
-        state.audioStalled = stalled;
-        showSelfStatus();
-      }
-    },
-  });
-  ui.monitor.start();
   $("mute").onclick = toggleMic;
   $("camera").onclick = toggleCamera;
   $("switch").onclick = switchCamera;
