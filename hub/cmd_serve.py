@@ -13,6 +13,7 @@ from aiohttp import web
 
 from hub.config import Config, from_env
 from hub.keyfile import METRICS_TOKEN_FILE
+from signaling.log_redaction import RedactingAccessLogger
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         return _say_port_taken(config.server.host, config.server.port)
     app = build_app(config)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
+    record_public_url(config)
+    print(f"邀请链接的公开地址 / public URL in invitations: {config.base_url}")
     metrics_token = config.server.data_dir / METRICS_TOKEN_FILE
     print(f"/metrics: Authorization: Bearer <the token in {metrics_token}>")
     if args.self_signed:
@@ -109,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             port=config.server.port,
             ssl_context=ssl_context,
             print=None,
+            access_log_class=RedactingAccessLogger,  # join tokens and short codes stay out of logs
         )
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
@@ -141,6 +145,28 @@ def _say_port_taken(host: str, port: int) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+PUBLIC_URL_FILE = "public-url"  # the URL the server runs at, for `mediation-hub invite`
+
+
+def record_public_url(config: Config) -> None:
+    """Leave the server's public URL in the data dir: `mediation-hub invite` run
+    beside it prints links that open this server, whatever port it uses."""
+    (config.server.data_dir / PUBLIC_URL_FILE).write_text(config.base_url + "\n")
+
+
+def public_url(config: Config) -> tuple[str, bool]:
+    """The base URL for links: the configured public URL, else the one the last
+    `serve` on this data dir recorded; (url, known). Unknown: the default guess."""
+    if config.server.public_url:
+        return config.base_url, True
+    recorded = config.server.data_dir / PUBLIC_URL_FILE
+    if recorded.is_file():
+        url = recorded.read_text().strip()
+        if url.startswith(("http://", "https://")):
+            return url.rstrip("/"), True
+    return config.base_url, False
 
 
 def _print_phone_hint(base_url: str, cert: Path) -> None:

@@ -401,6 +401,7 @@ async def do_create_invitation(
         name=name,
         role=role,
         code=f"{secrets.randbelow(10**6):06d}",
+        short_code=await _new_short_code(session),
         max_uses=max_uses,
         uses=0,
         expires_at=utcnow() + dt.timedelta(seconds=ttl_s),
@@ -416,6 +417,38 @@ async def do_create_invitation(
         ip=ip,
         detail={"room": room.id, "role": role, "maxUses": max_uses},
     )
+    return invitation
+
+
+# Short links /j/<code>: 10 characters from 31 that can't be mistaken for one another
+# (no 0/O, 1/I/L): about 49 bits, and upper case, so a QR code of the link can use
+# its compact alphanumeric mode.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_CODE_LENGTH = 10
+
+
+async def _new_short_code(session: AsyncSession) -> str:
+    for _ in range(5):
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if await session.scalar(select(Invitation.id).where(Invitation.short_code == code)) is None:
+            return code
+    raise DomainError("internal", "无法生成短链接 / no free short code", 500)
+
+
+async def find_invitation_by_short_code(session: AsyncSession, code: str) -> Invitation:
+    """The invitation behind a short link (/j/<code>), if it can still be used to
+    come in: not revoked, not expired, its room not ended."""
+    code = code.strip().upper()
+    invitation = None
+    if len(code) == SHORT_CODE_LENGTH and all(c in SHORT_CODE_ALPHABET for c in code):
+        invitation = await session.scalar(select(Invitation).where(Invitation.short_code == code))
+    if invitation is None:
+        raise DomainError("token_invalid", "链接无效 / invalid link", 404)
+    if invitation.revoked_at is not None:
+        raise DomainError("invitation_revoked", "邀请已被撤销 / invitation revoked", 403)
+    expires = invitation.expires_at
+    if (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) < utcnow():
+        raise DomainError("token_expired", "链接已过期 / the link has expired", 410)
     return invitation
 
 

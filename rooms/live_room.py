@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class LiveParticipant:
     transport: PeerTransport
     connected: bool = True
     grace: asyncio.TimerHandle | None = None
+    hand_raised: bool = False  # asks the mediator for the floor
     consumers: dict[str, Consumer] = field(default_factory=dict)  # producer id -> consumer
 
     @property
@@ -150,6 +152,7 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
         "id": p.id,
         "name": p.name,
         "role": p.role,
+        "hand": p.hand_raised,
         "producers": [producer_info(x) for x in p.producers],
     }
 
@@ -170,6 +173,7 @@ class LiveRoom:
         self.facts = facts
         self.router = router
         self.closed = False
+        self.started_at = time.time()  # the session timer's zero
         self.observer: Observer[LiveRoomEvent] = Observer()
         self.removed_subjects: set[str] = set()
         self.consents: dict[str, Consent] = {}  # participant id -> consent

@@ -4,16 +4,18 @@ and the static files and npm-installed client libraries they load."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import segno
 from aiohttp import web
 
-from rooms import actions
+from rooms import actions, domain
 from rooms.admission import recording_required
 from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
+from signaling.api.accounts import code_attempt_allowed_at, code_attempt_failed_at
 from signaling.errors import error_response
 from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
 from signaling.rate_limit import RATE_LIMIT, RateLimited
@@ -80,15 +82,49 @@ async def staff_page(request: web.Request) -> web.StreamResponse:
     )
 
 
+@routes.get("/j/{code}")
+@routes.get("/J/{code}")
+async def short_link_page(request: web.Request) -> web.StreamResponse:
+    """A short invitation link: the same page; it asks /api/v1/j/<code>."""
+    return await join_page(request)
+
+
+@routes.get("/api/v1/j/{code}")
+async def short_link_info(request: web.Request) -> web.Response:
+    """What a short link opens: the join page's data and, in the body (never in a
+    URL), the invitation's access token for the room's socket."""
+    code, address = request.match_info["code"], request.remote or "?"
+    try:
+        await code_attempt_allowed_at(request.app, address, code[:16])
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    async with request.app[DATABASE].session() as db:
+        try:
+            invitation = await domain.find_invitation_by_short_code(db, code)
+        except HubError as exc:
+            await code_attempt_failed_at(request.app, address, code[:16])
+            return _refuse(exc)
+        token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
+    response = await join_info_for(request, token)
+    if response.status != 200:
+        return response
+    data = json.loads(response.body)  # type: ignore[arg-type]
+    return web.json_response({**data, "token": token}, headers={"Cache-Control": "no-store"})
+
+
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""
+    return await join_info_for(request, request.match_info["token"])
+
+
+async def join_info_for(request: web.Request, raw: str) -> web.Response:
     try:
         await request.app[RATE_LIMIT].hit("/api/v1/join", request.remote or "?")
     except RateLimited as exc:
         return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
     try:
-        token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
+        token = verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
         return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:

@@ -33,6 +33,7 @@ from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
 from rooms.tokens import AccessToken, TokenError, verify
+from signaling.agreement_events import AgreementEvents
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
 from signaling.keys import (
@@ -44,6 +45,7 @@ from signaling.keys import (
     SIGNALING,
     TOKEN_SECRET,
 )
+from signaling.lobby_events import LobbyEvents
 from signaling.models import Body, Wire, refusal
 from signaling.room_messages import (
     AnswerRequest,
@@ -62,9 +64,11 @@ from signaling.room_messages import (
     RecordingAnswer,
     RecordingInfo,
     SubscribeAnswer,
+    WaitingAnswer,
     ack,
     error_ack,
 )
+from signaling.session_events import SessionEvents
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +89,7 @@ class SocketSession:
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
     checked_at: float = 0.0  # loop time the login session was last found live
+    waiting: str | None = None  # room id whose lobby this socket waits in
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:
@@ -127,6 +132,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "record-start": (Empty, self.record_start),
             "record-stop": (Empty, self.record_stop),
         }
+        # the session beyond media (hands, chat, minutes, screens), the waiting room,
+        # the agreement and feedback: their own modules, their events listed here too
+        self.session_events = SessionEvents(self)
+        self.lobby_events = LobbyEvents(self)
+        self.agreement_events = AgreementEvents(self)
+        for part in (self.session_events, self.lobby_events, self.agreement_events):
+            self.events.update(part.events())
 
     def listen(self, recordings: RecordingControl) -> None:
         """Tell a room whenever its recording starts or stops."""
@@ -199,7 +211,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not await self._session_live(session):
             return error_ack("session_ended", "登录已失效，请重新登录 / your session has ended")
         model, handler = known
-        if event != "join" and session.participant is None:  # seated first, then read
+        if event != "join" and session.participant is None:  # seated (not waiting) first
             return error_ack("not_joined", MESSAGES["not_joined"])
         try:
             data = payload(rest, self.app[SIGNALING].max_message_bytes)
@@ -280,6 +292,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
+        if session is not None:
+            self.lobby_events.disconnected(session)
         if session is None or session.participant is None or session.room is None:
             return
         pid = session.participant.id
@@ -288,9 +302,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session.room.disconnected(pid)
 
     # -- joining --------------------------------------------------------------------------
-    async def join(self, session: SocketSession, data: JoinRequest) -> JoinAnswer:
+    async def join(self, session: SocketSession, data: JoinRequest) -> JoinAnswer | WaitingAnswer:
         if session.participant is not None:
             raise fail("already_joined")
+        if data.room in (None, session.token.room):  # a party's link: its lobby first
+            stored = await self.lobby_events.must_wait(session.token)
+            if stored is not None:
+                return await self.lobby_events.wait(session, stored, session.token)
+        session.waiting = None
         ticket = await admission.admit(
             self.app[DATABASE],
             self.app[LIVE_ROOMS],
@@ -329,6 +348,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "iceServers": [{"urls": u} for u in self.app[MEDIA_SETTINGS].ice_servers],
                 "consents": [c.as_dict() for c in room.consents.values()],
                 "recording": self.recording_state(room),
+                **await self.session_events.join_extras(room, participant),
+                **self.lobby_events.extras(room.id, participant),
+                **await self.agreement_events.extras(room),
             }
         )
 
@@ -373,6 +395,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             policy.ROOM_PUBLISH, "旁听者不能发布音视频 / observers watch and listen only"
         )
         source = Source(data.source) if data.source else None
+        if source == Source.SCREEN:  # mediators, one screen in a room at a time
+            self.session_events.check_screen(room, participant)
         answer, producers = await room.publish(participant, data.sdp, source)
         return PublishAnswer.model_validate(
             {"sdp": answer, "producers": [producer_info(p) for p in producers]}
@@ -455,6 +479,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await live_actions.end_room(
             self.app[DATABASE], self.app[LIVE_ROOMS], room.id, actor=participant.subject
         )
+        await self.lobby_events.room_ended(room.id)  # nobody waits on
 
 
 def validate(model: type[Body], data: dict[str, Any]) -> Body:
@@ -478,5 +503,10 @@ def setup(app: web.Application, *, client_manager: Any = None) -> RoomNamespace:
     namespace = RoomNamespace(app)
     server.register_namespace(namespace)
     app[ROOM_NAMESPACE] = namespace
+
+    async def stop_pdf_worker(app: web.Application) -> None:
+        namespace.agreement_events.close()
+
+    app.on_shutdown.append(stop_pdf_worker)
     server.attach(app)
     return namespace

@@ -15,6 +15,7 @@ from signaling.api import (
     organisations,
     recordings,
     rooms,
+    session_record,
 )
 from signaling.api.openapi import document
 from signaling.api.routing import API, Route, wrap
@@ -29,6 +30,7 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *audit.ROUTES,
     *recordings.ROUTES,
     *organisations.ROUTES[2:],
+    *session_record.ROUTES,
 )
 OPENAPI = f"{API}/openapi.json"
 

@@ -394,16 +394,25 @@ async def unlock_user(ctx: Ctx[NoBody, NoQuery]) -> Unlocked:
 
 async def code_attempt_allowed(ctx: Ctx[Any, Any], code: str) -> None:
     """Before a 6-digit code is looked up: refuse (429) a throttled address or code."""
-    throttle: Throttle = ctx.app[THROTTLE]
-    keys = (f"code:code:{code[:6]}", f"code:addr:{_address(ctx)}")
-    _refuse_if_throttled([await throttle.check(k) for k in keys])
+    await code_attempt_allowed_at(ctx.app, _address(ctx), code)
 
 
 async def code_attempt_failed(ctx: Ctx[Any, Any], code: str) -> None:
-    c = ctx.app[SIGNALING]
-    throttle: Throttle = ctx.app[THROTTLE]
+    await code_attempt_failed_at(ctx.app, _address(ctx), code)
+
+
+async def code_attempt_allowed_at(app: web.Application, address: str, code: str) -> None:
+    """The same for a code that arrives outside the route table (a short link's)."""
+    throttle: Throttle = app[THROTTLE]
+    keys = (f"code:code:{code[:6]}", f"code:addr:{address}")
+    _refuse_if_throttled([await throttle.check(k) for k in keys])
+
+
+async def code_attempt_failed_at(app: web.Application, address: str, code: str) -> None:
+    c = app[SIGNALING]
+    throttle: Throttle = app[THROTTLE]
     await throttle.failure(f"code:code:{code[:6]}", _backoff(c, c.code_free_failures_code))
-    await throttle.failure(f"code:addr:{_address(ctx)}", _backoff(c, c.code_free_failures_address))
+    await throttle.failure(f"code:addr:{address}", _backoff(c, c.code_free_failures_address))
 
 
 USER = f"{API}/users/{{user_id}}"
@@ -461,4 +470,12 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     ),
 )
 
-__all__ = ["ROUTES", "UserOut", "code_attempt_allowed", "code_attempt_failed", "setup"]
+__all__ = [
+    "ROUTES",
+    "UserOut",
+    "code_attempt_allowed",
+    "code_attempt_allowed_at",
+    "code_attempt_failed",
+    "code_attempt_failed_at",
+    "setup",
+]

@@ -24,7 +24,7 @@ from rooms.models import ROOM_ENDED, Case, Invitation, Organisation, Room, utcno
 from rooms.tokens import ROOM_ROLES, issue, verify
 from signaling.api.invitations import invitation_link
 from signaling.api.routing import API, Ctx, Route, iso
-from signaling.keys import DATABASE, LIVE_ROOMS, RECORDINGS, SERVER, TOKEN_SECRET
+from signaling.keys import DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, SERVER, TOKEN_SECRET
 from signaling.models import NoBody, NoQuery, Query, Wire
 
 SEAT_TTL_S = 12 * 3600
@@ -72,6 +72,7 @@ async def end_room(ctx: Ctx[NoBody, NoQuery]) -> EndedRoomOut:
     await live_actions.end_room(
         ctx.app[DATABASE], ctx.app[LIVE_ROOMS], room.id, actor=ctx.who.id, ip=ctx.ip
     )
+    await ctx.app[ROOM_NAMESPACE].lobby_events.room_ended(room.id)  # nobody waits on
     async with ctx.app[DATABASE].session() as fresh:
         ended = await actions.get_room(fresh, room.id)
     return EndedRoomOut.model_validate(

@@ -38,6 +38,17 @@ EVENTS = [
     "record-consent",
     "record-start",
     "record-stop",
+    "raise-hand",
+    "allow-speak",
+    "chat",
+    "minutes",
+    "admit",
+    "turn-away",
+    "agreement-draft",
+    "agreement-propose",
+    "agreement-sign",
+    "feedback-request",
+    "feedback",
 ]
 
 json_values = st.recursive(

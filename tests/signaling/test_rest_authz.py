@@ -104,9 +104,19 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
+    ("GET", "/api/v1/j/{code}"): set(PRINCIPALS),  # a short link: the code is the credential
+    ("GET", "/api/v1/organisations/{org_id}/waiting-room"): set(STAFF),
+    ("PUT", "/api/v1/organisations/{org_id}/waiting-room"): {"city-admin"},
+    ("GET", "/api/v1/cases/{case_id}/record"): set(STAFF),
+    # no agreement here: 404 for anyone signed in (who may fetch a sealed one:
+    # tests/signaling/test_agreement_events.py)
+    ("GET", "/api/v1/agreements/{agreement_id}/pdf"): {*STAFF, "party-east", "party-west"},
 }
+UNSCOPED = {"/api/v1/j/{code}", "/api/v1/agreements/{agreement_id}/pdf"}
 # routes whose resource lives in a subtree (east or west); the others are global
-SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
+SCOPED = {
+    path for (_, path) in ALLOWED if "{" in path and "join" not in path and path not in UNSCOPED
+} | {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
@@ -216,7 +226,7 @@ async def record_briefly(config: Config, room: str, organisation: str) -> str:
 
 
 def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict[str, Any]:
-    url = path.format(**ids, token=token or "x")
+    url = path.format(**ids, token=token or "x", code="NOSUCHCODE", agreement_id="none")
     bodies = {
         "/api/v1/login": {"username": "nobody", "password": "wrong-password"},
         "/api/v1/organisations": {
@@ -251,6 +261,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "required": None,
             "retentionDays": None,
         },
+        "/api/v1/organisations/{org_id}/waiting-room": {"waitingRoom": None},
     }
     return {
         "method": method,
@@ -325,7 +336,8 @@ async def test_openapi_describes_every_route(world: World) -> None:
     document = await (await world.client.get("/api/v1/openapi.json")).json()
     assert document["openapi"].startswith("3.1")
     described = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
-    rest = {k for k in ALLOWED if k[1] not in ("/api/v1/openapi.json", "/api/v1/join/{token}")}
+    outside = ("/api/v1/openapi.json", "/api/v1/join/{token}", "/api/v1/j/{code}")
+    rest = {k for k in ALLOWED if k[1] not in outside}
     assert described == rest
 
 
@@ -455,7 +467,7 @@ async def test_room_scoped_tokens_reach_their_room_only(world: World, hub_config
     async with app[DATABASE].session() as s:
         room = await s.get(Room, world.ids["east"]["room_id"])
         assert room is not None
-    path, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
+    path, _, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
     cli_mediator = {"Authorization": f"Bearer {path.rsplit('/', 1)[1]}"}
     for method, url in (
         ("GET", "/api/v1/recordings"),

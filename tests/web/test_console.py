@@ -9,6 +9,7 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from tests.web.case_session import ensure_demo
 from tests.web.conftest import HubProcess, open_page, screenshot
 from tests.web.staff import choose, log_in, settled
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
@@ -19,7 +20,7 @@ __all__ = ["log_in"]  # the other browser tests log in through this module
 def test_mediator_runs_a_case_from_the_console(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     console = open_page(browser, contexts, phone=False)
     console.context.grant_permissions(["clipboard-read", "clipboard-write"])
     log_in(console, hub_process.base_url, "mediator-east")
@@ -61,7 +62,7 @@ def test_mediator_runs_a_case_from_the_console(
     mediator_room = opened.value
     join(mediator_room, mediator_room.url, tap=False)
     phone = open_page(browser, contexts, phone=True)
-    join(phone, party_url, tap=True)
+    join(phone, party_url, tap=True, admitted_by=mediator_room)  # from the waiting room
     wait_until(phone, VIDEOS_PLAYING, 1)
     wait_until(mediator_room, VIDEOS_PLAYING, 1)
 

@@ -96,7 +96,7 @@ def test_mediator_room_page(
         # the server said this participant may moderate and end the room
         for testid in ("end", "record"):
             expect(mediator.get_by_test_id(testid)).to_be_visible()
-        expect(mediator.locator("#people [data-testid=remove]")).to_have_count(1)
+        expect(mediator.locator("#people-list [data-testid=remove]")).to_have_count(1)
         wait_until(mediator, VIDEOS_PLAYING, 1)
         screenshot(mediator, f"join-room-mediator-{size}")
 

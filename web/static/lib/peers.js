@@ -96,6 +96,50 @@ export class Publisher {
     return ack;
   }
 
+  /**
+   * Add one more track (a shared screen) on the same connection: a new offer with one more
+   * m-line, published with `source`. Resolves to {ok, producerId, sender} or the error ack.
+   */
+  async addTrack(track, source) {
+    if (!this.pc) return { ok: false, error: { code: "invalid_state", message: "not publishing" } };
+    const pc = this.pc;
+    const transceiver = pc.addTransceiver(track, { direction: "sendonly" });
+    if (track.kind === "video" && transceiver.setCodecPreferences) {
+      const codecs = forwardableVideoCodecs(RTCRtpSender.getCapabilities("video")?.codecs, this.forcedCodec);
+      if (codecs.length) transceiver.setCodecPreferences(codecs);
+    }
+    const ack = await this.renegotiate(source);
+    if (!ack.ok) {
+      transceiver.stop();
+      await this.renegotiate(null).catch(() => {});
+      return ack;
+    }
+    const producer = ack.producers.find((p) => p.kind === track.kind);
+    return { ok: true, producerId: producer?.id, transceiver };
+  }
+
+  /** Stop sending a track added with addTrack(): its producer closes on the hub. */
+  async removeTrack(transceiver) {
+    if (!this.pc || !transceiver) return;
+    transceiver.stop();
+    await this.renegotiate(null);
+  }
+
+  async renegotiate(source) {
+    const pc = this.pc;
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGathered(pc);
+    const payload = { sdp: pc.localDescription.sdp };
+    if (source) payload.source = source;
+    const ack = await this.signaling.request("publish", payload);
+    if (!ack.ok) {
+      await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      return ack;
+    }
+    await pc.setRemoteDescription({ type: "answer", sdp: ack.sdp });
+    return ack;
+  }
+
   /** Send another camera's track in place of the current video (no renegotiation). */
   async replaceVideoTrack(track) {
     const sender = this.pc?.getSenders().find((s) => s.track && s.track.kind === "video");
