@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from rooms import domain, policy
+from rooms import case_search, domain, policy
 from rooms.models import Case
 from signaling.access_log import audit_access
 from signaling.api.routing import API, Ctx, Route, iso
@@ -122,7 +122,7 @@ class AssignBody(Body):
 
 async def list_cases(ctx: Ctx[NoBody, CaseQuery]) -> CasePage:
     q = ctx.query
-    where = domain.CaseFilter(
+    where = case_search.CaseFilter(
         text=q.q,
         type=q.type,
         status=q.status,
@@ -130,7 +130,7 @@ async def list_cases(ctx: Ctx[NoBody, CaseQuery]) -> CasePage:
         created_from=q.created_from,
         created_to=q.created_to,
     )
-    cases, total = await domain.list_cases(
+    cases, total = await case_search.list_cases(
         ctx.session, ctx.who, page=q.page, per_page=q.per_page, where=where
     )
     return CasePage(
@@ -138,7 +138,7 @@ async def list_cases(ctx: Ctx[NoBody, CaseQuery]) -> CasePage:
         total=total,
         page=q.page,
         per_page=q.per_page,
-        types=await domain.case_types(ctx.session, ctx.who),
+        types=await case_search.case_types(ctx.session, ctx.who),
     )
 
 

@@ -9,14 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rooms.case_search import CaseFilter, case_types, list_cases
 from rooms.db import Database
 from rooms.demo import seed_demo_city
 from rooms.domain import (
-    CaseFilter,
     DomainError,
     access_case_by_id,
     case_history,
-    case_types,
     do_assign_case,
     do_create_case,
     do_create_case_room,
@@ -24,7 +23,6 @@ from rooms.domain import (
     do_redeem_invitation,
     do_revoke_invitation,
     do_transition_case,
-    list_cases,
     list_organisations,
 )
 from rooms.models import ACCEPTED, ASSIGNED, RECEIVED, User
