@@ -20,7 +20,15 @@ from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
 from rooms.models import User
 from rooms.passwords import PasswordPool, one_time_password
-from signaling import health, pages, rest, retention, room_namespace, security_headers
+from signaling import (
+    health,
+    pages,
+    rest,
+    retention,
+    room_namespace,
+    security_headers,
+    wall_namespace,
+)
 from signaling.keys import (
     CONFIG,
     DATABASE,
@@ -125,7 +133,8 @@ def build_app(config: Config) -> web.Application:
     rest.setup(app)
     retention.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
-    room_namespace.setup(app, client_manager=_socketio_manager(config))
+    server = room_namespace.setup(app, client_manager=_socketio_manager(config))
+    wall_namespace.setup(app, server)
     return app
 
 

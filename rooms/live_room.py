@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from media.consumer import Consumer
 from media.counters import MediaCounters
+from media.observer import EventEmitter
 from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.router import Router
@@ -375,7 +376,8 @@ class LiveRoom:
 
 
 class LiveRooms:
-    """This node's live rooms, keyed by stored room id."""
+    """This node's live rooms, keyed by stored room id. Events on `observer`:
+    "roomopen" (room), as a room opens here (the command center's walls follow)."""
 
     def __init__(self, media_config: Any, *, counters: MediaCounters) -> None:
         self.options = RouterOptions(
@@ -384,6 +386,7 @@ class LiveRooms:
             keyframe_interval_s=float(getattr(media_config, "keyframe_interval_s", 0.5)),
         )
         self.counters = counters
+        self.observer = EventEmitter()
         self._rooms: dict[str, LiveRoom] = {}
 
     @property
@@ -419,6 +422,7 @@ class LiveRooms:
                 on_close=self._forget,
             )
             self._rooms[room_id] = room
+            self.observer.emit("roomopen", room)
         return room
 
     def _forget(self, room: LiveRoom) -> None:

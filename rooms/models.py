@@ -232,3 +232,53 @@ class RecordingDeletion(Base):
     audit_seq: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Wall(Base):
+    """A video wall of the command center: a named set of screens (physical
+    monitors, each a kiosk browser at /wall/<id>/screen/<n>), owned by an
+    organisation: it shows that organisation's subtree only. `version` counts its
+    changes (screens and their tiles): every node's open screens follow it."""
+
+    __tablename__ = "walls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class WallScreen(Base):
+    """One screen of a wall: its layout, what each tile shows (`tiles`: tile
+    number -> content, see command_center/walls.py), the tile enlarged over the
+    others, and the hash of its screen credential (None: revoked)."""
+
+    __tablename__ = "wall_screens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    wall_id: Mapped[str] = mapped_column(ForeignKey("walls.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[str] = mapped_column(String(200))
+    tiles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    enlarged: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credential_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    credential_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    __table_args__ = (UniqueConstraint("wall_id", "number"),)
+
+
+class WallPreset(Base):
+    """A wall's saved arrangement (every screen's layout and tiles), applied in one go."""
+
+    __tablename__ = "wall_presets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    wall_id: Mapped[str] = mapped_column(ForeignKey("walls.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    screens: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("wall_id", "name"),)

@@ -38,6 +38,8 @@ INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
 RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
 RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
 AUDIT_VIEW = "audit.view"
+# the command center: walls (view, change what they show), screen credentials
+WALL_VIEW, WALL_MANAGE, WALL_CREDENTIAL = "wall.view", "wall.manage", "wall.credential"
 
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
@@ -64,6 +66,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             RECORDING_HOLD,
             RECORDING_DELETE,
             AUDIT_VIEW,
+            WALL_VIEW,
+            WALL_MANAGE,
+            WALL_CREDENTIAL,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -85,7 +90,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
-    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
+    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, WALL_VIEW, WALL_MANAGE}),
     PARTY: frozenset({ROOM_JOIN}),
     GUEST: frozenset({ROOM_JOIN}),
     OBSERVER: frozenset({ROOM_JOIN}),

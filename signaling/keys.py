@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from command_center.live_wall import LiveWalls
     from media.counters import MediaCounters
     from rooms.db import Database
     from rooms.live_room import LiveRooms
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
     from signaling.throttle import Throttle
+    from signaling.wall_namespace import WallNamespace
 
 # The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
 CONFIG: web.AppKey[Any] = web.AppKey("config")
@@ -31,3 +33,7 @@ ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
 PASSWORDS: web.AppKey[PasswordPool] = web.AppKey("passwords")
 # failed-attempt counts: in-process or Redis (signaling.throttle), chosen by hub/
 THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")
+# The command center: this node's open wall screens, and the /wall namespace
+# (signaling.wall_namespace) that tells screens and operators of wall changes.
+LIVE_WALLS: web.AppKey[LiveWalls] = web.AppKey("live_walls")
+WALL_NAMESPACE: web.AppKey[WallNamespace] = web.AppKey("wall_namespace")

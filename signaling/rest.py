@@ -29,6 +29,7 @@ from rooms.tokens import PARTY, TokenError, verify
 from signaling import rest_accounts as accounts
 from signaling import rest_recordings as recordings
 from signaling import rest_rooms as rooms_api
+from signaling import rest_walls as walls_api
 from signaling import retention
 from signaling.access_log import audit_access
 from signaling.decoder import (
@@ -468,6 +469,7 @@ ROUTES: tuple[Route, ...] = (
         set_recording_policy,
         unit=True,
     ),
+    *(Route(*route) for route in walls_api.ROUTES),
 )
 
 

@@ -1,0 +1,66 @@
+"""command center: walls, their screens (layout, tiles, screen credential) and presets
+
+Revision ID: 0007_walls
+Revises: 0004_sessions
+Create Date: 2026-11-27 08:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_walls"
+down_revision = "0004_sessions"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "walls",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("organisation_id", sa.String(length=32), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_walls_organisation_id"), "walls", ["organisation_id"], unique=False)
+    op.create_table(
+        "wall_screens",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("wall_id", sa.String(length=32), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("layout", sa.String(length=200), nullable=False),
+        sa.Column("tiles", sa.JSON(), nullable=False),
+        sa.Column("enlarged", sa.Integer(), nullable=True),
+        sa.Column("credential_hash", sa.String(length=64), nullable=True),
+        sa.Column("credential_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["wall_id"], ["walls.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("wall_id", "number"),
+    )
+    op.create_index(op.f("ix_wall_screens_wall_id"), "wall_screens", ["wall_id"], unique=False)
+    op.create_table(
+        "wall_presets",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("wall_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("screens", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["wall_id"], ["walls.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("wall_id", "name"),
+    )
+    op.create_index(op.f("ix_wall_presets_wall_id"), "wall_presets", ["wall_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_wall_presets_wall_id"), table_name="wall_presets")
+    op.drop_table("wall_presets")
+    op.drop_index(op.f("ix_wall_screens_wall_id"), table_name="wall_screens")
+    op.drop_table("wall_screens")
+    op.drop_index(op.f("ix_walls_organisation_id"), table_name="walls")
+    op.drop_table("walls")
