@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command_center.layouts import LayoutError, parse_layout
@@ -29,7 +29,15 @@ from command_center.tours import Tour, TourError, make_tour, pause, resume
 from rooms import policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError, org_path
-from rooms.models import Organisation, Participant, Room, Wall, WallScreen, utcnow
+from rooms.models import (
+    Organisation,
+    Participant,
+    Room,
+    Wall,
+    WallPreset,
+    WallScreen,
+    utcnow,
+)
 from rooms.policy import Denied, Subject
 
 MAX_SCREENS = 16
@@ -180,10 +188,10 @@ async def do_delete_wall(
     await do_append_audit(
         session, actor=subject.id, action="wall.delete", target=f"wall:{wall.id}", ip=ip
     )
-    for screen in await screens_of(session, wall):
-        await session.delete(screen)
-    await session.delete(wall)
-    await session.flush()
+    for table in (WallScreen, WallPreset):
+        await session.execute(delete(table).where(table.wall_id == wall.id))
+    await session.execute(delete(Wall).where(Wall.id == wall.id))
+    session.expunge(wall)
 
 
 # -- what a tile may show -----------------------------------------------------------------

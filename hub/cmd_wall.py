@@ -32,7 +32,7 @@ from rooms import actions
 from rooms.db import Database, init_schema
 from rooms.domain import DomainError, do_ensure_root_organisation
 from rooms.models import Organisation
-from rooms.policy import Subject
+from rooms.policy import WALL_MANAGE, Subject
 from rooms.tokens import ADMIN
 
 OPERATOR = "cli"
@@ -130,7 +130,7 @@ def run_put(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> tuple[str, int]:
         operator = await _operator(session)
         wall, path = await walls.access_wall_by_id(
-            session, operator, args.wall_id, walls.policy.WALL_MANAGE, for_update=True
+            session, operator, args.wall_id, WALL_MANAGE, for_update=True
         )
         screen = await walls.screen_of(session, wall, args.screen)
         if args.room is not None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from command_center import presets, walls
 from hub.app import build_app
 from hub.config import Config
 from media.frames import OPUS, EncodedFrame, MediaCodec
@@ -101,12 +102,37 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
+    # the command center: command staff and administrators watch and arrange walls;
+    # screen credentials are for administrators only
+    ("GET", "/api/v1/command/tree"): {"city-admin", "command"},
+    ("GET", "/api/v1/walls"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls"): {"city-admin", "command"},
+    ("GET", "/api/v1/walls/{wall_id}"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/layout"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/enlarged"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/tour"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/screens/{number}/tour-control"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/swap"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/presets"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/presets/{preset_id}/apply"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
+    ("DELETE", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
 }
 # routes whose resource lives in a subtree (east or west); the others are global
 SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
+    "/api/v1/walls#POST",
+}
+# routes that remove what they name: each principal gets a wall (and preset) of its own
+SPARE = {
+    ("DELETE", "/api/v1/walls/{wall_id}"),
+    ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"),
 }
 
 
@@ -115,6 +141,7 @@ class World:
     client: TestClient
     tokens: dict[str, str]
     logout_tokens: dict[str, str]  # principal:side -> a session of its own to log out
+    spare: dict[str, dict[str, str]]  # principal:side -> {wall_id, preset_id} of its own
     ids: dict[str, dict[str, str]]  # "east"/"west" -> {case_id, room_id, invitation_id, org}
 
 
@@ -164,6 +191,15 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 ).id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
+            township = demo.orgs["east" if side == "east" else "west"]
+            wall_id, preset_id = await _wall_with_preset(s, boss, township)
+            ids[side].update(wall_id=wall_id, preset_id=preset_id, number="1", tile="1")
+        spare = {}
+        for side in ("east", "west"):
+            township = demo.orgs["east" if side == "east" else "west"]
+            for key in PRINCIPALS:
+                wall_id, preset_id = await _wall_with_preset(s, boss, township)
+                spare[f"{key}:{side}"] = {"wall_id": wall_id, "preset_id": preset_id}
     tokens = {}
     for key in STAFF:
         response = await client.post(
@@ -182,7 +218,15 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 logout_tokens[f"{key}:{side}"] = await staff_token(app, demo.users[key])
             elif key in tokens:
                 logout_tokens[f"{key}:{side}"] = tokens[key]
-    return World(client, tokens, logout_tokens, ids)
+    return World(client, tokens, logout_tokens, spare, ids)
+
+
+async def _wall_with_preset(s: Any, boss: Subject, org: Any) -> tuple[str, str]:
+    wall, _ = await walls.do_create_wall(
+        s, boss, name="墙", organisation=org, screens=1, layout="2x2", credential_hashes=["x"]
+    )
+    preset = await presets.do_save_preset(s, boss, wall, org.path, "预案")
+    return wall.id, preset.id
 
 
 async def record_briefly(config: Config, room: str, organisation: str) -> str:
@@ -248,6 +292,23 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "required": None,
             "retentionDays": None,
         },
+        "/api/v1/walls": {"name": "新墙", "screens": 1, "organisationId": ids["org"]},
+        "/api/v1/walls/{wall_id}/screens/{number}/layout": {"layout": "3x3"},
+        "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}": {
+            "kind": "room",
+            "roomId": ids["room_id"],
+        },
+        "/api/v1/walls/{wall_id}/screens/{number}/enlarged": {"tile": 1},
+        "/api/v1/walls/{wall_id}/screens/{number}/tour": {
+            "items": [{"kind": "room", "roomId": ids["room_id"]}],
+            "dwellS": 5,
+        },
+        "/api/v1/walls/{wall_id}/screens/{number}/tour-control": {"action": "pause", "tile": None},
+        "/api/v1/walls/{wall_id}/swap": {
+            "from": {"screen": 1, "tile": 1},
+            "to": {"screen": 1, "tile": 2},
+        },
+        "/api/v1/walls/{wall_id}/presets": {"name": "日常"},
     }
     return {
         "method": method,
@@ -291,7 +352,10 @@ async def _check_principal(world: World, principal: str) -> list[str]:
         for method, path in ALLOWED:
             if path == "/api/v1/join/{token}":
                 continue  # covered by the page tests: the token in the URL is the credential
-            kwargs = request_for(method, path, world.ids[side], token)
+            resource = world.ids[side]
+            if (method, path) in SPARE:
+                resource = {**resource, **world.spare[f"{principal}:{side}"]}
+            kwargs = request_for(method, path, resource, token)
             if path == "/api/v1/logout" and f"{principal}:{side}" in world.logout_tokens:
                 # a session of its own, so that the principal's other requests still work
                 spare = world.logout_tokens[f"{principal}:{side}"]

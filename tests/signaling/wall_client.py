@@ -3,6 +3,7 @@ and a real aiortc subscribe connection (no browser)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.signaling.client import ProtocolClient
@@ -36,11 +37,12 @@ class WallClient(ProtocolClient):
             self._spawn_sync()
 
     def _spawn_sync(self) -> None:
-        import asyncio
+        async def run() -> None:
+            await self.sync()
 
-        task = asyncio.ensure_future(self.sync())
-        self._tasks.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def sync(self) -> dict[str, Any]:
         ack = await self.request("sync", {})
