@@ -84,7 +84,14 @@ def _room(room: Room, case: Case | None, live: LiveRooms) -> dict[str, Any]:
         "caseNumber": case.number if case else None,
         "severity": case.severity if case else None,
         "participants": [
-            {"id": p.id, "name": p.name, "role": p.role, "connected": p.connected} for p in people
+            {
+                "id": p.id,
+                "name": p.name,
+                "role": p.role,
+                "connected": p.connected,
+                "media": sorted(x.kind for x in p.producers if not x.closed),
+            }
+            for p in people
         ],
     }
 

@@ -30,8 +30,8 @@ from hub.config import Config
 from hub.keyfile import load_or_create_token_secret
 from rooms import actions
 from rooms.db import Database, init_schema
-from rooms.domain import DomainError, do_ensure_root_organisation
-from rooms.models import Organisation
+from rooms.domain import DomainError, do_ensure_root_organisation, org_path
+from rooms.models import Organisation, Wall
 from rooms.policy import WALL_MANAGE, Subject
 from rooms.tokens import ADMIN
 
@@ -49,7 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     create.add_argument(
         "--layout", default="3x3", help=f"each screen's layout: {', '.join(PRESETS)}, RxC, custom:"
     )
-    create.add_argument("--org", metavar="CODE", help="organisation code (default: the city root)")
+    create.add_argument(
+        "--org",
+        metavar="CODE",
+        help="the wall's organisation, by code: it shows that subtree (default: the tree's root)",
+    )
     create.add_argument("--base-url", help="public base URL of the hub (default from config)")
     create.set_defaults(func=run_create)
 
@@ -75,8 +79,17 @@ async def _with_database(config: Config, work: Any) -> Any:
 
 
 async def _operator(session: AsyncSession) -> Subject:
+    """The operator as the administrator of the (first) organisation tree's root."""
     root = await do_ensure_root_organisation(session, actor=OPERATOR)
     return Subject(id=OPERATOR, name=OPERATOR, role=ADMIN, org_path=root.path)
+
+
+def _operator_of_tree(path: str) -> Subject:
+    """The operator as the administrator of the root of the tree holding `path`
+    (an install may hold more than one tree: the first start's placeholder root and
+    the city's own)."""
+    root = "/" + path.strip("/").split("/")[0] + "/"
+    return Subject(id=OPERATOR, name=OPERATOR, role=ADMIN, org_path=root)
 
 
 def _fail(exc: DomainError) -> int:
@@ -98,6 +111,7 @@ def run_create(args: argparse.Namespace) -> int:
         org = await session.scalar(query)
         if org is None:
             raise DomainError("not_found", f"机构代码 {args.org} 不存在 / no such organisation")
+        operator = _operator_of_tree(org.path)
         wall, _ = await walls.do_create_wall(
             session,
             operator,
@@ -128,7 +142,10 @@ def run_put(args: argparse.Namespace) -> int:
     config = config_from_args(args)
 
     async def work(session: AsyncSession) -> tuple[str, int]:
-        operator = await _operator(session)
+        stored = await session.get(Wall, args.wall_id)
+        if stored is None:
+            raise DomainError("not_found", "电视墙不存在 / no such wall", 404)
+        operator = _operator_of_tree(await org_path(session, stored.organisation_id) or "/")
         wall, path = await walls.access_wall_by_id(
             session, operator, args.wall_id, WALL_MANAGE, for_update=True
         )

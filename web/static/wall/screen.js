@@ -24,7 +24,12 @@ if (where && fromUrl) {
 }
 const key = where ? fromUrl || localStorage.getItem(storageKey) : null;
 
-const tiles = new WallTiles(byId("screen"), t);
+const log = []; // [what, Date.now()] of the last changes, answers, tracks, first frames
+const note = (what) => {
+  log.push([what, Date.now()]);
+  if (log.length > 200) log.shift();
+};
+const tiles = new WallTiles(byId("screen"), t, { onEvent: (what, id) => note(`${what}:${id}`) });
 let offsetS = 0; // the hub's clock minus ours
 let timer = null;
 let syncing = Promise.resolve();
@@ -66,6 +71,7 @@ if (!where || !key) {
           if (ack.error && ack.error.code === "screen_credential_invalid") revoked();
           return;
         }
+        note(`${event}-answer`);
         offsetS = ack.now - Date.now() / 1000;
         subscriber.iceServers = ack.iceServers;
         byId("wall-name").textContent = ack.wall.name;
@@ -128,8 +134,14 @@ if (!where || !key) {
       status(false);
       if (refusal(err) === "screen_credential_invalid") revoked();
     })
-    .on("wall-changed", () => resync())
-    .on("media-changed", () => resync())
+    .on("wall-changed", () => {
+      note("wall-changed");
+      resync();
+    })
+    .on("media-changed", () => {
+      note("media-changed");
+      resync();
+    })
     .on("renegotiate", () => subscriber.schedule())
     .on("screen-revoked", revoked)
     .connect();
@@ -138,5 +150,5 @@ if (!where || !key) {
   // labels that change without a hint (recording started elsewhere): a slow refresh
   setInterval(() => resync(), 10000);
 
-  window.wall = { tiles: () => tiles.snapshot(), state: () => tiles.state, resync };
+  window.wall = { tiles: () => tiles.snapshot(), state: () => tiles.state, resync, log };
 }

@@ -11,8 +11,9 @@ export class WallTiles {
    * @param container  the screen element (a CSS grid)
    * @param t          the page's translator
    */
-  constructor(container, t, { documentRef = document } = {}) {
+  constructor(container, t, { documentRef = document, onEvent = () => {} } = {}) {
     this.container = container;
+    this.onEvent = onEvent; // ("track" | "frame", producer id): first-frame timing
     this.t = t;
     this.document = documentRef;
     this.tiles = new Map(); // tile number -> {node, stage, caption parts, ...}
@@ -23,6 +24,7 @@ export class WallTiles {
 
   /** A remote track arrived (Subscriber's onTrack). */
   deliver(producerId, track) {
+    this.onEvent("track", producerId);
     this.tracks.set(producerId, track);
     track.addEventListener("ended", () => {
       if (this.tracks.get(producerId) === track) this.tracks.delete(producerId);
@@ -130,6 +132,7 @@ export class WallTiles {
       } else {
         const video = el("video", { autoplay: true, muted: true, playsInline: true, dataset: { producerId } });
         video.setAttribute("playsinline", "");
+        if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => this.onEvent("frame", producerId));
         const node = el("div", { className: "feed", dataset: { producerId } }, video, el("span", { className: "feed-name", text: name || "" }));
         tile.stage.appendChild(node);
         feed = { node, video, tile };
