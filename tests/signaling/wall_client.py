@@ -52,6 +52,10 @@ class WallClient(ProtocolClient):
             await self.negotiate()
         return ack
 
+    async def negotiate(self) -> None:
+        await super().negotiate()
+        self.changed.set()  # new mids are known now: frames_from looks again
+
     def tile(self, number: int) -> dict[str, Any]:
         return next(t for t in self.state.get("tiles", []) if t["tile"] == number)
 
