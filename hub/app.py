@@ -21,6 +21,7 @@ from rooms.live_room import LiveRooms
 from rooms.models import User
 from rooms.passwords import PasswordPool, one_time_password
 from signaling import (
+    alarm_service,
     health,
     pages,
     rest,
@@ -135,6 +136,7 @@ def build_app(config: Config) -> web.Application:
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
     server = room_namespace.setup(app, client_manager=_socketio_manager(config))
     wall_namespace.setup(app, server)
+    alarm_service.setup(app)
     return app
 
 

@@ -134,6 +134,40 @@ class RecorderConfig:
     retention_sweep_s: float = 3600.0
 
 
+def _alarm_levels() -> dict[str, str]:
+    return {
+        "participant_dropped": "orange",
+        "room_overtime": "yellow",
+        "recording_failed": "red",
+        "camera_offline": "orange",
+        "party_alone": "yellow",
+    }
+
+
+def _level_colours() -> dict[str, str]:
+    return {"green": "#2fb46b", "yellow": "#e6b422", "orange": "#f07c1c", "red": "#e5484d"}
+
+
+@dataclass
+class CommandCenterConfig:
+    # The level of each alarm kind, one of rooms.severity_levels (mildest first).
+    alarm_levels: dict[str, str] = field(default_factory=_alarm_levels)
+    # How each severity level is drawn on walls and in the console (CSS colours);
+    # levels without one get the walls' neutral colour.
+    level_colours: dict[str, str] = field(default_factory=_level_colours)
+    # A live room open longer than this raises room_overtime.
+    # Env MEDIATION_HUB_PLANNED_MINUTES.
+    planned_minutes: float = 120.0
+    # Parties (no staff) alone in a live room this long raise party_alone.
+    # Env MEDIATION_HUB_PARTY_ALONE_MINUTES.
+    party_alone_minutes: float = 5.0
+    # How often the time-based alarm rules look at this node's live rooms.
+    alarm_check_s: float = 5.0
+    # How often a node looks at the versions of the walls it has screens or operators
+    # of (changes made by another process: `mediation-hub wall put`).
+    change_poll_s: float = 0.5
+
+
 @dataclass
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -142,6 +176,7 @@ class Config:
     signaling: SignalingConfig = field(default_factory=SignalingConfig)
     rooms: RoomsConfig = field(default_factory=RoomsConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
+    command_center: CommandCenterConfig = field(default_factory=CommandCenterConfig)
 
     @property
     def database_url(self) -> str:
@@ -185,6 +220,10 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.recorder.tsa_url = env["MEDIATION_HUB_TSA_URL"]
     if env.get("MEDIATION_HUB_RECORDING_REQUIRED"):
         config.recorder.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
+    if env.get("MEDIATION_HUB_PLANNED_MINUTES"):
+        config.command_center.planned_minutes = float(env["MEDIATION_HUB_PLANNED_MINUTES"])
+    if env.get("MEDIATION_HUB_PARTY_ALONE_MINUTES"):
+        config.command_center.party_alone_minutes = float(env["MEDIATION_HUB_PARTY_ALONE_MINUTES"])
     if env.get("MEDIATION_HUB_RETENTION_DAYS"):
         config.recorder.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
     return config

@@ -113,6 +113,11 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
 
 
 class LiveRoom:
+    """Events on `observer` (for monitoring: the command center's alarms):
+    "participantjoined" (participant, resumed), "participantdropped" (participant:
+    its socket went, the reconnect grace runs), "participantleft" (participant,
+    reason), "close"."""
+
     def __init__(
         self,
         room_id: str,
@@ -138,6 +143,7 @@ class LiveRoom:
         self._by_subject: dict[str, str] = {}
         self._on_close = on_close
         self._renegotiate_pending: set[str] = set()
+        self.observer = EventEmitter()
         router.observer.on("newproducer", self._on_new_producer)
 
     @property
@@ -177,6 +183,7 @@ class LiveRoom:
             existing.name = name
             await old.close()
             self._subscribe_to_all(existing)
+            self.observer.emit("participantjoined", existing, True)
             return existing, True
         pid = participant_id or uuid.uuid4().hex
         participant = LiveParticipant(
@@ -188,6 +195,7 @@ class LiveRoom:
         self._notifier.to_room(
             self.id, "participant-joined", participant_info(participant), skip=pid
         )
+        self.observer.emit("participantjoined", participant, False)
         return participant, False
 
     def _new_transport(self, participant_id: str) -> PeerTransport:
@@ -236,6 +244,7 @@ class LiveRoom:
         participant.grace = asyncio.get_running_loop().call_later(
             self._grace_s, lambda: asyncio.ensure_future(self.leave(participant_id, DISCONNECTED))
         )
+        self.observer.emit("participantdropped", participant)
 
     async def leave(self, participant_id: str, reason: str = LEFT) -> None:
         participant = self._participants.pop(participant_id, None)
@@ -251,6 +260,7 @@ class LiveRoom:
         self._notifier.to_room(
             self.id, "participant-left", {"participantId": participant_id, "reason": reason}
         )
+        self.observer.emit("participantleft", participant, reason)
         if not self._participants and not self.closed:
             # LiveKit's departure timeout: an empty room lingers briefly, then closes
             self._empty_timer = asyncio.get_running_loop().call_later(
@@ -373,6 +383,7 @@ class LiveRoom:
         self._by_subject.clear()
         await self.router.close()
         self._on_close(self)
+        self.observer.emit("close")
 
 
 class LiveRooms:

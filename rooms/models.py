@@ -248,6 +248,9 @@ class Wall(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # {"screen": n, "tile": t, "minLevel": "orange"}: a room with an alarm of at least
+    # that level goes on that tile (command_center/alarms.py); None: no such rule
+    alarm_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class WallScreen(Base):
@@ -282,3 +285,26 @@ class WallPreset(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (UniqueConstraint("wall_id", "name"),)
+
+
+class Alarm(Base):
+    """Something the command center must see: a participant dropped, a room over its
+    planned time, a recording failed, a camera offline, a party alone too long. Raised
+    and cleared by the hub, acknowledged by an operator (audited); `key` tells two
+    alarms of one kind in one room apart (the participant, the camera)."""
+
+    __tablename__ = "alarms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    room_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True, index=True
+    )
+    key: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    acked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -40,6 +40,10 @@ RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
 AUDIT_VIEW = "audit.view"
 # the command center: walls (view, change what they show), screen credentials
 WALL_VIEW, WALL_MANAGE, WALL_CREDENTIAL = "wall.view", "wall.manage", "wall.credential"
+ALARM_VIEW, ALARM_ACK = "alarm.view", "alarm.ack"
+# talk to a room from the command center: listen in on it, speak into it (barge-in),
+# ring an office's standing room (roll-call), hold a meeting of several offices
+ROOM_LISTEN, ROOM_BARGE, ROLL_CALL = "room.listen", "room.barge", "room.roll-call"
 
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
@@ -69,6 +73,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             WALL_VIEW,
             WALL_MANAGE,
             WALL_CREDENTIAL,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -90,7 +99,21 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
-    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, WALL_VIEW, WALL_MANAGE}),
+    COMMAND: frozenset(
+        {
+            ORG_VIEW,
+            CASE_VIEW,
+            ROOM_WATCH,
+            ROOM_JOIN,
+            WALL_VIEW,
+            WALL_MANAGE,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
+        }
+    ),
     PARTY: frozenset({ROOM_JOIN}),
     GUEST: frozenset({ROOM_JOIN}),
     OBSERVER: frozenset({ROOM_JOIN}),

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from rooms.db import Database
     from rooms.live_room import LiveRooms
     from rooms.passwords import PasswordPool
+    from signaling.alarm_service import AlarmService
     from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
     from signaling.throttle import Throttle
@@ -37,3 +38,5 @@ THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")
 # (signaling.wall_namespace) that tells screens and operators of wall changes.
 LIVE_WALLS: web.AppKey[LiveWalls] = web.AppKey("live_walls")
 WALL_NAMESPACE: web.AppKey[WallNamespace] = web.AppKey("wall_namespace")
+# the live monitor and the alarms it raises (signaling.alarm_service)
+ALARMS: web.AppKey[AlarmService] = web.AppKey("alarms")

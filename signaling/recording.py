@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from command_center.alarms import RECORDING_FAILED
 from recorder.manifest import Consent as EvidenceConsent
 from recorder.manifest import Participant as EvidenceParticipant
 from recorder.manifest import RecordingMetadata
@@ -22,7 +23,7 @@ from rooms.audit import do_append_audit
 from rooms.live_room import Consent, LiveParticipant, LiveRoom
 from rooms.models import Room
 from rooms.tokens import invited
-from signaling.keys import CONFIG, DATABASE
+from signaling.keys import ALARMS, CONFIG, DATABASE
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,16 @@ class Recordings:
             load_or_create_signing_key(data_dir),
             config.recorder,
         )
-        await recorder.start()
+        monitor = self.app[ALARMS].monitor
+        recorder.observer.on(
+            "failed",
+            lambda exc: monitor.report(RECORDING_FAILED, room.id, recorder.id, error=str(exc)),
+        )
+        try:
+            await recorder.start()
+        except Exception as exc:
+            monitor.report(RECORDING_FAILED, room.id, recorder.id, error=str(exc))
+            raise
         self._active[room.id] = (recorder, time.time())
         logger.info("recording %s started in room %s by %s", recorder.id, room.id, by.name)
         await self._audit(

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from command_center import presets, walls
+from command_center import alarms, presets, walls
 from command_center.layouts import parse_layout
 from command_center.live_tree import live_tree
 from command_center.screen_credentials import (
@@ -30,7 +30,7 @@ from rooms.domain import DomainError
 from rooms.models import Wall, WallScreen
 from rooms.policy import Subject
 from signaling.decoder import BadInput, body, integer, text
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, WALL_NAMESPACE
+from signaling.keys import ALARMS, CONFIG, DATABASE, LIVE_ROOMS, WALL_NAMESPACE
 from signaling.rest_rooms import iso
 
 T = TypeVar("T")
@@ -52,6 +52,7 @@ def screen_json(screen: WallScreen, base_url: str, wall_id: str) -> dict[str, An
 
 def wall_json(wall: Wall) -> dict[str, Any]:
     return {
+        "alarmRule": wall.alarm_rule,
         "id": wall.id,
         "name": wall.name,
         "organisationId": wall.organisation_id,
@@ -371,6 +372,45 @@ async def command_tree(request: web.Request, s: AsyncSession, who: Subject | Non
     return web.json_response(await live_tree(s, who, request.app[LIVE_ROOMS]))
 
 
+async def list_alarms(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """Open alarms of my subtree (`?all=1`: the recent ones too)."""
+    assert who is not None
+    found = await alarms.list_alarms(s, who, open_only=request.query.get("all") != "1")
+    return web.json_response([alarms.alarm_json(a) for a in found])
+
+
+async def ack_alarm(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+
+    async def work(tx: AsyncSession) -> tuple[Any, str | None]:
+        alarm = await alarms.access_alarm_by_id(tx, who, request.match_info["alarm_id"])
+        await alarms.do_ack_alarm(tx, who, alarm, ip=request.remote)
+        return alarm, await domain.org_path(tx, alarm.organisation_id)
+
+    alarm, path = await request.app[DATABASE].run(work)
+    await request.app[ALARMS].acknowledged(alarm, path)
+    return web.json_response(alarms.alarm_json(alarm))
+
+
+async def set_alarm_rule(
+    request: web.Request, s: AsyncSession, who: Subject | None
+) -> web.Response:
+    """Body {rule: {screen, tile, minLevel} | null}: where an alarming room goes."""
+    assert who is not None
+    data = await body(request)
+    rule = data.get("rule")
+    if rule is not None and not isinstance(rule, dict):
+        raise BadInput("rule 须为对象或 null / rule must be an object or null")
+    levels = list(request.app[CONFIG].rooms.severity_levels)
+
+    async def work(tx: AsyncSession) -> dict[str, Any]:
+        wall, path = await _wall(tx, who, request)
+        await alarms.do_set_alarm_rule(tx, who, wall, path, rule, levels, ip=request.remote)
+        return {"alarmRule": wall.alarm_rule, "version": wall.version}
+
+    return web.json_response(await _write(request, work))
+
+
 WALL = f"{API}/walls/{{wall_id}}"
 SCREEN = f"{WALL}/screens/{{number}}"
 # (method, path, summary, handler): signaling.rest.ROUTES takes them in
@@ -417,4 +457,7 @@ ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
         "撤销屏幕凭证 / revoke a screen credential",
         revoke_credential,
     ),
+    ("PUT", f"{WALL}/alarm-rule", "告警上墙规则 / where a room with an alarm goes", set_alarm_rule),
+    ("GET", f"{API}/alarms", "本辖区告警 / alarms of my subtree", list_alarms),
+    ("POST", f"{API}/alarms/{{alarm_id}}/ack", "确认告警 / acknowledge an alarm", ack_alarm),
 )

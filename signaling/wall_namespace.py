@@ -30,6 +30,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from command_center import walls
+from command_center.alarms import open_alarms_for_rooms
 from command_center.layouts import parse_layout
 from command_center.live_wall import LiveScreen, LiveWalls
 from command_center.screen_credentials import (
@@ -48,6 +49,7 @@ from rooms.domain import DomainError
 from rooms.models import Wall, WallScreen
 from rooms.policy import Subject
 from rooms.tokens import TokenError, verify
+from signaling.alarm_service import ALARM_ROOM_PREFIX, SCREENS_ROOM
 from signaling.decoder import MALFORMED, text
 from signaling.decoder import payload as read_payload
 from signaling.errors import SignalingError, error, fail, ok
@@ -66,7 +68,6 @@ logger = logging.getLogger(__name__)
 
 NAMESPACE = "/wall"
 SCREEN, OPERATOR = "screen", "operator"
-POLL_S = 0.5  # versions of walls with open sockets on this node, looked at this often
 MEDIA_CHANGE_DELAY_S = 0.05  # media-changed hints folded over this long
 
 Handler = Callable[["WallSocket", dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -179,9 +180,13 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
         self.sockets[sid] = sock
+        if sock.kind == OPERATOR:
+            for room in await self._alarm_rooms(sock):
+                await self.enter_room(sid, room)
         if sock.kind == SCREEN:
             assert sock.wall_id is not None
             await self.enter_room(sid, wall_room(sock.wall_id))
+            await self.enter_room(sid, SCREENS_ROOM)
             sock.live = self.app[LIVE_WALLS].open(
                 sid,
                 f"{sock.wall_id}/{sock.number}",
@@ -211,6 +216,17 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not policy.allowed(subject, policy.WALL_VIEW):
             raise TokenError("forbidden", "仅限指挥中心工作人员 / command staff only")
         return WallSocket(sid=sid, kind=OPERATOR, subject=subject, token=token)
+
+    async def _alarm_rooms(self, sock: WallSocket) -> list[str]:
+        """An operator hears the alarms of its organisation's subtree (and a city
+        administrator those of rooms outside the tree)."""
+        subject = sock.subject
+        assert subject is not None and subject.org_path
+        own = subject.org_path.strip("/").split("/")[-1]
+        rooms = [ALARM_ROOM_PREFIX + own]
+        if subject.root_admin:
+            rooms.append(ALARM_ROOM_PREFIX + "unowned")
+        return rooms
 
     async def on_disconnect(self, sid: str) -> None:
         sock = self.sockets.pop(sid, None)
@@ -258,6 +274,9 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sources = [s for v in views for s in v.sources()]
         async with self.app[DATABASE].session() as db:
             labels = await tile_labels(db, sources)
+            room_alarms = await open_alarms_for_rooms(
+                db, {str(s["roomId"]) for s in sources if s.get("roomId")}
+            )
         described = live.show(views, visible)
         recordings = self.app[RECORDINGS]
         for view, entry in zip(views, described, strict=True):
@@ -268,6 +287,15 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     continue
                 part["label"] = labels.get(part["key"])
                 room_id = part["source"].get("roomId")
+                part["alarms"] = [
+                    {
+                        "id": a.id,
+                        "kind": a.kind,
+                        "level": a.level,
+                        "cleared": a.cleared_at is not None,
+                    }
+                    for a in room_alarms.get(str(room_id), [])
+                ]
                 part["recording"] = bool(room_id and recordings.state(room_id)["active"])
         self.versions[wall.id] = max(wall.version, self.versions.get(wall.id, 0))
         config = self.app[CONFIG]
@@ -282,6 +310,7 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "visible": sorted(visible),
             "now": now,
             "severityLevels": config.rooms.severity_levels,
+            "levelColours": config.command_center.level_colours,
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
         }
 
@@ -392,7 +421,7 @@ async def _poll_ctx(app: web.Application) -> AsyncIterator[None]:
     app[LIVE_WALLS] = live
 
     async def poll() -> None:
-        interval = float(getattr(app[CONFIG], "command_center_poll_s", POLL_S))
+        interval = float(app[CONFIG].command_center.change_poll_s)
         while True:
             await asyncio.sleep(interval)
             try:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from command_center import presets, walls
+from command_center import alarms, presets, walls
 from hub.app import build_app
 from hub.config import Config
 from media.frames import OPUS, EncodedFrame, MediaCodec
@@ -121,6 +121,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"): {"city-admin", "command"},
     ("POST", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
     ("DELETE", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
+    ("PUT", "/api/v1/walls/{wall_id}/alarm-rule"): {"city-admin", "command"},
+    ("GET", "/api/v1/alarms"): {"city-admin", "command"},
+    # 409 once acknowledged (not who asks): granted either way
+    ("POST", "/api/v1/alarms/{alarm_id}/ack"): {"city-admin", "command"},
 }
 # routes whose resource lives in a subtree (east or west); the others are global
 SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
@@ -194,6 +198,10 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
             township = demo.orgs["east" if side == "east" else "west"]
             wall_id, preset_id = await _wall_with_preset(s, boss, township)
             ids[side].update(wall_id=wall_id, preset_id=preset_id, number="1", tile="1")
+            raised = await alarms.do_raise_alarm(
+                s, kind="party_alone", level="yellow", room_id=room.id, levels=["yellow"]
+            )
+            ids[side]["alarm_id"] = raised.alarm.id
         spare = {}
         for side in ("east", "west"):
             township = demo.orgs["east" if side == "east" else "west"]
@@ -309,6 +317,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "to": {"screen": 1, "tile": 2},
         },
         "/api/v1/walls/{wall_id}/presets": {"name": "日常"},
+        "/api/v1/walls/{wall_id}/alarm-rule": {"rule": {"screen": 1, "tile": 1, "minLevel": "red"}},
     }
     return {
         "method": method,

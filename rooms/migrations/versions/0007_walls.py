@@ -1,4 +1,4 @@
-"""command center: walls, their screens (layout, tiles, screen credential) and presets
+"""command center: walls, their screens (layout, tiles, screen credential), presets, alarms
 
 Revision ID: 0007_walls
 Revises: 0004_sessions
@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("alarm_rule", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -55,9 +56,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("wall_id", "name"),
     )
     op.create_index(op.f("ix_wall_presets_wall_id"), "wall_presets", ["wall_id"], unique=False)
+    op.create_table(
+        "alarms",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("level", sa.String(length=16), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=True),
+        sa.Column("organisation_id", sa.String(length=32), nullable=True),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acked_by", sa.String(length=32), nullable=True),
+        sa.Column("acked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_alarms_room_id"), "alarms", ["room_id"], unique=False)
+    op.create_index(op.f("ix_alarms_organisation_id"), "alarms", ["organisation_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_alarms_organisation_id"), table_name="alarms")
+    op.drop_index(op.f("ix_alarms_room_id"), table_name="alarms")
+    op.drop_table("alarms")
     op.drop_index(op.f("ix_wall_presets_wall_id"), table_name="wall_presets")
     op.drop_table("wall_presets")
     op.drop_index(op.f("ix_wall_screens_wall_id"), table_name="wall_screens")

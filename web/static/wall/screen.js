@@ -142,6 +142,7 @@ if (!where || !key) {
       note("media-changed");
       resync();
     })
+    .on("alarms-changed", () => resync())
     .on("renegotiate", () => subscriber.schedule())
     .on("screen-revoked", revoked)
     .connect();

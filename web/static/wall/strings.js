@@ -20,6 +20,11 @@ export default {
     severity_yellow: "较重",
     severity_orange: "严重",
     severity_red: "紧急",
+    alarm_participant_dropped: "参与者掉线",
+    alarm_room_overtime: "超出计划时长",
+    alarm_recording_failed: "录制失败",
+    alarm_camera_offline: "摄像头离线",
+    alarm_party_alone: "当事人独处",
   },
   en: {
     title: "Command center wall",
@@ -41,5 +46,10 @@ export default {
     severity_yellow: "Serious",
     severity_orange: "Severe",
     severity_red: "Urgent",
+    alarm_participant_dropped: "Participant dropped",
+    alarm_room_overtime: "Over planned time",
+    alarm_recording_failed: "Recording failed",
+    alarm_camera_offline: "Camera offline",
+    alarm_party_alone: "Party left alone",
   },
 };

@@ -75,9 +75,10 @@ export class WallTiles {
       const caption = el("header", { className: "caption" }, el("span", { className: "sev-dot" }), title, org, tour, recording);
       const people = el("footer", { className: "people" });
       const placeholder = el("div", { className: "placeholder" });
-      const node = el("section", { className: "tile", dataset: { testid: "wall-tile", tile: String(number) } }, stage, caption, people, placeholder);
+      const alarm = el("div", { className: "alarm", hidden: true, dataset: { testid: "wall-alarm" } });
+      const node = el("section", { className: "tile", dataset: { testid: "wall-tile", tile: String(number) } }, stage, caption, alarm, people, placeholder);
       this.container.appendChild(node);
-      tile = { number, node, stage, title, org, recording, tour, people, placeholder };
+      tile = { number, node, stage, title, org, recording, tour, people, placeholder, alarm };
       this.tiles.set(number, tile);
     }
     if (cell) Object.assign(tile.node.style, gridArea(cell));
@@ -94,6 +95,15 @@ export class WallTiles {
     tile.title.textContent = shown ? (label && (label.caseTitle || label.roomName)) || this.t("camera") : "";
     tile.org.textContent = (label && label.organisation) || "";
     tile.recording.hidden = !(shown && shown.recording);
+    const alarms = (shown && shown.alarms) || [];
+    const loudest = alarms.reduce((top, a) => {
+      const rank = (state.severityLevels || []).indexOf(a.level);
+      return rank > top.rank ? { rank, level: a.level } : top;
+    }, { rank: -1, level: null });
+    tile.alarm.hidden = alarms.length === 0;
+    tile.alarm.textContent = alarms.map((a) => this.t(`alarm_${a.kind}`)).join(" · ");
+    tile.alarm.style.background = (loudest.level && (state.levelColours || {})[loudest.level]) || "";
+    tile.node.classList.toggle("alarming", alarms.some((a) => !a.cleared));
     const tour = entry.tour;
     tile.tour.hidden = !tour;
     if (tour) tile.tour.textContent = tour.paused ? this.t("tour_paused") : this.t("tour", { i: tour.index + 1, n: tour.steps });
@@ -179,6 +189,7 @@ export class WallTiles {
         playing: videos.length > 0 && videos.every((v) => v.videoWidth > 0 && !v.paused),
         title: tile.title.textContent,
         recording: !tile.recording.hidden,
+        alarm: tile.alarm.hidden ? "" : tile.alarm.textContent,
       };
     });
   }
