@@ -308,3 +308,21 @@ class Alarm(Base):
     cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     acked_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     acked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Call(Base):
+    """A call from the command center: a roll-call (点名) rings one office, whose
+    standing room it opens; a meeting rings several offices into one room. Offices
+    answer from their own page (audited); the answer gives the answering staff a seat
+    in the call's room."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))  # roll-call | meeting
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    organisation_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # org id -> user id
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

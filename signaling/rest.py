@@ -27,6 +27,7 @@ from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy, pending_deletions
 from rooms.tokens import PARTY, TokenError, verify
 from signaling import rest_accounts as accounts
+from signaling import rest_calls as calls_api
 from signaling import rest_recordings as recordings
 from signaling import rest_rooms as rooms_api
 from signaling import rest_walls as walls_api
@@ -470,6 +471,7 @@ ROUTES: tuple[Route, ...] = (
         unit=True,
     ),
     *(Route(*route) for route in walls_api.ROUTES),
+    *(Route(*route) for route in calls_api.ROUTES),
 )
 
 

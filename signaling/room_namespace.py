@@ -40,6 +40,7 @@ from rooms.tokens import (
     verify,
 )
 from signaling import retention
+from signaling.barge_in import BargeIns
 from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
@@ -97,6 +98,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
         self.recordings = Recordings(app)
         self.required: dict[str, bool] = {}  # room id -> recording required by policy
+        self.barge_in = BargeIns(app, self.to_room, self._spawn)
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -214,6 +216,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if session is None or session.participant is None or session.room is None:
             return
         pid = session.participant.id
+        if self.barge_in.left(pid):  # an operator's socket went: its voice goes too
+            await session.room.leave(pid, LEFT)
+            return
         if self.sid_of.get(pid) == sid:
             del self.sid_of[pid]
             session.room.disconnected(pid)
@@ -229,6 +234,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise fail("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
         room_id = token.room or text(data, "room", max_len=64, strip=False)
         consent = flag(data, "consent")
+        barge_in = flag(data, "bargeIn")
         database = self.app[DATABASE]
         async with database.session() as db:
             stored = await actions.get_room(db, room_id)
@@ -248,6 +254,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 )
         live = self.app[LIVE_ROOMS].get(stored.id)
         existing = live.by_subject(token.sub) if live is not None and not live.closed else None
+        if barge_in:
+            await self.barge_in.check(token, stored)
         participant_id: str = await database.run(
             lambda db: self._admit(db, token, stored.id, existing.id if existing else None)
         )
@@ -281,6 +289,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 del self.sid_of[participant_id]
             raise
         session.room, session.participant = room, participant
+        if barge_in:
+            self.barge_in.joined(participant.id, token.sub)
         await self.enter_room(session.sid, room.id)
         if consent and participant.id not in room.consents:
             given = room.record_consent(
@@ -307,6 +317,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recording_state(room.id),
+            "commandSpeaking": [v for v in self.speaking.values() if v["roomId"] == room.id],
         }
 
     async def _admit(
@@ -470,6 +481,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sdp = text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)
         source = choice(data, "source", SOURCES, required=False)
         answer, producers = await room.publish(participant, sdp or "", source)
+        self.barge_in.published(room, participant, producers)
         return {"sdp": answer, "producers": [producer_info(p) for p in producers]}
 
     async def subscribe(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
@@ -512,6 +524,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room, participant = session.joined()
         await self.leave_room(session.sid, room.id)
         self.sid_of.pop(participant.id, None)
+        self.barge_in.left(participant.id)
         session.room = session.participant = None
         await room.leave(participant.id, LEFT)
         await self.mark_left(participant.id, LEFT)

@@ -31,8 +31,10 @@ from sqlalchemy import select
 
 from command_center import walls
 from command_center.alarms import open_alarms_for_rooms
+from command_center.intercom import LiveListener
 from command_center.layouts import parse_layout
 from command_center.live_wall import LiveScreen, LiveWalls
+from command_center.oversight import do_start_listening, do_stop_listening
 from command_center.screen_credentials import (
     ScreenRefused,
     check_screen_credential,
@@ -67,7 +69,7 @@ from signaling.keys import (
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "/wall"
-SCREEN, OPERATOR = "screen", "operator"
+SCREEN, OPERATOR, OFFICE = "screen", "operator", "office"
 MEDIA_CHANGE_DELAY_S = 0.05  # media-changed hints folded over this long
 
 Handler = Callable[["WallSocket", dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -75,6 +77,10 @@ Handler = Callable[["WallSocket", dict[str, Any]], Awaitable[dict[str, Any] | No
 
 def wall_room(wall_id: str) -> str:
     return f"wall:{wall_id}"
+
+
+def office_room(org_id: str) -> str:
+    return f"office:{org_id}"
 
 
 @dataclass
@@ -89,12 +95,21 @@ class WallSocket:
     watching: set[str] = field(default_factory=set)
     visible: set[int] | None = None
     live: LiveScreen | None = None
+    listener: LiveListener | None = None  # an operator listening in
     hint: asyncio.TimerHandle | None = None
 
     def screen(self) -> LiveScreen:
         if self.kind != SCREEN or self.live is None:
             raise fail("forbidden", "仅限电视墙屏幕 / wall screens only")
         return self.live
+
+    def media(self) -> LiveScreen | LiveListener:
+        """The subscribe connection: a screen's, or a listening operator's."""
+        if self.kind == OPERATOR:
+            if self.listener is None:
+                raise fail("invalid_state", "尚未监听 / not listening to a room")
+            return self.listener
+        return self.screen()
 
     def operator(self) -> Subject:
         if self.kind != OPERATOR or self.subject is None:
@@ -117,6 +132,8 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "keyframe": self.keyframe,
             "watch": self.watch,
             "unwatch": self.unwatch,
+            "listen": self.listen,
+            "listen-stop": self.listen_stop,
         }
 
     # -- telling everyone ------------------------------------------------------------
@@ -183,6 +200,8 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sock.kind == OPERATOR:
             for room in await self._alarm_rooms(sock):
                 await self.enter_room(sid, room)
+        if sock.kind == OFFICE:
+            await self.enter_room(sid, office_room(str(sock.token.org)))
         if sock.kind == SCREEN:
             assert sock.wall_id is not None
             await self.enter_room(sid, wall_room(sock.wall_id))
@@ -213,9 +232,12 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         async with self.app[DATABASE].session() as db:
             await check_session(db, token)
             subject = Subject.from_token(token, await domain.org_path(db, token.org))
-        if not policy.allowed(subject, policy.WALL_VIEW):
-            raise TokenError("forbidden", "仅限指挥中心工作人员 / command staff only")
-        return WallSocket(sid=sid, kind=OPERATOR, subject=subject, token=token)
+        if policy.allowed(subject, policy.WALL_VIEW):
+            return WallSocket(sid=sid, kind=OPERATOR, subject=subject, token=token)
+        if policy.allowed(subject, policy.ROOM_JOIN) and token.org:
+            # an office on duty: hears the command center's calls (roll-call, meetings)
+            return WallSocket(sid=sid, kind=OFFICE, subject=subject, token=token)
+        raise TokenError("forbidden", "仅限指挥中心及值班机构 / command center and offices only")
 
     async def _alarm_rooms(self, sock: WallSocket) -> list[str]:
         """An operator hears the alarms of its organisation's subtree (and a city
@@ -235,6 +257,9 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sock.hint is not None:
             sock.hint.cancel()
         await self.app[LIVE_WALLS].close_screen(sid)
+        if sock.listener is not None:
+            await self._stop_listening(sock, "disconnected")
+            await sock.listener.close()
 
     def _media_changed(self, sid: str) -> None:
         """A room a screen shows changed here: tell its page (folded, once per burst)."""
@@ -330,12 +355,13 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return await self.sync(sock, {})
 
     async def subscribe(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
-        offer, consumers = await sock.screen().subscribe()
+        offer, consumers = await sock.media().subscribe()
         return {"sdp": offer, "consumers": consumers}
 
     async def subscribe_answer(self, sock: WallSocket, data: dict[str, Any]) -> None:
-        live = sock.screen()
-        if await live.subscribe_answer(text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False)):
+        transport = sock.media().transport
+        await transport.subscribe_answer(text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False))
+        if transport.needs_subscribe_offer:
             await self.emit("renegotiate", {}, to=sock.sid)
 
     async def keyframe(self, sock: WallSocket, data: dict[str, Any]) -> None:
@@ -379,6 +405,46 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sock.watching.add(wall.id)
         self.versions.setdefault(wall.id, wall.version)
         return {"wall": wall.id, "version": wall.version}
+
+    async def listen(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+        """Hear one room's microphones (and only that room's), audited."""
+        subject = sock.operator()
+        room_id = text(data, "room", max_len=32, strip=False)
+        await self.app[DATABASE].run(lambda db: do_start_listening(db, subject, room_id, ip=None))
+        if sock.listener is None:
+            walls_here = self.app[LIVE_WALLS]
+            sock.listener = LiveListener(
+                sock.sid,
+                options=walls_here.options,
+                counters=walls_here.counters,
+                on_renegotiate=lambda: self._spawn(self.emit("renegotiate", {}, to=sock.sid)),
+            )
+        elif sock.listener.room is not None:
+            await self._stop_listening(sock, "switched")
+        live = self.app[LIVE_ROOMS].get(room_id)
+        if live is None or live.closed:
+            sock.listener.stop()
+            return {"room": room_id, "live": False, "producers": []}
+        return {"room": room_id, "live": True, "producers": sock.listener.listen(live)}
+
+    async def listen_stop(self, sock: WallSocket, data: dict[str, Any]) -> None:
+        sock.operator()
+        if sock.listener is not None and sock.listener.room is not None:
+            await self._stop_listening(sock, "stopped")
+
+    async def _stop_listening(self, sock: WallSocket, reason: str) -> None:
+        assert sock.listener is not None and sock.subject is not None
+        room_id = sock.listener.stop()
+        actor = sock.subject.id
+        if room_id is not None:
+            await self.app[DATABASE].run(
+                lambda db: do_stop_listening(db, actor, room_id, reason=reason)
+            )
+
+    async def ring(self, organisation_ids: list[str], call: dict[str, Any]) -> None:
+        """Ring the offices of a call (on every node, through Redis when set)."""
+        for org_id in organisation_ids:
+            await self.emit("call", call, room=office_room(org_id))
 
     async def unwatch(self, sock: WallSocket, data: dict[str, Any]) -> None:
         sock.operator()

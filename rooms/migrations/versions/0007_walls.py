@@ -1,4 +1,4 @@
-"""command center: walls, their screens (layout, tiles, screen credential), presets, alarms
+"""command center: walls, their screens (layout, tiles, screen credential), presets, alarms, calls
 
 Revision ID: 0007_walls
 Revises: 0004_sessions
@@ -76,7 +76,23 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alarms_organisation_id"), "alarms", ["organisation_id"], unique=False)
 
 
+    op.create_table(
+        "calls",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("organisation_ids", sa.JSON(), nullable=False),
+        sa.Column("answered", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("calls")
     op.drop_index(op.f("ix_alarms_organisation_id"), table_name="alarms")
     op.drop_index(op.f("ix_alarms_room_id"), table_name="alarms")
     op.drop_table("alarms")
