@@ -293,7 +293,8 @@ def main() -> int:
     print(f"downstream to the screen: {r['mbps']:.2f} Mbit/s (one layer: no simulcast yet)")
     print(
         f"drag to first frame: p50 {r['drag_p50'] * 1000:.0f} ms, p95 {r['drag_p95'] * 1000:.0f} ms"
-        f" ({args.drags} drags, {r['drags_lost']} without a frame in 20 s); a participant joining the same room: p50"
+        f" ({args.drags} drags, {r['drags_lost']} without a frame in 20 s);"
+        f" a participant joining the same room: p50"
         f" {r['join_p50'] * 1000:.0f} ms, p95 {r['join_p95'] * 1000:.0f} ms;"
         f" ratio p50 {r['drag_p50'] / max(r['join_p50'], 0.001):.2f}x"
     )
