@@ -83,10 +83,10 @@ async def wall_screen_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@routes.get("/command")
-async def command_page(request: web.Request) -> web.StreamResponse:
-    """The command center's operator console (data: the authorised API and /wall)."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "command" / "index.html")
+@routes.get("/office")
+async def office_page(request: web.Request) -> web.StreamResponse:
+    """An office's duty page: it rings when the command center calls (data: /wall)."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "office" / "index.html")
     response.headers["Cache-Control"] = "no-store"
     return response
 

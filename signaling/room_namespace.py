@@ -317,7 +317,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recording_state(room.id),
-            "commandSpeaking": [v for v in self.speaking.values() if v["roomId"] == room.id],
+            "commandSpeaking": self.barge_in.speaking_in(room.id),
         }
 
     async def _admit(

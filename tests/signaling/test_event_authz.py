@@ -125,12 +125,18 @@ OPERATORS = {"command", "city-admin"}
 WALL_EVENTS: dict[str, set[str]] = {
     "sync": SCREEN_ONLY,
     "visible": SCREEN_ONLY,
-    "subscribe": SCREEN_ONLY,
-    "subscribe-answer": SCREEN_ONLY,
+    # a screen's streams, or the room an operator listens to
+    "subscribe": SCREEN_ONLY | OPERATORS,
+    "subscribe-answer": SCREEN_ONLY | OPERATORS,
     "keyframe": SCREEN_ONLY,
     "watch": OPERATORS,
     "unwatch": OPERATORS,
+    "listen": OPERATORS,
+    "listen-stop": OPERATORS,
 }
+# staff of an office who may enter rooms connect too (they hear calls) but may do none
+# of these; staff who may not, and parties, are refused at connect
+OFFICES = {"mediator-east"}
 WALL_PRINCIPALS = ("screen", "command", "city-admin", "mediator-east", "intake", "party-here")
 
 
@@ -170,6 +176,7 @@ async def test_wall_event_authorisation_matrix(hub: Hub, clients: list[ProtocolC
         "keyframe": {"producerId": "none"},
         "watch": {"wall": wall.id},
         "unwatch": {"wall": wall.id},
+        "listen": {"room": room.id},
     }
     wrong: list[str] = []
     for principal in WALL_PRINCIPALS:
@@ -178,9 +185,11 @@ async def test_wall_event_authorisation_matrix(hub: Hub, clients: list[ProtocolC
         try:
             await client.connect()
         except socketio.exceptions.ConnectionError:
-            if any(principal in allowed for allowed in WALL_EVENTS.values()):
+            if principal in OFFICES or any(principal in a for a in WALL_EVENTS.values()):
                 wrong.append(f"{principal}: refused at connect")
             continue
+        if principal not in OFFICES and not any(principal in a for a in WALL_EVENTS.values()):
+            wrong.append(f"{principal}: connected")
         for event, allowed in WALL_EVENTS.items():
             ack = await client.request(event, payloads.get(event, {}))
             granted = ack["ok"] or ack["error"]["code"] not in DENIED

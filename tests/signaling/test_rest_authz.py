@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from command_center import alarms, presets, walls
+from command_center import alarms, calls, presets, walls
 from hub.app import build_app
 from hub.config import Config
 from media.frames import OPUS, EncodedFrame, MediaCodec
@@ -125,6 +125,11 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/alarms"): {"city-admin", "command"},
     # 409 once acknowledged (not who asks): granted either way
     ("POST", "/api/v1/alarms/{alarm_id}/ack"): {"city-admin", "command"},
+    # calls: the command center rings offices; the office called answers (its staff
+    # who may enter rooms), nobody else
+    ("POST", "/api/v1/calls"): {"city-admin", "command"},
+    ("POST", "/api/v1/calls/{call_id}/answer"): {"mediator-east"},
+    ("POST", "/api/v1/calls/{call_id}/end"): {"city-admin", "command"},
 }
 # routes whose resource lives in a subtree (east or west); the others are global
 SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
@@ -132,11 +137,13 @@ SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} |
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
     "/api/v1/walls#POST",
+    "/api/v1/calls#POST",
 }
 # routes that remove what they name: each principal gets a wall (and preset) of its own
 SPARE = {
     ("DELETE", "/api/v1/walls/{wall_id}"),
     ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"),
+    ("POST", "/api/v1/calls/{call_id}/end"),
 }
 
 
@@ -202,12 +209,19 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 s, kind="party_alone", level="yellow", room_id=room.id, levels=["yellow"]
             )
             ids[side]["alarm_id"] = raised.alarm.id
+            call, _ = await calls.do_start_call(s, boss, [township], kind="meeting")
+            ids[side]["call_id"] = call.id
         spare = {}
         for side in ("east", "west"):
             township = demo.orgs["east" if side == "east" else "west"]
             for key in PRINCIPALS:
                 wall_id, preset_id = await _wall_with_preset(s, boss, township)
-                spare[f"{key}:{side}"] = {"wall_id": wall_id, "preset_id": preset_id}
+                call, _ = await calls.do_start_call(s, boss, [township], kind="meeting")
+                spare[f"{key}:{side}"] = {
+                    "wall_id": wall_id,
+                    "preset_id": preset_id,
+                    "call_id": call.id,
+                }
     tokens = {}
     for key in STAFF:
         response = await client.post(
@@ -317,6 +331,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "to": {"screen": 1, "tile": 2},
         },
         "/api/v1/walls/{wall_id}/presets": {"name": "日常"},
+        "/api/v1/calls": {"kind": "roll-call", "organisationIds": [ids["org"]]},
         "/api/v1/walls/{wall_id}/alarm-rule": {"rule": {"screen": 1, "tile": 1, "minLevel": "red"}},
     }
     return {

@@ -139,6 +139,7 @@ function connect() {
     .on("removed", () => finish("removed"))
     .on("room-ended", () => finish("room_ended"))
     .on("recording", (e) => showRecording(e))
+    .on("command-speaking", (e) => commandSpeaking(e))
     .connect();
 }
 
@@ -167,6 +168,8 @@ async function enterRoom() {
   if (first) showRoom(); // receiving starts now; our own media once the camera is ready
   banner(state.mutedByMediator ? "muted_by_mediator" : null);
   showRecording(ack.recording || { active: false });
+  state.commandSpeaking = new Set((ack.commandSpeaking || []).map((e) => e.producerId));
+  $("command-speaking").hidden = state.commandSpeaking.size === 0;
   // the participant list is authoritative after every (re)join: no ghosts
   state.tiles.clear();
   for (const p of ack.participants) addParticipant(p);
@@ -316,6 +319,14 @@ async function leave() {
   state.signaling.disconnect();
   closePeers();
   showMessage("left", reload);
+}
+
+// -- the command center talking into the room (barge-in): everyone sees it while it lasts --
+function commandSpeaking(event) {
+  if (!state.commandSpeaking) state.commandSpeaking = new Set();
+  if (event.active) state.commandSpeaking.add(event.producerId);
+  else state.commandSpeaking.delete(event.producerId);
+  $("command-speaking").hidden = state.commandSpeaking.size === 0;
 }
 
 // -- recording (moderators start/stop; everyone sees the indicator) ------------------------
