@@ -75,7 +75,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alarms_room_id"), "alarms", ["room_id"], unique=False)
     op.create_index(op.f("ix_alarms_organisation_id"), "alarms", ["organisation_id"], unique=False)
 
-
     op.create_table(
         "calls",
         sa.Column("id", sa.String(length=32), nullable=False),
