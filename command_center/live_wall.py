@@ -30,6 +30,7 @@ from media.counters import MediaCounters
 from media.producer import Producer
 from media.router import Router
 from media.transport import RouterOptions
+from rooms.live_events import RoomOpened
 from rooms.live_room import LiveParticipant, LiveRoom, LiveRooms
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class LiveScreen:
         self._consumers: dict[str, Consumer] = {}  # producer id -> consumer
         self._watched: dict[str, tuple[LiveRoom, list[tuple[Any, str, Any]]]] = {}
         self._wanted_rooms: set[str] = set()
-        rooms.observer.on("roomopen", self._room_opened)
+        self._stop_following = rooms.observer.on(RoomOpened, self._room_opened)
 
     # -- what the tiles show ---------------------------------------------------------
     def show(self, views: list[TileView], visible: set[int]) -> list[dict[str, Any]]:
@@ -242,8 +243,8 @@ class LiveScreen:
         for emitter, event, listener in hooks:
             emitter.off(event, listener)
 
-    def _room_opened(self, room: LiveRoom) -> None:
-        if room.id in self._wanted_rooms:
+    def _room_opened(self, event: RoomOpened) -> None:
+        if event.room.id in self._wanted_rooms:
             self._changed()
 
     def _changed(self) -> None:
@@ -282,7 +283,7 @@ class LiveScreen:
         if self.closed:
             return
         self.closed = True
-        self._rooms.observer.off("roomopen", self._room_opened)
+        self._stop_following()
         for room_id in list(self._watched):
             self._unwatch(room_id)
         self._consumers.clear()

@@ -17,7 +17,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from command_center.alarms import PARTICIPANT_DROPPED, PARTY_ALONE, ROOM_OVERTIME
-from rooms.live_room import DISCONNECTED, LiveParticipant, LiveRoom, LiveRooms
+from rooms.live_events import (
+    LeaveReason,
+    ParticipantDropped,
+    ParticipantJoined,
+    ParticipantLeft,
+    RoomClosed,
+    RoomOpened,
+)
+from rooms.live_room import LiveParticipant, LiveRoom, LiveRooms
 from rooms.tokens import ROOM_ROLES
 
 
@@ -47,16 +55,17 @@ class LiveMonitor:
         self._alone_since: dict[str, float] = {}
         self._raised: set[tuple[str, str]] = set()  # (kind, room) of time-based alarms
         self._dropped: set[tuple[str, str]] = set()  # (room, participant) raised as dropped
-        rooms.observer.on("roomopen", self.watch)
+        rooms.observer.on(RoomOpened, lambda e: self.watch(e.room))
 
     def watch(self, room: LiveRoom) -> None:
+        """Follow a live room's typed events (rooms.live_events)."""
         if room.id in self._rooms:
             return
         self._rooms[room.id] = (room, self._clock())
-        room.observer.on("participantdropped", lambda p: self._on_drop(room, p))
-        room.observer.on("participantjoined", lambda p, resumed: self._back(room, p))
-        room.observer.on("participantleft", lambda p, reason: self._left(room, p, reason))
-        room.observer.on("close", lambda: self._closed(room))
+        room.observer.on(ParticipantDropped, lambda e: self._on_drop(room, e.participant))
+        room.observer.on(ParticipantJoined, lambda e: self._back(room, e.participant))
+        room.observer.on(ParticipantLeft, lambda e: self._left(room, e.participant, e.reason))
+        room.observer.on(RoomClosed, lambda e: self._closed(room))
 
     def _on_drop(self, room: LiveRoom, participant: LiveParticipant) -> None:
         self._dropped.add((room.id, participant.id))
@@ -72,8 +81,8 @@ class LiveMonitor:
             self._dropped.discard((room.id, participant.id))
             self._sink.clear_alarm(PARTICIPANT_DROPPED, room.id, participant.id)
 
-    def _left(self, room: LiveRoom, participant: LiveParticipant, reason: str) -> None:
-        if reason == DISCONNECTED:  # never came back: stays raised for an operator
+    def _left(self, room: LiveRoom, participant: LiveParticipant, reason: LeaveReason) -> None:
+        if reason == LeaveReason.DISCONNECTED:  # never came back: stays raised for an operator
             self._dropped.discard((room.id, participant.id))
         else:  # left on its own, removed, room ended: not a drop
             self._back(room, participant)

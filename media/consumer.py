@@ -7,12 +7,18 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from media.counters import MediaCounters
+from media.errors import InvalidStateError
 from media.frames import EncodedFrame
+from media.layer_selector import LayerSelector
 from media.observer import EventEmitter
 from media.producer import Producer
+from media.rtp import RtpPacketLike
+
+if TYPE_CHECKING:
+    from media.rtp_stream import OutboundStream
 
 
 class ConsumerClosed(Exception):
@@ -20,13 +26,19 @@ class ConsumerClosed(Exception):
 
 
 class Consumer:
-    """Queues a producer's frames for one subscriber, bounded.
+    """One subscriber's copy of a producer, in one of two forms.
 
-    A video consumer drops frames until a keyframe (at start, after resume and
-    after an overflow) and asks the producer for one. The queue never holds more
-    than `queue_frames`: on overflow a video consumer drops everything and waits
-    for the next keyframe; an audio consumer drops the oldest frame. A slow
-    consumer therefore costs bounded memory and never slows the others.
+    Packet consumers (`takes_packets`, WebRTC subscribers) pass the producer's
+    RTP packets to the OutboundStream of their subscribe m-line as they arrive:
+    nothing is queued; a video consumer starts (and restarts after a pause) at
+    a keyframe's first packet and asks the producer for one meanwhile.
+
+    Frame consumers (`recv_frame()`: the recorder, snapshots) queue whole frames,
+    bounded. A video consumer drops frames until a keyframe (at start, after
+    resume and after an overflow) and asks the producer for one. The queue never
+    holds more than `queue_frames`: on overflow a video consumer drops everything
+    and waits for the next keyframe; an audio consumer drops the oldest frame. A
+    slow consumer therefore costs bounded memory and never slows the others.
 
     Events: "producerclose" / "transportclose" (closed by a parent), on
     `observer`: "close", "pause", "resume".
@@ -41,6 +53,7 @@ class Consumer:
         on_close: Callable[[Consumer], None],
         app_data: dict[str, Any] | None = None,
         paused: bool = False,
+        takes_packets: bool = False,
     ) -> None:
         if queue_frames < 2:
             raise ValueError("queue_frames must be at least 2")
@@ -53,8 +66,12 @@ class Consumer:
         self.events = EventEmitter()
         self.closed = False
         self.paused = paused
+        self.takes_packets = takes_packets
+        # the subscribe m-line this packet consumer feeds (set by PeerTransport)
+        self.stream: OutboundStream | None = None
         self.dropped_frames = 0
         self.delivered_frames = 0
+        self.delivered_packets = 0
         # seconds from arrival at the hub to hand-off to the sender, recent frames
         self.delays: deque[float] = deque(maxlen=256)
         self._producer = producer
@@ -63,6 +80,13 @@ class Consumer:
         self._queue: deque[EncodedFrame] = deque()
         self._is_video = producer.kind == "video"
         self._need_keyframe = self._is_video
+        self._restart = True  # packet consumers: (re)start the outbound stream
+        self._source_ssrc: int | None = None
+        # simulcast: the layer being forwarded and the one we switch to at its
+        # next keyframe (equal when no switch is pending)
+        self._selector = LayerSelector(producer.layer_count)
+        self.current_layer: int | None = None
+        self.target_layer = producer.layer_count - 1
         self._waiter: asyncio.Future[None] | None = None
         self._on_close = on_close
         counters.consumers += 1
@@ -79,6 +103,78 @@ class Consumer:
         return len(self._queue)
 
     # -- hot path ---------------------------------------------------------------
+    def _push_rtp(
+        self, packet: RtpPacketLike, keyframe: bool, arrival: float, layer: int = 0
+    ) -> None:
+        if self.paused or self.closed:
+            return
+        stream = self.stream
+        if stream is None or not stream.ready:
+            return
+        if self._restart or layer != self.current_layer or packet.ssrc != self._source_ssrc:
+            # starting, resuming, switching layer, or the publisher restarted its
+            # stream: only from a keyframe of the target layer on
+            if layer != self.target_layer:
+                return
+            if not keyframe:
+                # keep asking while we wait: a lost PLI must not starve this consumer
+                # (the producer rate-limits and coalesces these requests)
+                self._producer.request_keyframe()
+                return
+            if self.current_layer is not None and layer != self.current_layer:
+                self.observer.emit("layerchange", layer)
+            self._restart = False
+            self.current_layer = layer
+            self._source_ssrc = packet.ssrc
+            stream.restart(packet)
+        if stream.send(packet):
+            self.delivered_packets += 1
+            self._counters.forwarded_packets += 1
+            self._counters.forwarded_bytes += len(packet.payload)
+            self.delays.append(time.monotonic() - arrival)
+
+    # -- simulcast layers -------------------------------------------------------------
+    def set_preferred_layer(self, layer: int | None) -> None:
+        """Forward simulcast layer `layer` (0: the lowest; None: the highest) when
+        the publisher sends it and the subscriber's bandwidth allows; switches at
+        the next keyframe of that layer."""
+        self._selector.prefer(layer)
+        self._layers_changed()
+
+    @property
+    def preferred_layer(self) -> int | None:
+        return self._selector.preferred
+
+    @property
+    def layer_count(self) -> int:
+        """Simulcast layers its producer has (1: a single encoding)."""
+        return self._producer.layer_count
+
+    def _layers_changed(self) -> None:
+        """Preference, bandwidth or the publisher's active layers changed."""
+        if self.kind != "video" or self._producer.layer_count < 2:
+            return
+        now = time.monotonic()
+        target = self._selector.target(self._producer.active_layers(now), now)
+        if target != self.target_layer:
+            self.target_layer = target
+            if target != self.current_layer:
+                self._producer.request_keyframe()
+
+    def _feedback(self, stream: OutboundStream, *, report: bool) -> None:
+        """The subscriber sent a receiver report (`report`) or a bandwidth
+        estimate: a layer that does not fit goes down, and is retried later."""
+        if self._producer.layer_count < 2:
+            return
+        self._selector.feedback(
+            current=self.current_layer,
+            rates=self._producer.layer_rates,
+            remb_bps=None if report else stream.remb_bps,
+            fraction_lost=stream.fraction_lost / 256 if report else None,
+            now=time.monotonic(),
+        )
+        self._layers_changed()
+
     def _push(self, frame: EncodedFrame) -> None:
         if self.paused or self.closed:
             return
@@ -114,6 +210,8 @@ class Consumer:
     async def recv_frame(self) -> EncodedFrame:
         """The next frame; raises ConsumerClosed once closed (after its producer
         closed: once what it had queued is drained)."""
+        if self.takes_packets:
+            raise InvalidStateError("a packet consumer has no frames")
         queue = self._queue
         while not queue:
             if self.closed:
@@ -132,6 +230,7 @@ class Consumer:
 
     # -- control ----------------------------------------------------------------
     def _wait_for_keyframe(self) -> None:
+        self._restart = True
         if self._is_video:
             self._need_keyframe = True
             self._producer.request_keyframe()

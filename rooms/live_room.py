@@ -1,8 +1,10 @@
 """Live rooms on this node: participants bound to a media Router.
 
-The only module in rooms/ that imports media/. A LiveRoom knows participants by
-id and tells the outside world what happened through a Notifier (signaling
-implements it); it never touches sockets itself.
+One of the live modules of rooms/ (with live_events, admission, live_actions):
+the only ones that touch media/. A LiveRoom knows participants by id, speaks to
+them through a Notifier (signaling implements it; tests use a fake) and tells
+whoever listens what happened through typed events on its `observer`
+(rooms.live_events); it never touches sockets itself.
 """
 
 from __future__ import annotations
@@ -17,19 +19,43 @@ from typing import Any, Protocol
 
 from media.consumer import Consumer
 from media.counters import MediaCounters
-from media.observer import EventEmitter
 from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.router import Router
 from media.transport import RouterOptions
+from rooms.errors import HubError, RoomEnded
+from rooms.live_events import (
+    CloseReason,
+    ConsentGiven,
+    ConsentMethod,
+    LeaveReason,
+    LiveRoomEvent,
+    ParticipantDropped,
+    ParticipantJoined,
+    ParticipantLeft,
+    ProducerAdded,
+    ProducerRemoved,
+    RoomClosed,
+    RoomClosing,
+    RoomOpened,
+    Source,
+)
+from rooms.observer import Observer
+from rooms.settings import RoomsSettings
 
 logger = logging.getLogger(__name__)
 
-# Why a participant left (sent to the others in participant-left).
-LEFT = "left"
-REMOVED = "removed"
-DISCONNECTED = "disconnected"
-ROOM_ENDED = "room-ended"
+# Open producers per participant and source (what a page publishes: one camera,
+# one microphone, one screen share with its sound). Offers beyond this are
+# refused whole (too_many_producers) before anything is applied.
+PRODUCER_LIMITS: dict[str, int] = {"camera": 1, "mic": 1, "screen": 1, "screen-audio": 1}
+
+
+def producer_slot(kind: str, source: str | None) -> str:
+    """Which PRODUCER_LIMITS entry a producer of `kind` published as `source` uses."""
+    if source == "screen":
+        return "screen" if kind == "video" else "screen-audio"
+    return "camera" if kind == "video" else "mic"
 
 
 class Notifier(Protocol):
@@ -41,12 +67,29 @@ class Notifier(Protocol):
         self, room_id: str, event: str, payload: dict[str, Any], *, skip: str | None = None
     ) -> None: ...
 
+    async def dismiss(
+        self, room_id: str, participant_id: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        """Tell one participant `event` and close its connection (it stays in the
+        live room: the caller makes it leave, or closes the room)."""
+        ...
 
-class RoomError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class RoomError(HubError):
+    """The live room refuses (ended, the subject was removed)."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    """What a live room knows of its stored room (rooms.models.Room)."""
+
+    id: str
+    name: str
+    case_id: str | None = None
+    organisation_id: str | None = None
+    recording_required: bool = False  # the organisation's policy, at the last admission
 
 
 @dataclass(frozen=True)
@@ -58,7 +101,7 @@ class Consent:
     subject: str
     name: str
     role: str
-    method: str  # "page" | "verbal"
+    method: ConsentMethod
     notice_sha256: str
     at: str  # ISO 8601, UTC
     recorded_by: str | None = None  # participant id of the mediator, for "verbal"
@@ -69,7 +112,7 @@ class Consent:
             "subject": self.subject,
             "name": self.name,
             "role": self.role,
-            "method": self.method,
+            "method": str(self.method),
             "noticeSha256": self.notice_sha256,
             "at": self.at,
             "recordedBy": self.recorded_by,
@@ -97,7 +140,7 @@ def producer_info(producer: Producer) -> dict[str, Any]:
         "id": producer.id,
         "participantId": producer.app_data.get("participant"),
         "kind": producer.kind,
-        "source": producer.app_data.get("source", producer.kind),
+        "source": str(producer.app_data.get("source", producer.kind)),
         "paused": producer.paused,
         "codec": producer.codec.mime_type,
     }
@@ -113,38 +156,50 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
 
 
 class LiveRoom:
-    """Events on `observer` (for monitoring: the command center's alarms):
-    "participantjoined" (participant, resumed), "participantdropped" (participant:
-    its socket went, the reconnect grace runs), "participantleft" (participant,
-    reason), "close"."""
+    """Participants of one stored room bound to a Router on this node. Created by
+    LiveRooms.open(); emits rooms.live_events on `observer`."""
 
     def __init__(
         self,
-        room_id: str,
-        name: str,
+        facts: RoomFacts,
         router: Router,
         notifier: Notifier,
+        settings: RoomsSettings,
         *,
-        reconnect_grace_s: float,
-        empty_timeout_s: float,
         on_close: Callable[[LiveRoom], None],
     ) -> None:
-        self.id = room_id
-        self.name = name
+        self.facts = facts
         self.router = router
         self.closed = False
+        self.observer: Observer[LiveRoomEvent] = Observer()
         self.removed_subjects: set[str] = set()
         self.consents: dict[str, Consent] = {}  # participant id -> consent
         self._notifier = notifier
-        self._grace_s = reconnect_grace_s
-        self._empty_timeout_s = empty_timeout_s
+        self._settings = settings
         self._empty_timer: asyncio.TimerHandle | None = None
         self._participants: dict[str, LiveParticipant] = {}
         self._by_subject: dict[str, str] = {}
         self._on_close = on_close
         self._renegotiate_pending: set[str] = set()
-        self.observer = EventEmitter()
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._closing: asyncio.Future[None] | None = None
         router.observer.on("newproducer", self._on_new_producer)
+
+    @property
+    def id(self) -> str:
+        return self.facts.id
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
+    @property
+    def recording_required(self) -> bool:
+        return self.facts.recording_required
 
     @property
     def participants(self) -> list[LiveParticipant]:
@@ -157,6 +212,11 @@ class LiveRoom:
         pid = self._by_subject.get(subject)
         return None if pid is None else self._participants.get(pid)
 
+    def has_consented(self, subject: str) -> bool:
+        """Has the participant seated for `subject` consented to recording?"""
+        participant = self.by_subject(subject)
+        return participant is not None and participant.id in self.consents
+
     # -- joining and leaving --------------------------------------------------------
     async def join(
         self, *, subject: str, name: str, role: str, participant_id: str | None = None
@@ -165,7 +225,7 @@ class LiveRoom:
         reconnect): its old transport closes, it keeps its id. Returns
         (participant, resumed)."""
         if self.closed:
-            raise RoomError("room_ended", "调解室已结束 / the room has ended")
+            raise RoomError("room_ended", RoomEnded().message)
         if subject in self.removed_subjects:
             raise RoomError("removed", "您已被移出调解室 / you were removed from this room")
         if self._empty_timer is not None:
@@ -183,7 +243,7 @@ class LiveRoom:
             existing.name = name
             await old.close()
             self._subscribe_to_all(existing)
-            self.observer.emit("participantjoined", existing, True)
+            await self.observer.emit(ParticipantJoined(self, existing, resumed=True))
             return existing, True
         pid = participant_id or uuid.uuid4().hex
         participant = LiveParticipant(
@@ -195,13 +255,25 @@ class LiveRoom:
         self._notifier.to_room(
             self.id, "participant-joined", participant_info(participant), skip=pid
         )
-        self.observer.emit("participantjoined", participant, False)
+        await self.observer.emit(ParticipantJoined(self, participant, resumed=False))
         return participant, False
 
     def _new_transport(self, participant_id: str) -> PeerTransport:
         transport = self.router.create_peer_transport(app_data={"participant": participant_id})
         transport.observer.on("negotiationneeded", lambda: self._renegotiate(participant_id))
+        transport.events.on(
+            "connecttimeout", lambda pending: self._abandoned(participant_id, transport)
+        )
         return transport
+
+    def _abandoned(self, participant_id: str, transport: PeerTransport) -> None:
+        """The participant's connection never came up: it leaves as disconnected."""
+        participant = self._participants.get(participant_id)
+        if participant is not None and participant.transport is transport:
+            logger.info("room %s: %s never connected its media", self.id, participant_id[:8])
+            task = asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _subscribe_to_all(self, participant: LiveParticipant) -> None:
         for producer in self.router.producers:
@@ -242,11 +314,12 @@ class LiveRoom:
             return
         participant.connected = False
         participant.grace = asyncio.get_running_loop().call_later(
-            self._grace_s, lambda: asyncio.ensure_future(self.leave(participant_id, DISCONNECTED))
+            self._settings.reconnect_grace_s,
+            lambda: asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED)),
         )
-        self.observer.emit("participantdropped", participant)
+        self.observer.emit_soon(ParticipantDropped(self, participant))
 
-    async def leave(self, participant_id: str, reason: str = LEFT) -> None:
+    async def leave(self, participant_id: str, reason: LeaveReason = LeaveReason.LEFT) -> None:
         participant = self._participants.pop(participant_id, None)
         if participant is None:
             return
@@ -254,52 +327,58 @@ class LiveRoom:
             del self._by_subject[participant.subject]
         if participant.grace is not None:
             participant.grace.cancel()
-        if reason == REMOVED:
+        if reason in (LeaveReason.REMOVED, LeaveReason.INVITATION_REVOKED):
             self.removed_subjects.add(participant.subject)
         await participant.transport.close()
+        # the others hear "removed" for a revoked invitation too (as before)
+        wire = LeaveReason.REMOVED if reason == LeaveReason.INVITATION_REVOKED else reason
         self._notifier.to_room(
-            self.id, "participant-left", {"participantId": participant_id, "reason": reason}
+            self.id, "participant-left", {"participantId": participant_id, "reason": str(wire)}
         )
-        self.observer.emit("participantleft", participant, reason)
+        await self.observer.emit(ParticipantLeft(self, participant, reason))
         if not self._participants and not self.closed:
             # LiveKit's departure timeout: an empty room lingers briefly, then closes
             self._empty_timer = asyncio.get_running_loop().call_later(
-                self._empty_timeout_s, lambda: asyncio.ensure_future(self.close())
+                self._settings.empty_timeout_s,
+                lambda: asyncio.ensure_future(self.close(CloseReason.EMPTY)),
             )
 
     # -- consent ------------------------------------------------------------------------
-    def record_consent(
+    async def record_consent(
         self,
         participant: LiveParticipant,
         *,
-        method: str,
-        notice_sha256: str,
+        method: ConsentMethod,
         recorded_by: str | None = None,
     ) -> Consent:
+        """The participant consented to recording (once: a second call returns the first)."""
+        known = self.consents.get(participant.id)
+        if known is not None:
+            return known
         consent = Consent(
             participant_id=participant.id,
             subject=participant.subject,
             name=participant.name,
             role=participant.role,
             method=method,
-            notice_sha256=notice_sha256,
+            notice_sha256=self._settings.notice_sha256,
             at=datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
             recorded_by=recorded_by,
         )
         self.consents[participant.id] = consent
         self._notifier.to_room(self.id, "consent", consent.as_dict())
+        await self.observer.emit(ConsentGiven(self, consent))
         return consent
 
-    def missing_consent(self, roles: tuple[str, ...]) -> list[LiveParticipant]:
-        """Participants with one of `roles` present now who have not consented."""
-        return [
-            p for p in self._participants.values() if p.role in roles and p.id not in self.consents
-        ]
+    def missing_consent(self, invitee: Callable[[LiveParticipant], bool]) -> list[LiveParticipant]:
+        """Participants present now for whom `invitee` holds who have not consented."""
+        return [p for p in self._participants.values() if invitee(p) and p.id not in self.consents]
 
     # -- media ------------------------------------------------------------------------
     async def publish(
-        self, participant: LiveParticipant, sdp: str, source: str | None
+        self, participant: LiveParticipant, sdp: str, source: Source | None
     ) -> tuple[str, list[Producer]]:
+        self._check_producer_limits(participant, sdp, source)
         before = {p.id for p in participant.producers}
         answer = await participant.transport.publish(
             sdp, app_data={"participant": participant.id, "source": source}
@@ -307,20 +386,42 @@ class LiveRoom:
         new = [p for p in participant.producers if p.id not in before]
         return answer, new
 
+    def _check_producer_limits(
+        self, participant: LiveParticipant, sdp: str, source: str | None
+    ) -> None:
+        wanted: dict[str, int] = {}
+        for producer in participant.producers:
+            slot = producer_slot(producer.kind, producer.app_data.get("source"))
+            wanted[slot] = wanted.get(slot, 0) + 1
+        for kind in participant.transport.new_sending_kinds(sdp):
+            slot = producer_slot(kind, source)
+            wanted[slot] = wanted.get(slot, 0) + 1
+        over = [slot for slot, n in wanted.items() if n > PRODUCER_LIMITS.get(slot, 0)]
+        if over:
+            raise RoomError(
+                "too_many_producers",
+                "每位参与者最多发布 1 路摄像头、1 路麦克风和 1 路屏幕共享"
+                f" / at most one camera, one microphone and one screen share each ({over[0]})",
+            )
+
     def _on_new_producer(self, producer: Producer) -> None:
         owner = producer.app_data.get("participant")
-        if producer.app_data.get("source") is None:
-            producer.app_data["source"] = "camera" if producer.kind == "video" else "mic"
+        source = producer.app_data.get("source")
+        if source is None or (producer.kind == "audio" and source == Source.CAMERA):
+            producer.app_data["source"] = Source.MIC if producer.kind == "audio" else Source.CAMERA
         for participant in self._participants.values():
             if participant.id != owner:
                 self._consume(participant, producer)
         self._notifier.to_room(self.id, "producer-added", producer_info(producer))
-        producer.observer.on(
-            "close",
-            lambda: self._notifier.to_room(
+        self.observer.emit_soon(ProducerAdded(self, producer))
+
+        def removed() -> None:
+            self._notifier.to_room(
                 self.id, "producer-removed", {"producerId": producer.id, "participantId": owner}
-            ),
-        )
+            )
+            self.observer.emit_soon(ProducerRemoved(self, producer.id, owner))
+
+        producer.observer.on("close", removed)
 
     async def subscribe(
         self, participant: LiveParticipant
@@ -352,6 +453,20 @@ class LiveRoom:
         if participant.transport.needs_subscribe_offer:
             self._renegotiate(participant.id)
 
+    def set_preferred_layer(
+        self, participant: LiveParticipant, target_id: str, layer: int | None
+    ) -> Consumer:
+        """The participant wants simulcast layer `layer` (None: the highest) of what
+        it receives as `target_id` (a consumer id or the producer's id): small
+        tiles take a low one. Only its own consumers."""
+        consumer = participant.consumers.get(target_id) or next(
+            (c for c in participant.consumers.values() if c.id == target_id), None
+        )
+        if consumer is None or consumer.closed:
+            raise RoomError("not_found", "找不到该媒体 / no such media")
+        consumer.set_preferred_layer(layer)
+        return consumer
+
     def find_producer(self, producer_id: str) -> Producer | None:
         return self.router.get_producer(producer_id)
 
@@ -370,34 +485,50 @@ class LiveRoom:
         )
 
     # -- closing ----------------------------------------------------------------------
-    async def close(self) -> None:
-        if self.closed:
+    async def close(
+        self, reason: CloseReason = CloseReason.ENDED, *, by: str | None = None
+    ) -> None:
+        """Close once: RoomClosing (awaited; the media still exist), the Router,
+        RoomClosed. A second call waits for the first to finish."""
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
             return
-        self.closed = True
-        if self._empty_timer is not None:
-            self._empty_timer.cancel()
-        for participant in self._participants.values():
-            if participant.grace is not None:
-                participant.grace.cancel()
-        self._participants.clear()
-        self._by_subject.clear()
-        await self.router.close()
-        self._on_close(self)
-        self.observer.emit("close")
+        self._closing = asyncio.get_running_loop().create_future()
+        try:
+            self.closed = True
+            if self._empty_timer is not None:
+                self._empty_timer.cancel()
+            for participant in self._participants.values():
+                if participant.grace is not None:
+                    participant.grace.cancel()
+            await self.observer.emit(RoomClosing(self, reason, by))
+            self._participants.clear()
+            self._by_subject.clear()
+            await self.router.close()
+            self._on_close(self)
+            await self.observer.emit(RoomClosed(self, reason, by))
+            await self.observer.drain()
+            self.observer.clear()
+        finally:
+            self._closing.set_result(None)
 
 
 class LiveRooms:
-    """This node's live rooms, keyed by stored room id. Events on `observer`:
-    "roomopen" (room), as a room opens here (the command center's walls follow)."""
+    """This node's live rooms, keyed by stored room id. Emits RoomOpened on `observer`."""
 
-    def __init__(self, media_config: Any, *, counters: MediaCounters) -> None:
-        self.options = RouterOptions(
-            ice_servers=list(getattr(media_config, "ice_servers", [])),
-            consumer_queue_frames=int(getattr(media_config, "consumer_queue_frames", 64)),
-            keyframe_interval_s=float(getattr(media_config, "keyframe_interval_s", 0.5)),
-        )
+    def __init__(
+        self,
+        settings: RoomsSettings,
+        router_options: RouterOptions,
+        notifier: Notifier,
+        *,
+        counters: MediaCounters,
+    ) -> None:
+        self.settings = settings
+        self.options = router_options
+        self.notifier = notifier
         self.counters = counters
-        self.observer = EventEmitter()
+        self.observer: Observer[LiveRoomEvent] = Observer()
         self._rooms: dict[str, LiveRoom] = {}
 
     @property
@@ -408,32 +539,25 @@ class LiveRooms:
     def participant_count(self) -> int:
         return sum(len(r.participants) for r in self._rooms.values())
 
-    def get(self, room_id: str) -> LiveRoom | None:
-        return self._rooms.get(room_id)
+    @property
+    def rooms(self) -> list[LiveRoom]:
+        return list(self._rooms.values())
 
-    def open(
-        self,
-        room_id: str,
-        name: str,
-        notifier: Notifier,
-        *,
-        reconnect_grace_s: float,
-        empty_timeout_s: float,
-    ) -> LiveRoom:
+    def get(self, room_id: str) -> LiveRoom | None:
         room = self._rooms.get(room_id)
-        if room is None or room.closed:
-            router = Router(self.options, counters=self.counters, app_data={"room": room_id})
-            room = LiveRoom(
-                room_id,
-                name,
-                router,
-                notifier,
-                reconnect_grace_s=reconnect_grace_s,
-                empty_timeout_s=empty_timeout_s,
-                on_close=self._forget,
-            )
-            self._rooms[room_id] = room
-            self.observer.emit("roomopen", room)
+        return None if room is None or room.closed else room
+
+    async def open(self, facts: RoomFacts) -> LiveRoom:
+        """The live room of a stored room, opened if it isn't (RoomOpened's
+        listeners have run when this returns: they see every later event)."""
+        room = self._rooms.get(facts.id)
+        if room is not None and not room.closed:
+            room.facts = facts  # the policy may have changed since it opened
+            return room
+        router = Router(self.options, counters=self.counters, app_data={"room": facts.id})
+        room = LiveRoom(facts, router, self.notifier, self.settings, on_close=self._forget)
+        self._rooms[facts.id] = room
+        await self.observer.emit(RoomOpened(room))
         return room
 
     def _forget(self, room: LiveRoom) -> None:
@@ -442,20 +566,19 @@ class LiveRooms:
 
     async def close(self) -> None:
         for room in list(self._rooms.values()):
-            await room.close()
+            await room.close(CloseReason.SHUTDOWN)
         self._rooms.clear()
+        await self.observer.drain()
 
 
 __all__ = [
-    "DISCONNECTED",
-    "LEFT",
-    "REMOVED",
-    "ROOM_ENDED",
+    "Consent",
     "LiveParticipant",
     "LiveRoom",
     "LiveRooms",
     "Notifier",
     "RoomError",
+    "RoomFacts",
     "participant_info",
     "producer_info",
 ]

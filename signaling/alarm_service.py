@@ -18,10 +18,20 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command_center import alarms
+from command_center.alarms import RECORDING_FAILED
 from command_center.monitor import LiveMonitor
+from recorder.control import RecordingFailed
 from rooms.domain import org_path
 from rooms.models import Alarm, Wall
-from signaling.keys import ALARMS, CONFIG, DATABASE, LIVE_ROOMS, WALL_NAMESPACE
+from signaling.keys import (
+    ALARMS,
+    COMMAND_CENTER_SETTINGS,
+    DATABASE,
+    LIVE_ROOMS,
+    RECORDINGS,
+    ROOMS_SETTINGS,
+    WALL_NAMESPACE,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +50,22 @@ def alarm_rooms(path: str | None) -> list[str]:
 class AlarmService:
     def __init__(self, app: web.Application) -> None:
         self.app = app
-        config = app[CONFIG]
-        self.levels: list[str] = list(config.rooms.severity_levels)
-        self.kind_levels: dict[str, str] = dict(config.command_center.alarm_levels)
+        settings = app[COMMAND_CENTER_SETTINGS]
+        self.levels: list[str] = list(app[ROOMS_SETTINGS].severity_levels)
+        self.kind_levels: dict[str, str] = dict(settings.alarm_levels)
         self.monitor = LiveMonitor(
             app[LIVE_ROOMS],
             self,
-            planned_s=config.command_center.planned_minutes * 60,
-            alone_s=config.command_center.party_alone_minutes * 60,
+            planned_s=settings.planned_minutes * 60,
+            alone_s=settings.party_alone_minutes * 60,
         )
+        app[RECORDINGS].observer.on(RecordingFailed, self._recording_failed)
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
+
+    def _recording_failed(self, event: RecordingFailed) -> None:
+        self.monitor.report(RECORDING_FAILED, event.room.id, event.recording_id, error=event.error)
 
     def level_of(self, kind: str) -> str:
         level = self.kind_levels.get(kind)
@@ -133,7 +147,7 @@ async def _alarm_ctx(app: web.Application) -> AsyncIterator[None]:
     worker = asyncio.ensure_future(service.run())
 
     async def check() -> None:
-        interval = float(app[CONFIG].command_center.alarm_check_s)
+        interval = app[COMMAND_CENTER_SETTINGS].alarm_check_s
         while True:
             await asyncio.sleep(interval)
             try:

@@ -27,6 +27,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from command_center import walls
@@ -44,26 +45,38 @@ from command_center.screen_credentials import (
 from command_center.screen_view import screen_views, source_key, visible_tiles
 from command_center.tile_labels import tile_labels
 from media.errors import InvalidSdpError, InvalidStateError, MediaError
-from media.peer_transport import MAX_SDP_BYTES
 from rooms import domain, policy
 from rooms.accounts import check_session
-from rooms.domain import DomainError
+from rooms.errors import HubError
 from rooms.models import Wall, WallScreen
 from rooms.policy import Subject
 from rooms.tokens import TokenError, verify
 from signaling.alarm_service import ALARM_ROOM_PREFIX, SCREENS_ROOM
-from signaling.decoder import MALFORMED, text
+from signaling.decoder import MALFORMED, BadInput
 from signaling.decoder import payload as read_payload
-from signaling.errors import SignalingError, error, fail, ok
+from signaling.errors import fail
 from signaling.keys import (
-    CONFIG,
+    COMMAND_CENTER_SETTINGS,
     DATABASE,
     LIVE_ROOMS,
     LIVE_WALLS,
     MEDIA_COUNTERS,
+    MEDIA_SETTINGS,
     RECORDINGS,
+    ROOMS_SETTINGS,
+    SIGNALING,
     TOKEN_SECRET,
     WALL_NAMESPACE,
+)
+from signaling.models import Body, refusal
+from signaling.room_messages import error_ack
+from signaling.wall_messages import (
+    AnswerRequest,
+    Empty,
+    ListenRequest,
+    ProducerRequest,
+    VisibleRequest,
+    WallRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,7 +85,7 @@ NAMESPACE = "/wall"
 SCREEN, OPERATOR, OFFICE = "screen", "operator", "office"
 MEDIA_CHANGE_DELAY_S = 0.05  # media-changed hints folded over this long
 
-Handler = Callable[["WallSocket", dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Handler = Callable[["WallSocket", Any], Awaitable[dict[str, Any] | None]]
 
 
 def wall_room(wall_id: str) -> str:
@@ -124,16 +137,17 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sockets: dict[str, WallSocket] = {}
         self.versions: dict[str, int] = {}  # wall id -> last version seen on this node
         self._tasks: set[asyncio.Future[Any]] = set()
-        self._handlers: dict[str, Handler] = {
-            "sync": self.sync,
-            "visible": self.visible,
-            "subscribe": self.subscribe,
-            "subscribe-answer": self.subscribe_answer,
-            "keyframe": self.keyframe,
-            "watch": self.watch,
-            "unwatch": self.unwatch,
-            "listen": self.listen,
-            "listen-stop": self.listen_stop,
+        # event -> (its request model, its handler); docs/protocol.md lists them
+        self.events: dict[str, tuple[type[Body], Handler]] = {
+            "sync": (Empty, self.sync),
+            "visible": (VisibleRequest, self.visible),
+            "subscribe": (Empty, self.subscribe),
+            "subscribe-answer": (AnswerRequest, self.subscribe_answer),
+            "keyframe": (ProducerRequest, self.keyframe),
+            "watch": (WallRequest, self.watch),
+            "unwatch": (WallRequest, self.unwatch),
+            "listen": (ListenRequest, self.listen),
+            "listen-stop": (Empty, self.listen_stop),
         }
 
     # -- telling everyone ------------------------------------------------------------
@@ -159,30 +173,33 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid, rest = args[0], args[1:]
         if event == MALFORMED:
             detail = rest[0] if rest and isinstance(rest[0], dict) else {}
-            return error(
+            return error_ack(
                 str(detail.get("code", "bad_request")),
                 str(detail.get("message", "请求格式错误 / malformed request")),
             )
-        handler = self._handlers.get(event)
-        if handler is None:
-            return error("unknown_event", f"未知的请求 {event!r} / unknown request")
+        known = self.events.get(event)
+        if known is None:
+            return error_ack("unknown_event", f"未知的请求 {event!r} / unknown request")
         sock = self.sockets.get(sid)
         if sock is None:
-            return error("not_connected", "未连接 / not connected")
+            return error_ack("not_connected", "未连接 / not connected")
+        model, handler = known
         try:
-            data = read_payload(rest, self.app[CONFIG].signaling.max_message_bytes)
-            return ok(await handler(sock, data))
-        except SignalingError as exc:
-            return error(exc.code, exc.message)
-        except DomainError as exc:
-            return error(exc.code, exc.message)
+            data = read_payload(rest, self.app[SIGNALING].max_message_bytes)
+            try:
+                request = model.model_validate(data)
+            except ValidationError as exc:
+                raise BadInput(refusal(exc)) from None
+            return {"ok": True, **(await handler(sock, request) or {})}
+        except HubError as exc:
+            return error_ack(exc.code, exc.message)
         except InvalidSdpError as exc:
-            return error("invalid_sdp", str(exc))
+            return error_ack("invalid_sdp", str(exc))
         except (InvalidStateError, MediaError) as exc:
-            return error("invalid_state", str(exc))
+            return error_ack("invalid_state", str(exc))
         except Exception:
             logger.exception("wall event %r from %s failed", event, sid)
-            return error("internal", "服务器内部错误 / internal server error")
+            return error_ack("internal", "服务器内部错误 / internal server error")
 
     async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -289,7 +306,7 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise fail("screen_credential_invalid", "屏幕凭证无效或已撤销 / invalid or revoked")
             return wall, screen, await domain.org_path(db, wall.organisation_id) or ""
 
-    async def sync(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+    async def sync(self, sock: WallSocket, data: Empty) -> dict[str, Any]:
         """What the screen shows now, tile by tile, with the streams it receives."""
         live = sock.screen()
         wall, screen, _ = await self._screen_row(sock)
@@ -321,9 +338,8 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     }
                     for a in room_alarms.get(str(room_id), [])
                 ]
-                part["recording"] = bool(room_id and recordings.state(room_id)["active"])
+                part["recording"] = bool(room_id and recordings.state(room_id).active)
         self.versions[wall.id] = max(wall.version, self.versions.get(wall.id, 0))
-        config = self.app[CONFIG]
         return {
             "wall": {"id": wall.id, "name": wall.name, "version": wall.version},
             "screen": {
@@ -334,38 +350,29 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "tiles": described,
             "visible": sorted(visible),
             "now": now,
-            "severityLevels": config.rooms.severity_levels,
-            "levelColours": config.command_center.level_colours,
-            "iceServers": [{"urls": u} for u in config.media.ice_servers],
+            "severityLevels": self.app[ROOMS_SETTINGS].severity_levels,
+            "levelColours": self.app[COMMAND_CENTER_SETTINGS].level_colours,
+            "iceServers": [{"urls": u} for u in self.app[MEDIA_SETTINGS].ice_servers],
         }
 
-    async def visible(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+    async def visible(self, sock: WallSocket, data: VisibleRequest) -> dict[str, Any]:
         """The page says which tiles can be seen (a hidden page: none)."""
         sock.screen()
-        tiles = data.get("tiles")
-        if (
-            not isinstance(tiles, list)
-            or len(tiles) > 64
-            or not all(
-                isinstance(t, int) and not isinstance(t, bool) and 0 < t < 100 for t in tiles
-            )
-        ):
-            raise fail("bad_request", "tiles 须为画面编号列表 / tiles must be tile numbers")
-        sock.visible = set(tiles)
-        return await self.sync(sock, {})
+        sock.visible = set(data.tiles)
+        return await self.sync(sock, Empty())
 
-    async def subscribe(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+    async def subscribe(self, sock: WallSocket, data: Empty) -> dict[str, Any]:
         offer, consumers = await sock.media().subscribe()
         return {"sdp": offer, "consumers": consumers}
 
-    async def subscribe_answer(self, sock: WallSocket, data: dict[str, Any]) -> None:
+    async def subscribe_answer(self, sock: WallSocket, data: AnswerRequest) -> None:
         transport = sock.media().transport
-        await transport.subscribe_answer(text(data, "sdp", max_len=MAX_SDP_BYTES, strip=False))
+        await transport.subscribe_answer(data.sdp)
         if transport.needs_subscribe_offer:
             await self.emit("renegotiate", {}, to=sock.sid)
 
-    async def keyframe(self, sock: WallSocket, data: dict[str, Any]) -> None:
-        if not sock.screen().request_keyframe(text(data, "producerId", max_len=64, strip=False)):
+    async def keyframe(self, sock: WallSocket, data: ProducerRequest) -> None:
+        if not sock.screen().request_keyframe(data.producer_id):
             raise fail("not_found")
 
     async def _end_screen(self, sid: str) -> None:
@@ -395,9 +402,9 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self._end_screen(sock.sid)
 
     # -- operators ------------------------------------------------------------------------
-    async def watch(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+    async def watch(self, sock: WallSocket, data: WallRequest) -> dict[str, Any]:
         subject = sock.operator()
-        wall_id = text(data, "wall", max_len=32, strip=False)
+        wall_id = data.wall
         async with self.app[DATABASE].session() as db:
             await check_session(db, sock.token)
             wall, _ = await walls.access_wall_by_id(db, subject, wall_id)
@@ -406,10 +413,10 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.versions.setdefault(wall.id, wall.version)
         return {"wall": wall.id, "version": wall.version}
 
-    async def listen(self, sock: WallSocket, data: dict[str, Any]) -> dict[str, Any]:
+    async def listen(self, sock: WallSocket, data: ListenRequest) -> dict[str, Any]:
         """Hear one room's microphones (and only that room's), audited."""
         subject = sock.operator()
-        room_id = text(data, "room", max_len=32, strip=False)
+        room_id = data.room
         await self.app[DATABASE].run(lambda db: do_start_listening(db, subject, room_id, ip=None))
         if sock.listener is None:
             walls_here = self.app[LIVE_WALLS]
@@ -427,7 +434,7 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return {"room": room_id, "live": False, "producers": []}
         return {"room": room_id, "live": True, "producers": sock.listener.listen(live)}
 
-    async def listen_stop(self, sock: WallSocket, data: dict[str, Any]) -> None:
+    async def listen_stop(self, sock: WallSocket, data: Empty) -> None:
         sock.operator()
         if sock.listener is not None and sock.listener.room is not None:
             await self._stop_listening(sock, "stopped")
@@ -446,9 +453,9 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         for org_id in organisation_ids:
             await self.emit("call", call, room=office_room(org_id))
 
-    async def unwatch(self, sock: WallSocket, data: dict[str, Any]) -> None:
+    async def unwatch(self, sock: WallSocket, data: WallRequest) -> None:
         sock.operator()
-        wall_id = text(data, "wall", max_len=32, strip=False)
+        wall_id = data.wall
         if wall_id in sock.watching:
             sock.watching.discard(wall_id)
             await self.leave_room(sock.sid, wall_room(wall_id))
@@ -487,7 +494,7 @@ async def _poll_ctx(app: web.Application) -> AsyncIterator[None]:
     app[LIVE_WALLS] = live
 
     async def poll() -> None:
-        interval = float(app[CONFIG].command_center.change_poll_s)
+        interval = app[COMMAND_CENTER_SETTINGS].change_poll_s
         while True:
             await asyncio.sleep(interval)
             try:

@@ -7,9 +7,11 @@ import asyncio
 from typing import Any
 
 from command_center.monitor import LiveMonitor
-from hub.config import MediaConfig
 from media.counters import MediaCounters
-from rooms.live_room import REMOVED, LiveRooms
+from media.settings import MediaSettings
+from rooms.live_events import LeaveReason, ParticipantLeft
+from rooms.live_room import LiveRooms, RoomFacts
+from rooms.settings import RoomsSettings
 
 
 class Quiet:
@@ -18,6 +20,11 @@ class Quiet:
 
     def to_room(
         self, room_id: str, event: str, payload: dict[str, Any], *, skip: str | None = None
+    ) -> None:
+        pass
+
+    async def dismiss(
+        self, room_id: str, participant_id: str, event: str, payload: dict[str, Any]
     ) -> None:
         pass
 
@@ -34,10 +41,10 @@ class Sink:
 
 
 async def test_drops_overtime_and_a_party_alone() -> None:
-    rooms = LiveRooms(MediaConfig(), counters=MediaCounters())
+    rooms = LiveRooms(RoomsSettings(), MediaSettings(), Quiet(), counters=MediaCounters())
     sink, now = Sink(), [0.0]
     monitor = LiveMonitor(rooms, sink, planned_s=600, alone_s=30, clock=lambda: now[0])
-    room = rooms.open("r1", "东城", Quiet(), reconnect_grace_s=60, empty_timeout_s=60)
+    room = await rooms.open(RoomFacts(id="r1", name="东城"))
     party, _ = await room.join(subject="p", name="张三", role="party")
     monitor.check()
     now[0] = 29
@@ -52,11 +59,13 @@ async def test_drops_overtime_and_a_party_alone() -> None:
     assert sink.log[-1] == ("clear", "party_alone", "r1", "")
 
     room.disconnected(party.id)
+    await room.observer.drain()  # the drop is emitted from synchronous code
     assert sink.log[-1] == ("raise", "participant_dropped", "r1", party.id)
     await room.join(subject="p", name="张三", role="party")  # back within the grace
     assert sink.log[-1] == ("clear", "participant_dropped", "r1", party.id)
     room.disconnected(party.id)
-    await room.leave(party.id, REMOVED)  # removed by the mediator: not a drop any more
+    await room.observer.drain()
+    await room.leave(party.id, LeaveReason.REMOVED)  # removed by the mediator: not a drop any more
     assert sink.log[-1] == ("clear", "participant_dropped", "r1", party.id)
 
     now[0] = 601
@@ -70,13 +79,15 @@ async def test_drops_overtime_and_a_party_alone() -> None:
 
 
 async def test_a_drop_that_never_comes_back_stays_raised() -> None:
-    rooms = LiveRooms(MediaConfig(), counters=MediaCounters())
+    rooms = LiveRooms(
+        RoomsSettings(reconnect_grace_s=0.01), MediaSettings(), Quiet(), counters=MediaCounters()
+    )
     sink = Sink()
     LiveMonitor(rooms, sink, planned_s=600, alone_s=30)
-    room = rooms.open("r2", "西城", Quiet(), reconnect_grace_s=0.01, empty_timeout_s=60)
+    room = await rooms.open(RoomFacts(id="r2", name="西城"))
     party, _ = await room.join(subject="p", name="王五", role="party")
     gone = asyncio.Event()
-    room.observer.on("participantleft", lambda p, reason: gone.set())
+    room.observer.on(ParticipantLeft, lambda e: gone.set())
     room.disconnected(party.id)
     await asyncio.wait_for(gone.wait(), 5)  # the grace runs out
     assert sink.log == [("raise", "participant_dropped", "r2", party.id)]
