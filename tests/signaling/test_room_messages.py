@@ -37,6 +37,7 @@ def test_answers_keep_their_wire_names() -> None:
         "iceServers",
         "consents",
         "recording",
+        "commandSpeaking",  # the command center's live microphones (barge-in)
     }
     recording = RecordingInfo(active=False, recording_id=None, started_at=None, required=True)
     assert recording.model_dump(by_alias=True) == {
