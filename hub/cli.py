@@ -13,7 +13,13 @@ from pydantic import ValidationError
 
 from hub.config import ConfigError
 
-COMMANDS = ("hub.cmd_serve", "hub.cmd_invite", "hub.cmd_evidence", "hub.cmd_admin")
+COMMANDS = (
+    "hub.cmd_serve",
+    "hub.cmd_invite",
+    "hub.cmd_evidence",
+    "hub.cmd_admin",
+    "hub.cmd_wall",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

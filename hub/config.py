@@ -20,6 +20,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 
+from command_center.settings import CommandCenterSettings
 from media.settings import MediaSettings
 from recorder.settings import RecorderSettings
 from rooms.settings import DatabaseSettings, RoomsSettings
@@ -39,6 +40,7 @@ class Config(BaseModel):
     rooms: RoomsSettings = Field(default_factory=RoomsSettings)
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     gb28181: GbSettings = Field(default_factory=GbSettings)
+    command_center: CommandCenterSettings = Field(default_factory=CommandCenterSettings)
 
     @property
     def database_url(self) -> str:

@@ -31,6 +31,7 @@ from rooms.live_events import (
     ConsentMethod,
     LeaveReason,
     LiveRoomEvent,
+    ParticipantDropped,
     ParticipantJoined,
     ParticipantLeft,
     ProducerAdded,
@@ -320,6 +321,7 @@ class LiveRoom:
             self._settings.reconnect_grace_s,
             lambda: asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED)),
         )
+        self.observer.emit_soon(ParticipantDropped(self, participant))
 
     async def leave(self, participant_id: str, reason: LeaveReason = LeaveReason.LEFT) -> None:
         participant = self._participants.pop(participant_id, None)

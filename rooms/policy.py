@@ -55,6 +55,17 @@ class Action(StrEnum):
     RECORDING_HOLD = "recording.hold"
     RECORDING_DELETE = "recording.delete"
     AUDIT_VIEW = "audit.view"
+    # the command center: walls (view, change what they show), screen credentials
+    WALL_VIEW = "wall.view"
+    WALL_MANAGE = "wall.manage"
+    WALL_CREDENTIAL = "wall.credential"
+    ALARM_VIEW = "alarm.view"
+    ALARM_ACK = "alarm.ack"
+    # talk to a room from the command center: listen in on it, speak into it (barge-in),
+    # ring an office's standing room (roll-call), hold a meeting of several offices
+    ROOM_LISTEN = "room.listen"
+    ROOM_BARGE = "room.barge"
+    ROLL_CALL = "room.roll-call"
 
 
 ORG_VIEW, ORG_MANAGE, USER_MANAGE = Action.ORG_VIEW, Action.ORG_MANAGE, Action.USER_MANAGE
@@ -66,6 +77,9 @@ INVITE_CREATE, INVITE_REVOKE = Action.INVITE_CREATE, Action.INVITE_REVOKE
 RECORDING_VIEW, RECORDING_EXPORT = Action.RECORDING_VIEW, Action.RECORDING_EXPORT
 RECORDING_HOLD, RECORDING_DELETE = Action.RECORDING_HOLD, Action.RECORDING_DELETE
 AUDIT_VIEW = Action.AUDIT_VIEW
+WALL_VIEW, WALL_MANAGE = Action.WALL_VIEW, Action.WALL_MANAGE
+WALL_CREDENTIAL, ALARM_VIEW, ALARM_ACK = Action.WALL_CREDENTIAL, Action.ALARM_VIEW, Action.ALARM_ACK
+ROOM_LISTEN, ROOM_BARGE, ROLL_CALL = Action.ROOM_LISTEN, Action.ROOM_BARGE, Action.ROLL_CALL
 
 ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 
@@ -95,6 +109,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             RECORDING_HOLD,
             RECORDING_DELETE,
             AUDIT_VIEW,
+            WALL_VIEW,
+            WALL_MANAGE,
+            WALL_CREDENTIAL,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -118,7 +140,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
     # command staff may speak into a room they joined (barge-in)
-    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, ROOM_PUBLISH}),
+    COMMAND: frozenset(
+        {
+            ORG_VIEW,
+            CASE_VIEW,
+            ROOM_WATCH,
+            ROOM_JOIN,
+            ROOM_PUBLISH,
+            WALL_VIEW,
+            WALL_MANAGE,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
+        }
+    ),
     PARTY: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
     GUEST: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
     OBSERVER: frozenset({ROOM_JOIN}),  # watches and listens only

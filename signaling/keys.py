@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from command_center.live_wall import LiveWalls
+    from command_center.settings import CommandCenterSettings
     from media.counters import MediaCounters
     from media.settings import MediaSettings
     from recorder.control import RecordingControl
@@ -15,16 +17,19 @@ if TYPE_CHECKING:
     from rooms.live_room import LiveRooms
     from rooms.passwords import PasswordPool
     from rooms.settings import RoomsSettings
+    from signaling.alarm_service import AlarmService
     from signaling.room_namespace import RoomNamespace
     from signaling.settings import ServerSettings, SignalingSettings
     from signaling.throttle import Throttle
+    from signaling.wall_namespace import WallNamespace
 
 # The settings sections signaling reads (hub.config.Config composes them; each
-# package declares its own): the HTTP server, signaling, rooms, media.
+# package declares its own): the HTTP server, signaling, rooms, media, command center.
 SERVER: web.AppKey[ServerSettings] = web.AppKey("server_settings")
 SIGNALING: web.AppKey[SignalingSettings] = web.AppKey("signaling_settings")
 ROOMS_SETTINGS: web.AppKey[RoomsSettings] = web.AppKey("rooms_settings")
 MEDIA_SETTINGS: web.AppKey[MediaSettings] = web.AppKey("media_settings")
+COMMAND_CENTER_SETTINGS: web.AppKey[CommandCenterSettings] = web.AppKey("command_center_settings")
 TOKEN_SECRET: web.AppKey[bytes] = web.AppKey("token_secret")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
@@ -41,3 +46,9 @@ ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
 PASSWORDS: web.AppKey[PasswordPool] = web.AppKey("passwords")
 # failed-attempt counts: in-process or Redis (signaling.throttle), chosen by hub/
 THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")
+# The command center: this node's open wall screens, and the /wall namespace
+# (signaling.wall_namespace) that tells screens and operators of wall changes.
+LIVE_WALLS: web.AppKey[LiveWalls] = web.AppKey("live_walls")
+WALL_NAMESPACE: web.AppKey[WallNamespace] = web.AppKey("wall_namespace")
+# the live monitor and the alarms it raises (signaling.alarm_service)
+ALARMS: web.AppKey[AlarmService] = web.AppKey("alarms")

@@ -9,13 +9,16 @@ from aiohttp import web
 
 from signaling.api import (
     accounts,
+    alarms,
     audit,
+    calls,
     cases,
     invitations,
     organisations,
     recordings,
     rooms,
     session_record,
+    walls,
 )
 from signaling.api.openapi import document
 from signaling.api.routing import API, Route, wrap
@@ -31,6 +34,9 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *recordings.ROUTES,
     *organisations.ROUTES[2:],
     *session_record.ROUTES,
+    *walls.ROUTES,
+    *alarms.ROUTES,
+    *calls.ROUTES,
 )
 OPENAPI = f"{API}/openapi.json"
 

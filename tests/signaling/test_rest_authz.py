@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from command_center import alarms, calls, presets, walls
 from hub.app import build_app
 from hub.config import Config
 from media.frames import OPUS, EncodedFrame, MediaCodec
@@ -111,6 +112,34 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     # no agreement here: 404 for anyone signed in (who may fetch a sealed one:
     # tests/signaling/test_agreement_events.py)
     ("GET", "/api/v1/agreements/{agreement_id}/pdf"): {*STAFF, "party-east", "party-west"},
+    # the command center: command staff and administrators watch and arrange walls;
+    # screen credentials are for administrators only
+    ("GET", "/api/v1/command/tree"): {"city-admin", "command"},
+    ("GET", "/api/v1/walls"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls"): {"city-admin", "command"},
+    ("GET", "/api/v1/walls/{wall_id}"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/layout"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/enlarged"): {"city-admin", "command"},
+    ("PUT", "/api/v1/walls/{wall_id}/screens/{number}/tour"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/screens/{number}/tour-control"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/swap"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/presets"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/presets/{preset_id}/apply"): {"city-admin", "command"},
+    ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"): {"city-admin", "command"},
+    ("POST", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
+    ("DELETE", "/api/v1/walls/{wall_id}/screens/{number}/credential"): {"city-admin"},
+    ("PUT", "/api/v1/walls/{wall_id}/alarm-rule"): {"city-admin", "command"},
+    ("GET", "/api/v1/alarms"): {"city-admin", "command"},
+    # 409 once acknowledged (not who asks): granted either way
+    ("POST", "/api/v1/alarms/{alarm_id}/ack"): {"city-admin", "command"},
+    # calls: the command center rings offices; the office called answers (its staff
+    # who may enter rooms), nobody else
+    ("POST", "/api/v1/calls"): {"city-admin", "command"},
+    ("POST", "/api/v1/calls/{call_id}/answer"): {"mediator-east"},
+    ("POST", "/api/v1/calls/{call_id}/end"): {"city-admin", "command"},
 }
 UNSCOPED = {"/api/v1/j/{code}", "/api/v1/agreements/{agreement_id}/pdf"}
 # routes whose resource lives in a subtree (east or west); the others are global
@@ -120,6 +149,14 @@ SCOPED = {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
+    "/api/v1/walls#POST",
+    "/api/v1/calls#POST",
+}
+# routes that remove what they name: each principal gets a wall (and preset) of its own
+SPARE = {
+    ("DELETE", "/api/v1/walls/{wall_id}"),
+    ("DELETE", "/api/v1/walls/{wall_id}/presets/{preset_id}"),
+    ("POST", "/api/v1/calls/{call_id}/end"),
 }
 
 
@@ -128,6 +165,7 @@ class World:
     client: TestClient
     tokens: dict[str, str]
     logout_tokens: dict[str, str]  # principal:side -> a session of its own to log out
+    spare: dict[str, dict[str, str]]  # principal:side -> {wall_id, preset_id} of its own
     ids: dict[str, dict[str, str]]  # "east"/"west" -> {case_id, room_id, invitation_id, org}
 
 
@@ -177,6 +215,26 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 ).id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
+            township = demo.orgs["east" if side == "east" else "west"]
+            wall_id, preset_id = await _wall_with_preset(s, boss, township)
+            ids[side].update(wall_id=wall_id, preset_id=preset_id, number="1", tile="1")
+            raised = await alarms.do_raise_alarm(
+                s, kind="party_alone", level="yellow", room_id=room.id, levels=["yellow"]
+            )
+            ids[side]["alarm_id"] = raised.alarm.id
+            call, _ = await calls.do_start_call(s, boss, [township], kind="meeting")
+            ids[side]["call_id"] = call.id
+        spare = {}
+        for side in ("east", "west"):
+            township = demo.orgs["east" if side == "east" else "west"]
+            for key in PRINCIPALS:
+                wall_id, preset_id = await _wall_with_preset(s, boss, township)
+                call, _ = await calls.do_start_call(s, boss, [township], kind="meeting")
+                spare[f"{key}:{side}"] = {
+                    "wall_id": wall_id,
+                    "preset_id": preset_id,
+                    "call_id": call.id,
+                }
     tokens = {}
     for key in STAFF:
         response = await client.post(
@@ -195,7 +253,15 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 logout_tokens[f"{key}:{side}"] = await staff_token(app, demo.users[key])
             elif key in tokens:
                 logout_tokens[f"{key}:{side}"] = tokens[key]
-    return World(client, tokens, logout_tokens, ids)
+    return World(client, tokens, logout_tokens, spare, ids)
+
+
+async def _wall_with_preset(s: Any, boss: Subject, org: Any) -> tuple[str, str]:
+    wall, _ = await walls.do_create_wall(
+        s, boss, name="墙", organisation=org, screens=1, layout="2x2", credential_hashes=["x"]
+    )
+    preset = await presets.do_save_preset(s, boss, wall, org.path, "预案")
+    return wall.id, preset.id
 
 
 async def record_briefly(config: Config, room: str, organisation: str) -> str:
@@ -262,6 +328,25 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "retentionDays": None,
         },
         "/api/v1/organisations/{org_id}/waiting-room": {"waitingRoom": None},
+        "/api/v1/walls": {"name": "新墙", "screens": 1, "organisationId": ids["org"]},
+        "/api/v1/walls/{wall_id}/screens/{number}/layout": {"layout": "3x3"},
+        "/api/v1/walls/{wall_id}/screens/{number}/tiles/{tile}": {
+            "kind": "room",
+            "roomId": ids["room_id"],
+        },
+        "/api/v1/walls/{wall_id}/screens/{number}/enlarged": {"tile": 1},
+        "/api/v1/walls/{wall_id}/screens/{number}/tour": {
+            "items": [{"kind": "room", "roomId": ids["room_id"]}],
+            "dwellS": 5,
+        },
+        "/api/v1/walls/{wall_id}/screens/{number}/tour-control": {"action": "pause", "tile": None},
+        "/api/v1/walls/{wall_id}/swap": {
+            "from": {"screen": 1, "tile": 1},
+            "to": {"screen": 1, "tile": 2},
+        },
+        "/api/v1/walls/{wall_id}/presets": {"name": "日常"},
+        "/api/v1/calls": {"kind": "roll-call", "organisationIds": [ids["org"]]},
+        "/api/v1/walls/{wall_id}/alarm-rule": {"rule": {"screen": 1, "tile": 1, "minLevel": "red"}},
     }
     return {
         "method": method,
@@ -305,7 +390,10 @@ async def _check_principal(world: World, principal: str) -> list[str]:
         for method, path in ALLOWED:
             if path == "/api/v1/join/{token}":
                 continue  # covered by the page tests: the token in the URL is the credential
-            kwargs = request_for(method, path, world.ids[side], token)
+            resource = world.ids[side]
+            if (method, path) in SPARE:
+                resource = {**resource, **world.spare[f"{principal}:{side}"]}
+            kwargs = request_for(method, path, resource, token)
             if path == "/api/v1/logout" and f"{principal}:{side}" in world.logout_tokens:
                 # a session of its own, so that the principal's other requests still work
                 spare = world.logout_tokens[f"{principal}:{side}"]

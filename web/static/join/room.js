@@ -10,6 +10,7 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
+import { CommandNotice } from "./command-notice.js";
 import { SessionClock } from "./clock.js";
 import { selfWarnings } from "./monitor.js";
 import { isWide } from "./panel.js";
@@ -30,6 +31,7 @@ const forcedCodec = (params.get("codec") || "").toLowerCase(); // "h264" | "vp8"
 
 const camera = new Camera();
 const pool = new MediaPool();
+const commandNotice = new CommandNotice($("command-speaking"));
 const state = {
   signaling: null,
   publisher: null,
@@ -176,6 +178,7 @@ function connect() {
     .on("removed", () => finish("removed"))
     .on("room-ended", () => finish("room_ended"))
     .on("recording", (e) => showRecording(e))
+    .on("command-speaking", (e) => commandNotice.update(e))
     .connect();
 }
 
@@ -217,6 +220,7 @@ async function enterRoom() {
   if (ack.agreement) showAgreement(ack.agreement);
   ui.floor.set(Boolean(ack.self.hand));
   ui.screen?.reset();
+  commandNotice.reset(ack.commandSpeaking || []);
   // the participant list is authoritative after every (re)join: no ghosts
   state.tiles.clear();
   state.producers.clear();
