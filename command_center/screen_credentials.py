@@ -24,6 +24,7 @@ from command_center.walls import authorize
 from rooms import policy
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError, org_path
+from rooms.errors import HubError
 from rooms.models import Wall, WallScreen, utcnow
 from rooms.policy import Subject
 
@@ -58,11 +59,10 @@ def parse_screen_token(token: object) -> tuple[str, int, str] | None:
     return parts[1], int(parts[2]), parts[3]
 
 
-class ScreenRefused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ScreenRefused(HubError):
+    """A screen credential that opens nothing (401)."""
+
+    status = 401
 
 
 async def check_screen_credential(
