@@ -119,7 +119,9 @@ class LiveScreen:
                         wanted.setdefault(stream.producer.id, stream).tiles.add(view.tile)
             described.append(entry)
         self._watch_rooms(rooms_needed)
-        self._reconcile(wanted)
+        # a screen showing one tile (or one enlarged) takes the full picture; a grid's
+        # tiles take a simulcast publisher's lowest layer (docs/media.md)
+        self._reconcile(wanted, layer=None if len(visible) <= 1 else 0)
         return described
 
     def _live_room(self, room_id: str) -> LiveRoom | None:
@@ -164,17 +166,18 @@ class LiveScreen:
             {"id": p.id, "name": p.name, "role": p.role, "connected": p.connected} for p in people
         ]
 
-    def _reconcile(self, wanted: dict[str, _Stream]) -> None:
+    def _reconcile(self, wanted: dict[str, _Stream], layer: int | None) -> None:
         for producer_id in [pid for pid in self._consumers if pid not in wanted]:
             self._consumers.pop(producer_id).close()
         for producer_id, stream in wanted.items():
             consumer = self._consumers.get(producer_id)
-            if consumer is not None and not consumer.closed:
-                consumer.app_data["tiles"] = sorted(stream.tiles)
-                continue
-            if stream.producer.closed or self.transport.closed:
-                continue
-            self._consumers[producer_id] = self._consume(stream)
+            if consumer is None or consumer.closed:
+                if stream.producer.closed or self.transport.closed:
+                    continue
+                consumer = self._consumers[producer_id] = self._consume(stream)
+            consumer.app_data["tiles"] = sorted(stream.tiles)
+            if consumer.kind == "video":
+                consumer.set_preferred_layer(layer)
 
     def _consume(self, stream: _Stream) -> Consumer:
         """The tile's copy of a stream. A producer of a room's router is consumed

@@ -282,9 +282,11 @@ async def test_tiles_take_nothing_unless_visible(
     assert live.consumers == []
     await screen.request("visible", {"tiles": [1, 2, 3, 4]})
     assert {c.producer_id for c in live.consumers} == {pa, pb}
+    assert [c.preferred_layer for c in live.consumers] == [0, 0]  # grid tiles: the low layer
     await command.call("command", "PUT", f"/walls/{wall['id']}/screens/1/enlarged", {"tile": 2})
     await until(lambda: screen.state["visible"] == [2], limit=1.0)
     assert {c.producer_id for c in live.consumers} == {pb}
+    assert [c.preferred_layer for c in live.consumers] == [None]  # enlarged: the highest
     bad = await screen.request("visible", {"tiles": "all"})
     assert bad["error"]["code"] == "bad_request"
 
