@@ -218,7 +218,13 @@ class PeerTransport(Transport):
                     ) from None
                 raise InvalidSdpError(f"offer rejected: {exc}") from None
             offered = {m.rtp.muxId: m for m in description.media if m.kind in ("audio", "video")}
-            sending = {mid: m.direction in SENDING_DIRECTIONS for mid, m in offered.items()}
+            sending = {
+                mid: m.direction in SENDING_DIRECTIONS and m.port != 0  # port 0: stopped
+                for mid, m in offered.items()
+            }
+            for stopped_mid, producer in list(self._producer_by_mid.items()):
+                if not sending.get(stopped_mid, False) and not producer.closed:
+                    producer.close()  # its m-line stopped sending (or was stopped)
             simulcast = {
                 mid: rids
                 for mid, rids in offered_layers(offer_sdp).items()
@@ -229,10 +235,7 @@ class PeerTransport(Transport):
                 mid = transceiver.mid
                 if mid is None:
                     continue
-                producer = self._producer_by_mid.get(mid)
-                if producer is not None:
-                    if not sending.get(mid, False):
-                        producer.close()
+                if mid in self._producer_by_mid:
                     continue
                 if sending.get(mid, False) and not transceiver.stopped:
                     layers = simulcast.get(mid)

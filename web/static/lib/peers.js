@@ -53,9 +53,14 @@ export const SIMULCAST_LAYERS = [
   { rid: "f", maxBitrate: 900000 },
 ];
 
-/** Whether this device should publish its camera in layers: a desk (fine pointer). */
+/**
+ * Whether this device should publish its camera in layers: a desk (fine pointer), and
+ * for now only when asked (`?simulcast=1`): renegotiating a simulcast camera (adding or
+ * removing a screen share) does not work yet, see docs/media.md.
+ */
 export function wantsSimulcast(win = globalThis) {
-  return Boolean(win.matchMedia?.("(pointer: fine)").matches);
+  const asked = new URLSearchParams(win.location?.search || "").get("simulcast") === "1";
+  return asked && Boolean(win.matchMedia?.("(pointer: fine)").matches);
 }
 
 /** Our own camera and microphone (or screen), sent to the hub. */
