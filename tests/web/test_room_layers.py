@@ -1,6 +1,7 @@
 """Simulcast on the room page (opt-in for now: `?simulcast=1`): a desk publishes its
 camera in two layers, a phone in one even when asked; a tile that shares the screen
-with two others asks for and receives the low layer (the decoded size of the tile's video says which), a big tile asks for the high one.
+with two others asks for and receives the low layer (the decoded size of the tile's
+video says which), a big tile asks for the high one.
 
 Whether the high layer then arrives depends on the desk browser's bandwidth estimate and
 CPU (Chromium stops its top layer on a busy machine), so that part is checked as the
