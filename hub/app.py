@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 import web as web_pages
+from hub.cameras import cameras_ctx
 from hub.config import Config
 from hub.keyfile import load_or_create_metrics_token, load_or_create_token_secret
 from media.counters import MediaCounters
@@ -81,6 +82,7 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)
+    app.cleanup_ctx.append(cameras_ctx)
     health.setup(app)
     rest.setup(app)
     retention.setup(app)

@@ -9,7 +9,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("hub.cmd_serve", "hub.cmd_invite", "hub.cmd_evidence", "hub.cmd_admin")
+COMMANDS = (
+    "hub.cmd_serve",
+    "hub.cmd_invite",
+    "hub.cmd_evidence",
+    "hub.cmd_admin",
+    "hub.cmd_camera",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="announce only --ice-address, skip aioice's interface discovery",
     )
+    p.add_argument(
+        "--gb-sip-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="run the GB/T 28181 platform on this SIP port, UDP and TCP "
+        "(env MEDIATION_HUB_GB_SIP_PORT; platform id and domain from config/env)",
+    )
+    p.add_argument(
+        "--gb-sip-host", default=None, metavar="ADDR", help="address the SIP platform binds to"
+    )
     p.add_argument("--tls-cert", type=Path, help="PEM certificate (serve HTTPS)")
     p.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     p.add_argument(
@@ -66,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         config.media.ice_addresses = list(args.ice_address)
     if args.no_ice_discover:
         config.media.ice_discover = False
+    if args.gb_sip_port is not None:
+        config.cameras.gb_sip_port = args.gb_sip_port
+    if args.gb_sip_host:
+        config.cameras.gb_sip_host = config.cameras.gb_media_host = args.gb_sip_host
     ssl_context = None
     lan: list[str] = []
     if args.self_signed and not args.tls_cert:

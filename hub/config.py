@@ -106,6 +106,41 @@ class RecorderConfig:
 
 
 @dataclass
+class CamerasConfig:
+    # GB/T 28181 upper platform: SIP port (UDP and TCP) devices and lower platforms
+    # register on; None runs no platform (RTSP cameras only). `serve --gb-sip-port`,
+    # env MEDIATION_HUB_GB_SIP_PORT.
+    gb_sip_port: int | None = None
+    # Address the SIP platform binds to (devices on the video network reach it there).
+    gb_sip_host: str = "127.0.0.1"
+    # Our 20-digit platform id (domain(10) + "200" + serial) and SIP domain (digest realm).
+    # Env MEDIATION_HUB_GB_PLATFORM_ID, MEDIATION_HUB_GB_DOMAIN.
+    gb_platform_id: str = "34020000002000000001"
+    gb_domain: str = "3402000000"
+    # The shared device password for bound devices that have none of their own
+    # (env MEDIATION_HUB_GB_PASSWORD; never logged). Empty: only devices with their own.
+    gb_password: str = ""
+    # Unknown devices that try to register: "hold" (listed for an administrator to
+    # bind) or "refuse".
+    gb_unknown_devices: str = "hold"
+    # PS over RTP from devices: "udp" or "tcp" (we are passive), the address the
+    # receivers listen on and the one announced to devices (if not the same), and a
+    # port range (firewalls) "30000-30999" (None: any free port).
+    gb_media_transport: str = "udp"
+    gb_media_host: str = "127.0.0.1"
+    gb_media_announce: str | None = None
+    gb_media_ports: tuple[int, int] | None = None
+    # A camera keeps being pulled this long after its last watcher leaves (a quick
+    # re-attach, a wall rotating back, reuses the pull).
+    linger_s: float = 5.0
+    # Evidence clips start this far back: the last seconds of every watched camera
+    # are kept in memory, cut at keyframes (about 4 MB per 1 Mbps camera at 30 s).
+    preroll_s: float = 30.0
+    # Longest clip; a clip still running then is stopped and sealed.
+    clip_max_s: float = 600.0
+
+
+@dataclass
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -113,6 +148,7 @@ class Config:
     signaling: SignalingConfig = field(default_factory=SignalingConfig)
     rooms: RoomsConfig = field(default_factory=RoomsConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
+    cameras: CamerasConfig = field(default_factory=CamerasConfig)
 
     @property
     def database_url(self) -> str:
@@ -158,4 +194,12 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.recorder.recording_required = env["MEDIATION_HUB_RECORDING_REQUIRED"] == "1"
     if env.get("MEDIATION_HUB_RETENTION_DAYS"):
         config.recorder.retention_days = int(env["MEDIATION_HUB_RETENTION_DAYS"])
+    if env.get("MEDIATION_HUB_GB_SIP_PORT"):
+        config.cameras.gb_sip_port = int(env["MEDIATION_HUB_GB_SIP_PORT"])
+    if env.get("MEDIATION_HUB_GB_PLATFORM_ID"):
+        config.cameras.gb_platform_id = env["MEDIATION_HUB_GB_PLATFORM_ID"]
+    if env.get("MEDIATION_HUB_GB_DOMAIN"):
+        config.cameras.gb_domain = env["MEDIATION_HUB_GB_DOMAIN"]
+    if env.get("MEDIATION_HUB_GB_PASSWORD"):
+        config.cameras.gb_password = env["MEDIATION_HUB_GB_PASSWORD"]
     return config

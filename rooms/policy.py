@@ -38,6 +38,10 @@ INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
 RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
 RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
 AUDIT_VIEW = "audit.view"
+# cameras: see the registry, keep it (admins), put one into a room and share it,
+# steer it (PTZ), take evidence from it (snapshot, clip)
+CAMERA_VIEW, CAMERA_MANAGE, CAMERA_ATTACH = "camera.view", "camera.manage", "camera.attach"
+CAMERA_CONTROL, CAMERA_CAPTURE = "camera.control", "camera.capture"
 
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
@@ -64,6 +68,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             RECORDING_HOLD,
             RECORDING_DELETE,
             AUDIT_VIEW,
+            CAMERA_VIEW,
+            CAMERA_MANAGE,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
+            CAMERA_CAPTURE,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -81,11 +90,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             INVITE_REVOKE,
             RECORDING_VIEW,
             RECORDING_EXPORT,
+            CAMERA_VIEW,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
+            CAMERA_CAPTURE,
         }
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
-    COMMAND: frozenset({ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN}),
+    COMMAND: frozenset(
+        {ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, CAMERA_VIEW, CAMERA_ATTACH, CAMERA_CONTROL}
+    ),
     PARTY: frozenset({ROOM_JOIN}),
     GUEST: frozenset({ROOM_JOIN}),
     OBSERVER: frozenset({ROOM_JOIN}),

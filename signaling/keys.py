@@ -8,8 +8,11 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from media.counters import MediaCounters
+    from rooms.credentials import CredentialBox
     from rooms.db import Database
+    from rooms.live_cameras import LiveCameras
     from rooms.live_room import LiveRooms
+    from signaling.gb28181.bindings import GbService
     from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
 
@@ -25,3 +28,8 @@ METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
 # signaling.room_namespace.setup): REST reaches live sessions through these.
 RECORDINGS: web.AppKey[Recordings] = web.AppKey("recordings")
 ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
+# Cameras: the key their credentials are sealed with, this node's live cameras,
+# the GB/T 28181 platform when configured (None otherwise); hub.app sets them.
+CAMERA_BOX: web.AppKey[CredentialBox] = web.AppKey("camera_box")
+LIVE_CAMERAS: web.AppKey[LiveCameras] = web.AppKey("live_cameras")
+GB_SERVICE: web.AppKey[GbService | None] = web.AppKey("gb_service")

@@ -25,6 +25,7 @@ from rooms.models import Case, Organisation, User
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy, pending_deletions
 from rooms.tokens import PARTY, TokenError, issue, verify
+from signaling import rest_cameras as cameras_api
 from signaling import rest_recordings as recordings
 from signaling import rest_rooms as rooms_api
 from signaling import retention
@@ -533,6 +534,7 @@ ROUTES: tuple[Route, ...] = (
         set_recording_policy,
         unit=True,
     ),
+    *(Route(m, p, s, h, unit=u) for m, p, s, h, u in cameras_api.ROUTES),
 )
 
 

@@ -22,12 +22,13 @@ from recorder.recording import RoomRecorder
 from recorder.signing import load_or_create_signing_key
 from recorder.store import recordings_dir
 from recorder.verify import verify
-from rooms import domain
+from rooms import cameras, domain
+from rooms.credentials import CredentialBox
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.models import Room
 from rooms.policy import Subject
 from rooms.tokens import issue
-from signaling.keys import DATABASE, TOKEN_SECRET
+from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
 
 STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
 CITY_WIDE = {"city-admin", "command", "evaluator"}  # their subtree holds east and west alike
@@ -96,12 +97,46 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
+    # cameras: staff who use them see them; administrators keep the registry
+    ("GET", "/api/v1/cameras"): {"city-admin", "command", "mediator-east"},
+    ("POST", "/api/v1/cameras"): {"city-admin"},
+    ("GET", "/api/v1/cameras/{camera_id}"): {"city-admin", "command", "mediator-east"},
+    ("PATCH", "/api/v1/cameras/{camera_id}"): {"city-admin"},
+    ("DELETE", "/api/v1/cameras/{camera_id}"): {"city-admin"},
+    ("GET", "/api/v1/cameras/{camera_id}/state"): {"city-admin", "command", "mediator-east"},
+    ("GET", "/api/v1/gb-devices"): {"city-admin", "command", "mediator-east"},
+    ("POST", "/api/v1/gb-devices"): {"city-admin"},
+    ("DELETE", "/api/v1/gb-devices/{device_id}"): {"city-admin"},
+    ("GET", "/api/v1/gb-devices/{device_id}/channels"): {"city-admin", "command", "mediator-east"},
+    # mediators and command-center staff put cameras into rooms and steer them
+    ("GET", "/api/v1/rooms/{room_id}/cameras"): {"city-admin", "command", "mediator-east"},
+    ("POST", "/api/v1/rooms/{room_id}/cameras"): {"city-admin", "command", "mediator-east"},
+    ("DELETE", "/api/v1/rooms/{room_id}/cameras/{camera_id}"): {
+        "city-admin",
+        "command",
+        "mediator-east",
+    },
+    # showing a camera to parties is the mediator's call (room.moderate)
+    ("PUT", "/api/v1/rooms/{room_id}/cameras/{camera_id}/shared"): {"city-admin", "mediator-east"},
+    ("POST", "/api/v1/rooms/{room_id}/cameras/{camera_id}/ptz"): {
+        "city-admin",
+        "command",
+        "mediator-east",
+    },
 }
 # routes whose resource lives in a subtree (east or west); the others are global
 SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
+    "/api/v1/cameras#POST",
+    "/api/v1/gb-devices#POST",
+}
+# DELETE routes that remove their resource: each principal's try goes to a resource of
+# its own kind made for it, so one principal's deletion doesn't change what the next sees
+DOOMED = {
+    "/api/v1/cameras/{camera_id}": "doomed_camera",
+    "/api/v1/gb-devices/{device_id}": "doomed_device",
 }
 
 
@@ -136,6 +171,25 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
             invitation = await domain.do_create_invitation(
                 s, room, name="张三", role="party", ttl_s=3600, inviter=None
             )
+            box: CredentialBox = app[CAMERA_BOX]
+            digit = "1" if side == "east" else "2"
+            device, doomed_device = f"3402000000118000000{digit}", f"3402000000118000009{digit}"
+            for device_id in (device, doomed_device):
+                await cameras.do_bind_gb_device(
+                    s, boss, box, organisation=demo.orgs[org], device_id=device_id,
+                    name="NVR", password="nvr-pass",
+                )  # fmt: skip
+            camera, doomed = [
+                await cameras.do_create_camera(
+                    s,
+                    boss,
+                    box,
+                    organisation=demo.orgs[org],
+                    name=f"{side} 东门",
+                    rtsp_url="rtsp://admin:secret@127.0.0.1:9/cam",
+                )
+                for _ in range(2)
+            ]
             ids[side] = {
                 "case_id": case.id,
                 "room_id": room.id,
@@ -144,6 +198,11 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "org_id": demo.orgs[org].id,
                 "file": "t01-00001.webm",  # the first segment of record_briefly's recording
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
+                "camera_id": camera.id,
+                "doomed_camera": doomed.id,
+                "device_id": device,
+                "doomed_device": doomed_device,
+                "new_device": f"3402000000118000005{digit}",
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
@@ -188,6 +247,9 @@ async def record_briefly(config: Config, room: str, organisation: str) -> str:
 
 
 def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict[str, Any]:
+    if method == "DELETE" and path in DOOMED:
+        key = path.rsplit("{", 1)[1].rstrip("}")
+        ids = {**ids, key: ids[DOOMED[path]]}
     url = path.format(**ids, token=token or "x")
     bodies = {
         "/api/v1/login": {"username": "nobody", "password": "wrong-password"},
@@ -222,11 +284,25 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "required": None,
             "retentionDays": None,
         },
+        "/api/v1/cameras": {
+            "organisationId": ids["org"],
+            "name": "新摄像机",
+            "rtspUrl": "rtsp://user:pw@127.0.0.1:9/new",
+        },
+        "/api/v1/cameras/{camera_id}": {"name": "改名"},
+        "/api/v1/gb-devices": {
+            "organisationId": ids["org"],
+            "deviceId": ids["new_device"],
+            "name": "新设备",
+        },
+        "/api/v1/rooms/{room_id}/cameras": {"cameraId": ids["camera_id"]},
+        "/api/v1/rooms/{room_id}/cameras/{camera_id}/shared": {"shared": True},
+        "/api/v1/rooms/{room_id}/cameras/{camera_id}/ptz": {"pan": 1},
     }
     return {
         "method": method,
         "url": url,
-        "json": bodies.get(path, {}) if method in ("POST", "PUT", "DELETE") else None,
+        "json": bodies.get(path, {}) if method in ("POST", "PUT", "PATCH", "DELETE") else None,
     }
 
 
