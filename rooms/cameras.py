@@ -218,10 +218,15 @@ async def access_camera_by_id(
 async def list_cameras(session: AsyncSession, subject: Subject) -> list[Camera]:
     """Cameras of `subject`'s subtree."""
     _authorize(subject, policy.CAMERA_VIEW, None)
+    return await cameras_under(session, subject.org_path)
+
+
+async def cameras_under(session: AsyncSession, path: str | None) -> list[Camera]:
+    """Cameras of the subtree at `path` (none for None). The caller authorised."""
     rows = await session.execute(
         select(Camera)
         .join(Organisation, Organisation.id == Camera.organisation_id)
-        .where(Organisation.path.startswith(subject.org_path or "\0"))
+        .where(Organisation.path.startswith(path or "\0"))
         .order_by(Organisation.path, Camera.name)
     )
     return list(rows.scalars())

@@ -201,7 +201,7 @@ def allowed(subject: Subject, action: str, **resource: str | None) -> bool:
 
 # What pages ask: the actions a page offers, so it shows only the controls that will work.
 # In a room one has joined (admission checked the room and the organisation already):
-IN_ROOM_ACTIONS = (ROOM_MODERATE, ROOM_END)
+IN_ROOM_ACTIONS = (ROOM_MODERATE, ROOM_END, CAMERA_ATTACH, CAMERA_CONTROL, CAMERA_CAPTURE)
 # On a case one may see:
 CASE_ACTIONS = (CASE_TRANSITION, ROOM_CREATE, INVITE_CREATE, RECORDING_VIEW)
 

@@ -18,11 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import cameras, domain, policy
 from rooms.cameras import CameraSpec
 from rooms.credentials import Credentials
-from rooms.domain import DomainError
 from rooms.models import Camera, GbDeviceBinding, RoomCamera
 from rooms.policy import Subject
 from signaling import room_cameras
-from signaling.decoder import BadInput, body, choice, integer, text
+from signaling.decoder import BadInput, body, choice, text
 from signaling.keys import CAMERA_BOX, DATABASE, GB_SERVICE, LIVE_CAMERAS
 from signaling.rest_rooms import iso
 
@@ -357,35 +356,12 @@ async def ptz(request: web.Request, s: AsyncSession, who: Subject | None) -> web
     data = await body(request)
     room_id, camera_id = request.match_info["room_id"], request.match_info["camera_id"]
     _, camera = await _room_and_camera(s, who, room_id, camera_id, policy.CAMERA_CONTROL)
-    await ptz_move(request.app, camera_spec_of(request, camera), data, actor=who.id)
+    await room_cameras.ptz_move(request.app, camera_spec_of(request, camera), data)
     return web.json_response({"ok": True})
 
 
 def camera_spec_of(request: web.Request, camera: Camera) -> CameraSpec:
     return cameras.camera_spec(camera, request.app[CAMERA_BOX])
-
-
-async def ptz_move(
-    app: web.Application, spec: CameraSpec, data: dict[str, Any], actor: str
-) -> None:
-    """Send one PTZ command (shared by REST and the room socket)."""
-    from signaling.gb28181.platform import GbError
-
-    moves = {k: integer(data, k, default=0, low=-1, high=1) for k in ("pan", "tilt", "zoom")}
-    speed = integer(data, "speed", default=0x80, low=1, high=255)
-    gb = app[GB_SERVICE]
-    if spec.source != "gb28181" or gb is None or not spec.gb_device_id:
-        raise DomainError(
-            "ptz_unsupported", "此摄像机不支持云台控制 / this camera has no PTZ control here", 409
-        )
-    try:
-        await gb.ptz(
-            spec.gb_device_id, spec.gb_channel_id or spec.gb_device_id, speed=speed, **moves
-        )
-    except GbError as exc:
-        raise DomainError(
-            "camera_unreachable", f"云台指令未送达 / the device did not take it: {exc}", 502
-        ) from None
 
 
 ROUTES: tuple[tuple[str, str, str, Handler, bool], ...] = (

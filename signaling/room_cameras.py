@@ -10,14 +10,18 @@ room nobody is in take effect when people come in.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 
-from rooms.cameras import attached_cameras, camera_spec
+from rooms.cameras import CameraSpec, attached_cameras, camera_spec
+from rooms.domain import DomainError
 from rooms.live_cameras import CameraFeed, CameraUnavailable
 from rooms.live_room import LiveRoom
 from rooms.models import Camera
-from signaling.keys import CAMERA_BOX, DATABASE, LIVE_CAMERAS, LIVE_ROOMS
+from signaling.decoder import integer
+from signaling.gb28181.platform import GbError
+from signaling.keys import CAMERA_BOX, DATABASE, GB_SERVICE, LIVE_CAMERAS, LIVE_ROOMS
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +90,22 @@ async def refresh_camera(app: web.Application, camera: Camera) -> None:
     await app[LIVE_CAMERAS].forget(camera.id)
     for room, shared in rooms:
         bind(app, room, camera, shared)
+
+
+async def ptz_move(app: web.Application, spec: CameraSpec, data: dict[str, Any]) -> None:
+    """Send one PTZ command (shared by REST and the room socket)."""
+    moves = {k: integer(data, k, default=0, low=-1, high=1) for k in ("pan", "tilt", "zoom")}
+    speed = integer(data, "speed", default=0x80, low=1, high=255)
+    gb = app[GB_SERVICE]
+    if spec.source != "gb28181" or gb is None or not spec.gb_device_id:
+        raise DomainError(
+            "ptz_unsupported", "此摄像机不支持云台控制 / this camera has no PTZ control here", 409
+        )
+    try:
+        await gb.ptz(
+            spec.gb_device_id, spec.gb_channel_id or spec.gb_device_id, speed=speed, **moves
+        )
+    except GbError as exc:
+        raise DomainError(
+            "camera_unreachable", f"云台指令未送达 / the device did not take it: {exc}", 502
+        ) from None

@@ -43,6 +43,8 @@ from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
 from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
 from signaling.recording import Recordings
+from signaling.room_camera_events import CameraEvents
+from signaling.room_cameras import sync_room
 from signaling.room_ending import end_room
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
         self.recordings = Recordings(app)
         self.required: dict[str, bool] = {}  # room id -> recording required by policy
+        # cameras in the room: their events live in signaling.room_camera_events
+        self.camera_events = CameraEvents(self)
+        self._handlers.update(self.camera_events.handlers())
 
     # -- Notifier (rooms.live_room) ----------------------------------------------------
     def to_participant(self, participant_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -240,6 +245,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             )
             self.recordings.consent_given(room.id, given)
         self.recordings.staff_joined(room.id, participant)
+        await sync_room(self.app, room)  # cameras attached while nobody was here
         if required:
             await self._start_required_recording(room, stored, participant)
         if old_sid and old_sid != session.sid:
@@ -251,11 +257,16 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {
             "room": {"id": stored.id, "name": stored.name, "state": stored.state},
             "self": participant_info(participant),
-            "permissions": policy.room_permissions(participant.role),
+            "permissions": [  # cameras are of an organisation: a CLI mediator has none
+                p
+                for p in policy.room_permissions(participant.role)
+                if token.org is not None or not p.startswith("camera.")
+            ],
             "resumed": resumed,
             "participants": [
                 participant_info(p) for p in room.participants if p.id != participant.id
             ],
+            "cameras": room.visible_cameras(participant),
             "iceServers": [{"urls": u} for u in config.media.ice_servers],
             "consents": [c.as_dict() for c in room.consents.values()],
             "recording": self.recording_state(room.id),
