@@ -110,6 +110,7 @@ async def cameras_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         counters=app[MEDIA_COUNTERS],
         on_state=store_state,
+        preroll_s=config.cameras.preroll_s,
     )
     app[LIVE_CAMERAS] = live
     yield

@@ -24,7 +24,7 @@ from recorder import manifest as m
 from recorder import signing, timestamp
 from recorder.chain import ChainEntry, HashUnavailable, genesis, hash_bytes
 
-SEGMENT_FILE = re.compile(r"^t\d+-\d+\.(webm|ts)$")
+SEGMENT_FILE = re.compile(r"^t\d+-\d+\.(webm|ts|jpg)$")
 
 
 @dataclass

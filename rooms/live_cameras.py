@@ -33,6 +33,7 @@ from typing import Any
 from media.camera_source import PERMANENT_STATES, CameraSource, CameraState, StateChange, Watch
 from media.consumer import Consumer, ConsumerClosed
 from media.counters import MediaCounters
+from media.gop_buffer import GopBuffer
 from media.producer import Producer
 from media.router import Router
 from media.transport import DirectTransport, RouterOptions
@@ -72,7 +73,30 @@ class LiveCamera:
     spec: CameraSpec
     source: CameraSource
     transport: DirectTransport  # on the camera router: pipes into rooms, pre-roll buffers
-    extras: dict[str, Any] = field(default_factory=dict)  # per-camera helpers (pre-roll ...)
+    # the last seconds of video while the camera is pulled (evidence pre-roll, snapshots)
+    buffer: GopBuffer | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    _filling: asyncio.Task[None] | None = None
+
+    def keep_preroll(self, seconds: float) -> None:
+        """Keep the last `seconds` of video from every producer the source makes."""
+        self.buffer = GopBuffer(seconds)
+        self.source.observer.on("newproducer", self._fill)
+        self.source.observer.on("statechange", self._maybe_clear)
+        if self.source.producer is not None:
+            self._fill(self.source.producer)
+
+    def _fill(self, producer: Producer) -> None:
+        if self.buffer is None or producer.kind != "video" or self.transport.closed:
+            return
+        if self._filling is not None:
+            self._filling.cancel()
+        consumer = self.transport.consume(producer, app_data={"role": "preroll"})
+        self._filling = asyncio.get_running_loop().create_task(self.buffer.fill_from(consumer))
+
+    def _maybe_clear(self, change: StateChange) -> None:
+        if self.buffer is not None and change.state in (CameraState.IDLE, CameraState.CLOSED):
+            self.buffer.clear()  # a pull that stopped: its past is no pre-roll for the next
 
     @property
     def id(self) -> str:
@@ -109,8 +133,10 @@ class LiveCameras:
         options: RouterOptions | None = None,
         counters: MediaCounters | None = None,
         on_state: StateListener | None = None,
+        preroll_s: float = 30.0,
     ) -> None:
         self.router = Router(options, counters=counters, app_data={"role": "cameras"})
+        self.preroll_s = preroll_s
         self._factory = factory
         self._on_state = on_state
         self._cameras: dict[str, LiveCamera] = {}
@@ -145,6 +171,8 @@ class LiveCameras:
             spawn(self._tasks, transport.close())
             raise
         camera = LiveCamera(spec, source, transport)
+        if self.preroll_s > 0:
+            camera.keep_preroll(self.preroll_s)
         self._cameras[spec.id] = camera
         source.observer.on("statechange", lambda change: self._state_changed(camera, change))
         source.observer.on("close", lambda: self._source_closed(camera))

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from rooms.db import Database
     from rooms.live_cameras import LiveCameras
     from rooms.live_room import LiveRooms
+    from signaling.camera_captures import CameraCaptures
     from signaling.gb28181.bindings import GbService
     from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
@@ -33,3 +34,5 @@ ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
 CAMERA_BOX: web.AppKey[CredentialBox] = web.AppKey("camera_box")
 LIVE_CAMERAS: web.AppKey[LiveCameras] = web.AppKey("live_cameras")
 GB_SERVICE: web.AppKey[GbService | None] = web.AppKey("gb_service")
+# Evidence captures (snapshots, clips) from cameras in rooms; set by room_namespace.setup.
+CAMERA_CAPTURES: web.AppKey[CameraCaptures] = web.AppKey("camera_captures")

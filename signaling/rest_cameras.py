@@ -18,11 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms import cameras, domain, policy
 from rooms.cameras import CameraSpec
 from rooms.credentials import Credentials
+from rooms.domain import DomainError
 from rooms.models import Camera, GbDeviceBinding, RoomCamera
 from rooms.policy import Subject
 from signaling import room_cameras
+from signaling.camera_captures import Taker
 from signaling.decoder import BadInput, body, choice, text
-from signaling.keys import CAMERA_BOX, DATABASE, GB_SERVICE, LIVE_CAMERAS
+from signaling.keys import (
+    CAMERA_BOX,
+    CAMERA_CAPTURES,
+    DATABASE,
+    GB_SERVICE,
+    LIVE_CAMERAS,
+    LIVE_ROOMS,
+)
 from signaling.rest_rooms import iso
 
 API = "/api/v1"
@@ -326,6 +335,7 @@ async def detach(request: web.Request, s: AsyncSession, who: Subject | None) -> 
     detached = await request.app[DATABASE].run(
         lambda tx: cameras.do_detach_camera(tx, room_id, camera_id, actor=who.id, ip=request.remote)
     )
+    await request.app[CAMERA_CAPTURES].stop_camera(room_id, camera_id, Taker(who.name, who.id))
     await room_cameras.detach_live(request.app, room_id, camera_id)
     return web.json_response({"cameraId": camera_id, "detached": detached})
 
@@ -362,6 +372,48 @@ async def ptz(request: web.Request, s: AsyncSession, who: Subject | None) -> web
 
 def camera_spec_of(request: web.Request, camera: Camera) -> CameraSpec:
     return cameras.camera_spec(camera, request.app[CAMERA_BOX])
+
+
+async def _live_capture(
+    request: web.Request, s: AsyncSession, who: Subject
+) -> tuple[Any, Any, str]:
+    room_id, camera_id = request.match_info["room_id"], request.match_info["camera_id"]
+    stored, _ = await _room_and_camera(s, who, room_id, camera_id, policy.CAMERA_CAPTURE)
+    live = request.app[LIVE_ROOMS].get(room_id)
+    if live is None or live.closed:
+        raise DomainError("room_not_live", "调解室未在进行 / the room is not live here", 409)
+    return live, stored, camera_id
+
+
+async def snapshot(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    """A snapshot of a camera in a live room, sealed as evidence of the room's case."""
+    assert who is not None
+    live, stored, camera_id = await _live_capture(request, s, who)
+    await s.commit()
+    taken = await request.app[CAMERA_CAPTURES].snapshot(
+        live, stored, camera_id, Taker(who.name, who.id)
+    )
+    return web.json_response(taken, status=201)
+
+
+async def clip_start(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    live, stored, camera_id = await _live_capture(request, s, who)
+    await s.commit()
+    started = await request.app[CAMERA_CAPTURES].start_clip(
+        live, stored, camera_id, Taker(who.name, who.id)
+    )
+    return web.json_response(started, status=201)
+
+
+async def clip_stop(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
+    assert who is not None
+    live, _, camera_id = await _live_capture(request, s, who)
+    await s.commit()
+    sealed = await request.app[CAMERA_CAPTURES].stop_clip(
+        live.id, camera_id, Taker(who.name, who.id)
+    )
+    return web.json_response(sealed)
 
 
 ROUTES: tuple[tuple[str, str, str, Handler, bool], ...] = (
@@ -414,6 +466,27 @@ ROUTES: tuple[tuple[str, str, str, Handler, bool], ...] = (
         f"{API}/rooms/{{room_id}}/cameras/{{camera_id}}/ptz",
         "云台控制 / PTZ",
         ptz,
+        False,
+    ),
+    (
+        "POST",
+        f"{API}/rooms/{{room_id}}/cameras/{{camera_id}}/snapshot",
+        "抓拍（存证）/ snapshot, sealed as evidence",
+        snapshot,
+        False,
+    ),
+    (
+        "POST",
+        f"{API}/rooms/{{room_id}}/cameras/{{camera_id}}/clip",
+        "开始录制片段（含预录）/ start a clip with pre-roll",
+        clip_start,
+        False,
+    ),
+    (
+        "POST",
+        f"{API}/rooms/{{room_id}}/cameras/{{camera_id}}/clip/stop",
+        "结束片段并存证 / stop and seal the clip",
+        clip_stop,
         False,
     ),
 )

@@ -58,6 +58,8 @@ def _json(summary: RecordingSummary, held: bool) -> dict[str, Any]:
         "durationS": round(summary.duration_s, 1),
         "segments": summary.segments,
         "legalHold": held,
+        "kind": summary.kind,
+        "camera": summary.camera,
     }
 
 
@@ -202,7 +204,11 @@ def _record(directory: Path) -> dict[str, Any]:
     return {**state, "participants": meta.get("participants", [])}
 
 
-_MEDIA_TYPES = {("video", ".webm"): "video/webm", ("audio", ".webm"): "audio/webm"}
+_MEDIA_TYPES = {
+    ("video", ".webm"): "video/webm",
+    ("audio", ".webm"): "audio/webm",
+    ("video", ".jpg"): "image/jpeg",  # a camera snapshot's picture
+}
 
 
 async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -224,7 +230,7 @@ async def tracks(request: web.Request, s: AsyncSession, who: Subject | None) -> 
                 "id": track_id,
                 "kind": track["kind"],
                 "codec": track["codec"],
-                "container": track["container"],
+                "container": track.get("container", "mpegts"),
                 "participantId": track.get("participant_id"),
                 "name": person.get("name", ""),
                 "role": person.get("role", ""),

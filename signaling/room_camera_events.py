@@ -9,6 +9,9 @@ token's role and organisation), one unit of work with its audit entry
     camera-detach {cameraId}                  -> {}                 staff who may attach
     camera-share  {cameraId, shared}          -> {shared}           moderators
     camera-ptz    {cameraId, pan, tilt, zoom, speed} -> {}          staff who may control
+    camera-snapshot   {cameraId}  -> {evidence}   staff who may capture (sealed at once)
+    camera-clip-start {cameraId}  -> {evidence}   the clip starts with the pre-roll
+    camera-clip-stop  {cameraId}  -> {evidence}   sealed and signed
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rooms import cameras, policy
 from rooms.domain import DomainError, org_path
 from rooms.models import Camera, Room
 from signaling import room_cameras
+from signaling.camera_captures import Taker
 from signaling.decoder import flag, text
 from signaling.errors import fail
 from signaling.keys import CAMERA_BOX, DATABASE, LIVE_CAMERAS
@@ -42,6 +46,9 @@ class CameraEvents:
             "camera-detach": self.detach,
             "camera-share": self.share,
             "camera-ptz": self.ptz,
+            "camera-snapshot": self.snapshot,
+            "camera-clip-start": self.clip_start,
+            "camera-clip-stop": self.clip_stop,
         }
 
     @property
@@ -126,6 +133,7 @@ class CameraEvents:
 
         if not await self._run(work):
             raise fail("not_attached", "摄像机未接入本调解室 / camera not in this room")
+        await self.ns.captures.stop_camera(room.id, camera_id, self._taker(session))
         await room_cameras.detach_live(self.app, room.id, camera_id)
 
     async def share(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +163,49 @@ class CameraEvents:
             await room_cameras.ptz_move(self.app, spec, data)
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
+
+    # -- evidence ------------------------------------------------------------------------------
+    @staticmethod
+    def _taker(session: SocketSession) -> Taker:
+        return Taker(session.token.name, session.token.sub)
+
+    async def _capture_target(
+        self, session: SocketSession, data: dict[str, Any]
+    ) -> tuple[Any, Room, str]:
+        room, _ = self._staff(session, policy.CAMERA_CAPTURE)
+        camera_id = self._camera_id(data)
+        async with self.app[DATABASE].session() as db:
+            await self._camera(session, db, camera_id, policy.CAMERA_CAPTURE)
+            stored = await db.get(Room, room.id)
+        if stored is None:
+            raise fail("room_not_found")
+        return room, stored, camera_id
+
+    async def snapshot(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, stored, camera_id = await self._capture_target(session, data)
+        try:
+            taken = await self.ns.captures.snapshot(room, stored, camera_id, self._taker(session))
+        except DomainError as exc:
+            raise fail(exc.code, exc.message) from None
+        return {"evidence": taken}
+
+    async def clip_start(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, stored, camera_id = await self._capture_target(session, data)
+        try:
+            started = await self.ns.captures.start_clip(
+                room, stored, camera_id, self._taker(session)
+            )
+        except DomainError as exc:
+            raise fail(exc.code, exc.message) from None
+        return {"evidence": started}
+
+    async def clip_stop(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+        room, _, camera_id = await self._capture_target(session, data)
+        try:
+            sealed = await self.ns.captures.stop_clip(room.id, camera_id, self._taker(session))
+        except DomainError as exc:
+            raise fail(exc.code, exc.message) from None
+        return {"evidence": sealed}
 
     async def _run(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
         try:

@@ -39,9 +39,18 @@ from rooms.tokens import (
     verify,
 )
 from signaling import retention
+from signaling.camera_captures import CameraCaptures
 from signaling.decoder import MALFORMED, HubPacket, choice, flag, payload, text
 from signaling.errors import SignalingError, error, fail, ok
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, RECORDINGS, ROOM_NAMESPACE, TOKEN_SECRET
+from signaling.keys import (
+    CAMERA_CAPTURES,
+    CONFIG,
+    DATABASE,
+    LIVE_ROOMS,
+    RECORDINGS,
+    ROOM_NAMESPACE,
+    TOKEN_SECRET,
+)
 from signaling.recording import Recordings
 from signaling.room_camera_events import CameraEvents
 from signaling.room_cameras import sync_room
@@ -98,6 +107,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.recordings = Recordings(app)
         self.required: dict[str, bool] = {}  # room id -> recording required by policy
         # cameras in the room: their events live in signaling.room_camera_events
+        self.captures = CameraCaptures(app)
         self.camera_events = CameraEvents(self)
         self._handlers.update(self.camera_events.handlers())
 
@@ -567,9 +577,11 @@ def setup(app: web.Application, *, client_manager: Any = None) -> socketio.Async
     server.register_namespace(namespace)
     app[ROOM_NAMESPACE] = namespace
     app[RECORDINGS] = namespace.recordings
+    app[CAMERA_CAPTURES] = namespace.captures
     server.attach(app)
 
     async def seal_recordings(app: web.Application) -> None:
+        await namespace.captures.stop_all()
         await namespace.recordings.stop_all()
 
     app.on_shutdown.append(seal_recordings)

@@ -41,6 +41,9 @@ EVENTS: dict[str, set[str]] = {
     "camera-attach": CAMERA_STAFF,
     "camera-share": MODERATORS,
     "camera-ptz": CAMERA_STAFF,
+    "camera-snapshot": CAPTURE,
+    "camera-clip-start": CAPTURE,
+    "camera-clip-stop": CAPTURE,
     "camera-detach": CAMERA_STAFF,
 }
 PRINCIPALS = (
@@ -107,6 +110,9 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "camera-share": {"cameraId": camera.id, "shared": True},
         "camera-ptz": {"cameraId": camera.id, "pan": 1},
         "camera-detach": {"cameraId": camera.id},
+        "camera-snapshot": {"cameraId": camera.id},
+        "camera-clip-start": {"cameraId": camera.id},
+        "camera-clip-stop": {"cameraId": camera.id},
     }
     order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
     wrong: list[str] = []

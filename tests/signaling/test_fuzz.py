@@ -37,6 +37,14 @@ EVENTS = [
     "record-consent",
     "record-start",
     "record-stop",
+    "camera-list",
+    "camera-attach",
+    "camera-detach",
+    "camera-share",
+    "camera-ptz",
+    "camera-snapshot",
+    "camera-clip-start",
+    "camera-clip-stop",
 ]
 
 json_values = st.recursive(
@@ -57,6 +65,9 @@ payloads = st.one_of(
             "kind": st.sampled_from(["audio", "video", "x"]) | json_values,
             "room": json_values,
             "source": json_values,
+            "cameraId": json_values,
+            "shared": json_values,
+            "pan": json_values,
         },
     ),
 )

@@ -14,7 +14,7 @@ from rooms.tokens import issue
 from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
-from tests.signaling.test_event_authz import CAPTURE, EVENTS, MODERATORS
+from tests.signaling.test_event_authz import EVENTS, MODERATORS
 from tests.signaling.test_rest_authz import ALLOWED, STAFF
 from tests.signaling.test_room_namespace import _connected
 
@@ -54,7 +54,7 @@ async def test_join_answer_names_what_the_participant_may_do(
             expected.append("camera.attach")
         if principal in EVENTS["camera-ptz"]:
             expected.append("camera.control")
-        if principal in CAPTURE:
+        if principal in EVENTS["camera-snapshot"]:
             expected.append("camera.capture")
         assert joined["permissions"] == expected, principal
         await client.close()
