@@ -22,7 +22,7 @@ from hub.keyfile import load_or_create_camera_key, load_or_create_token_secret
 from rooms import actions, cameras
 from rooms.credentials import CredentialBox
 from rooms.db import Database, init_schema
-from rooms.domain import DomainError, do_ensure_root_organisation
+from rooms.domain import DomainError, do_ensure_root_organisation, org_path
 from rooms.models import Camera, Organisation
 from rooms.policy import Subject
 from rooms.tokens import ADMIN
@@ -64,9 +64,13 @@ async def _with_database(config: Config, work: object) -> object:
         await database.close()
 
 
-async def _operator(session: AsyncSession) -> Subject:
-    root = await do_ensure_root_organisation(session, actor=OPERATOR)
-    return Subject(id=OPERATOR, name=OPERATOR, role=ADMIN, org_path=root.path)
+async def _operator(session: AsyncSession, org_path: str | None = None) -> Subject:
+    """The operator as the administrator of the tree `org_path` is in (an install may
+    hold more than one tree: the first start's root, a seeded demo city)."""
+    if org_path is None:
+        org_path = (await do_ensure_root_organisation(session, actor=OPERATOR)).path
+    top = "/" + org_path.strip("/").split("/")[0] + "/"
+    return Subject(id=OPERATOR, name=OPERATOR, role=ADMIN, org_path=top)
 
 
 def _fail(exc: DomainError) -> int:
@@ -79,16 +83,13 @@ def run_add(args: argparse.Namespace) -> int:
     box = CredentialBox(load_or_create_camera_key(config.server.data_dir))
 
     async def work(session: AsyncSession) -> Camera:
-        operator = await _operator(session)
         if args.org:
             org = await session.scalar(select(Organisation).where(Organisation.code == args.org))
             if org is None:
                 raise DomainError("not_found", f"机构代码 {args.org} 不存在 / no such organisation")
         else:
-            org = await session.scalar(
-                select(Organisation).where(Organisation.path == operator.org_path)
-            )
-        assert org is not None
+            org = await do_ensure_root_organisation(session, actor=OPERATOR)
+        operator = await _operator(session, org.path)
         return await cameras.do_create_camera(
             session,
             operator,
@@ -133,10 +134,12 @@ def run_attach(args: argparse.Namespace) -> int:
     config = config_from_args(args)
 
     async def work(session: AsyncSession) -> tuple[str, bool]:
-        operator = await _operator(session)
         room = await actions.get_room_by_name(session, args.room)
         if room is None:
             raise DomainError("room_not_found", f"调解室 {args.room!r} 不存在 / no such room")
+        camera = await session.get(Camera, args.camera_id)
+        where = await org_path(session, camera.organisation_id) if camera else None
+        operator = await _operator(session, where)
         camera, _ = await cameras.access_camera_by_id(session, operator, args.camera_id)
         _, new = await cameras.do_attach_camera(session, room, camera, actor=OPERATOR)
         return room.id, new

@@ -114,6 +114,7 @@ class LiveCamera:
             "watchers": len(self.source.watchers),
             "codec": producer.codec.mime_type if producer else None,
             "frames": self.source.stats.frames,
+            "source": self.spec.source,  # "rtsp" | "gb28181" (PTZ)
         }
 
 

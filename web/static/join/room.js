@@ -10,6 +10,7 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
+import { RoomCameras, isCameraTile } from "./cameras.js";
 import { renderPeople, tileLabel } from "./people.js";
 import strings from "./strings.js";
 
@@ -25,6 +26,7 @@ const state = {
   publisher: null,
   subscriber: null,
   tiles: null,
+  cameras: null, // RoomCameras: camera tiles (and their controls for staff)
   self: null,
   permissions: [],
   joined: false,
@@ -57,10 +59,10 @@ function showMessage(key, action) {
 
 const reload = { label: "rejoin", run: () => location.reload() };
 
-function banner(key) {
+function banner(key, vars) {
   const node = $("banner");
   node.hidden = !key;
-  node.textContent = key ? t(key) : "";
+  node.textContent = key ? t(key, vars) : "";
   node.dataset.code = key || "";
 }
 
@@ -139,6 +141,10 @@ function connect() {
     .on("removed", () => finish("removed"))
     .on("room-ended", () => finish("room_ended"))
     .on("recording", (e) => showRecording(e))
+    .on("camera-added", (c) => state.cameras?.add(c))
+    .on("camera-removed", (e) => state.cameras?.remove(e))
+    .on("camera-state", (e) => state.cameras?.state(e))
+    .on("camera-shared", (e) => state.cameras?.shared(e))
     .connect();
 }
 
@@ -170,6 +176,7 @@ async function enterRoom() {
   // the participant list is authoritative after every (re)join: no ghosts
   state.tiles.clear();
   for (const p of ack.participants) addParticipant(p);
+  state.cameras.reset(ack.cameras);
   state.subscriber.schedule(); // receive while our own media is still being negotiated
   await publish();
 }
@@ -182,8 +189,21 @@ function showRoom() {
     pool,
     ownerOf: (producerId) => state.subscriber?.ownerOf(producerId),
     onChange: layout,
-    onVideo: watchFirstFrame,
+    onVideo: (video) => {
+      watchFirstFrame(video);
+      state.cameras?.watchVideo(video);
+    },
   });
+  state.cameras = new RoomCameras({
+    t,
+    request,
+    tiles: state.tiles,
+    noteProducer,
+    may,
+    notify: banner,
+    panel: { root: $("camera-panel"), list: $("camera-list"), toggle: $("cameras") },
+  });
+  $("cameras").hidden = !may("camera.attach");
   camera.ready.then(() => {
     $("self-video").srcObject = camera.stream;
     $("switch").hidden = !camera.hasVideo;
@@ -263,7 +283,7 @@ function layout(tiles) {
   $("tiles").className = gridClass(tiles.size);
   $("waiting").hidden = tiles.size > 0;
   if (!may("room.moderate")) return;
-  renderPeople($("people-list"), tiles.values(), {
+  renderPeople($("people-list"), [...tiles.values()].filter((p) => !isCameraTile(p.id)), {
     t,
     request,
     confirmRemove: (p) => params.has("noconfirm") || confirm(t("remove_confirm", { name: p.name })),
@@ -394,6 +414,10 @@ window.hub = {
   },
   get socket() {
     return state.signaling?.socket;
+  },
+  // camera id -> {clicked, acked, firstFrame (ms from the attach click)}
+  get cameraTimes() {
+    return Object.fromEntries(state.cameras?.times || []);
   },
 };
 
