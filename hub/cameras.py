@@ -62,7 +62,9 @@ def source_factory(config: CamerasConfig, gb: GbService | None) -> Any:
                 )
             return gb.source(spec, transport, app_data)
         assert spec.rtsp_url is not None
-        options = RtspOptions(transport=spec.rtsp_transport, linger_s=config.linger_s)
+        options = RtspOptions(
+            transport=spec.rtsp_transport, linger_s=config.linger_s, probe_s=config.rtsp_probe_s
+        )
         url = with_userinfo(spec.rtsp_url, spec.credentials)
         return RtspSource(url, transport, options=options, app_data=app_data)
 

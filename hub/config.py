@@ -130,6 +130,9 @@ class CamerasConfig:
     gb_media_host: str = "127.0.0.1"
     gb_media_announce: str | None = None
     gb_media_ports: tuple[int, int] | None = None
+    # How long FFmpeg looks at an RTSP stream before its first frame is forwarded
+    # (attach-to-first-frame waits for it; SPS/PPS from the SDP make short probes safe).
+    rtsp_probe_s: float = 0.15
     # A camera keeps being pulled this long after its last watcher leaves (a quick
     # re-attach, a wall rotating back, reuses the pull).
     linger_s: float = 5.0

@@ -14,6 +14,12 @@ from media.frames import EncodedFrame
 from media.observer import EventEmitter
 from media.producer import Producer
 
+# How a consumer may start from its producer's kept GOP (Producer.keep_gop) instead of
+# waiting for the next keyframe: SQUEEZE (a viewer: the GOP's timestamps drawn together
+# just behind the newest, so it shows "now" at once and doesn't fall behind live), or
+# REPLAY (a pipe: the frames as they were, timestamps and all).
+SQUEEZE, REPLAY = "squeeze", "replay"
+
 
 class ConsumerClosed(Exception):
     """recv_frame() on a consumer that is closed and drained."""
@@ -41,6 +47,7 @@ class Consumer:
         on_close: Callable[[Consumer], None],
         app_data: dict[str, Any] | None = None,
         paused: bool = False,
+        prime: str | None = None,
     ) -> None:
         if queue_frames < 2:
             raise ValueError("queue_frames must be at least 2")
@@ -64,11 +71,18 @@ class Consumer:
         self._is_video = producer.kind == "video"
         self._need_keyframe = self._is_video
         self._waiter: asyncio.Future[None] | None = None
+        if prime not in (None, SQUEEZE, REPLAY):
+            raise ValueError(f"prime must be None, {SQUEEZE!r} or {REPLAY!r}")
+        self._prime = prime
+        self.primed_frames = 0
         self._on_close = on_close
         counters.consumers += 1
         producer._add_consumer(self)
         if not paused:
-            producer.request_keyframe()
+            if prime is not None and self._start_from_cache():
+                pass
+            else:
+                producer.request_keyframe()
 
     @property
     def producer_paused(self) -> bool:
@@ -133,8 +147,42 @@ class Consumer:
     # -- control ----------------------------------------------------------------
     def _wait_for_keyframe(self) -> None:
         if self._is_video:
+            if self._prime is not None and self._start_from_cache():
+                return
             self._need_keyframe = True
             self._producer.request_keyframe()
+
+    def _start_from_cache(self) -> bool:
+        """Start from the producer's kept GOP (Producer.keep_gop) instead of waiting
+        for the next keyframe. SQUEEZE: its frames go out at once with timestamps
+        drawn together just behind the newest (1 tick apart), so a viewer decodes up
+        to now and shows the newest without falling a GOP behind live. REPLAY: as
+        they were."""
+        gop = self._producer.cached_gop
+        if not gop or len(gop) > self._capacity:
+            return False
+        self._queue.clear()
+        if self._prime == REPLAY:
+            self._queue.extend(gop)
+        else:
+            newest = gop[-1].timestamp
+            last = len(gop) - 1
+            for i, frame in enumerate(gop):
+                self._queue.append(
+                    EncodedFrame(
+                        frame.data,
+                        (newest - (last - i)) & 0xFFFFFFFF,
+                        frame.codec,
+                        keyframe=frame.keyframe,
+                        arrival=frame.arrival,
+                    )
+                )
+        self.primed_frames += len(gop)
+        self._need_keyframe = False
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
 
     def request_keyframe(self) -> None:
         """The subscriber lost its picture (PLI/FIR): ask the producer, rate-limited."""

@@ -31,7 +31,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
-from media.consumer import Consumer, ConsumerClosed
+from media.consumer import SQUEEZE, Consumer, ConsumerClosed
 from media.errors import InvalidSdpError, InvalidStateError, UnsupportedCodecError
 from media.frames import EncodedFrame, MediaCodec
 from media.producer import Producer
@@ -237,7 +237,8 @@ class PeerTransport(Transport):
     # -- subscribing: we offer, client answers ----------------------------------------
     def consume(self, producer: Producer, *, app_data: dict[str, Any] | None = None) -> Consumer:
         """Send `producer` to this participant. Call subscribe_offer() afterwards."""
-        consumer = self._create_consumer(producer, app_data, paused=True)
+        # a browser may start from the producer's kept GOP (cameras: Producer.keep_gop)
+        consumer = self._create_consumer(producer, app_data, paused=True, prime=SQUEEZE)
         transceiver = self._subscribe_pc.addTransceiver(
             ConsumerTrack(consumer), direction="sendonly"
         )

@@ -62,6 +62,9 @@ class Producer:
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._consumers: dict[str, Consumer] = {}
+        # the GOP being sent (keep_gop()): a consumer that asks may start from it
+        self._gop: list[EncodedFrame] | None = None
+        self._gop_max = 0
         self._on_close = on_close
         counters.producers += 1
 
@@ -75,8 +78,29 @@ class Producer:
         if self.closed or self.paused:
             return
         self._counters.received_frames += 1
+        gop = self._gop
+        if gop is not None:
+            if frame.keyframe:
+                self._gop = [frame]
+            elif gop and len(gop) < self._gop_max:
+                gop.append(frame)
+            else:
+                gop.clear()  # longer than we keep: no start from the cache until the next
         for consumer in self._consumers.values():
             consumer._push(frame)
+
+    def keep_gop(self, max_frames: int = 250) -> None:
+        """Keep the GOP being sent, so a viewer that starts (or lost its picture) can
+        begin at once from its keyframe instead of waiting for the next one: for
+        sources that can't be asked for a keyframe (RTSP cameras). Consumers opt in
+        (`prime=True`); recorders never start from the past."""
+        self._gop = []
+        self._gop_max = max_frames
+
+    @property
+    def cached_gop(self) -> list[EncodedFrame]:
+        """The kept GOP (keyframe first), or [] (none kept, or not keeping)."""
+        return list(self._gop) if self._gop else []
 
     # -- keyframes --------------------------------------------------------------
     def request_keyframe(self) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media.camera_source import PERMANENT_STATES, CameraSource, CameraState, StateChange, Watch
-from media.consumer import Consumer, ConsumerClosed
+from media.consumer import REPLAY, Consumer, ConsumerClosed
 from media.counters import MediaCounters
 from media.gop_buffer import GopBuffer
 from media.producer import Producer
@@ -172,6 +172,7 @@ class LiveCameras:
             spawn(self._tasks, transport.close())
             raise
         camera = LiveCamera(spec, source, transport)
+        source.observer.on("newproducer", lambda producer: producer.keep_gop())
         if self.preroll_s > 0:
             camera.keep_preroll(self.preroll_s)
         self._cameras[spec.id] = camera
@@ -290,8 +291,10 @@ class CameraFeed:
         if producer is not None and producer.codec != upstream.codec:
             producer.close()  # a codec change: the room gets a new producer
             producer = None
+        # the camera's current GOP first (when it is pulled already), then live: the
+        # room starts with a picture instead of waiting for the camera's next keyframe
         consumer = self.camera.transport.consume(
-            upstream, app_data={"room": self.room.id, "role": "camera-feed"}
+            upstream, app_data={"room": self.room.id, "role": "camera-feed"}, prime=REPLAY
         )
         self._consumer = consumer
         if producer is None or producer.closed:
@@ -305,6 +308,9 @@ class CameraFeed:
                     "name": self.camera.spec.tile_name,
                 },
             )
+            # viewers (browsers) start from the current GOP: RTSP cameras can't be
+            # asked for a keyframe, and a new viewer would wait up to a GOP
+            producer.keep_gop()
             self._producer = producer
         self._pump = asyncio.get_running_loop().create_task(self._forward(consumer, producer))
 
