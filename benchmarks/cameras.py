@@ -1,5 +1,8 @@
-"""Camera ingest cost: our RTSP sources vs FFmpeg's own demuxer (`-c copy -f null`).
+"""Cameras: ingest cost, forwarding to WebRTC viewers, attach-to-first-frame in a browser.
 
+Three parts (`--part ingest,viewers,attach`, all by default):
+
+ingest: our RTSP sources vs FFmpeg's own demuxer (`-c copy -f null`).
 One GStreamer RTSP camera (H.264 640x360, 25 fps, 1 Mbps, GOP 2 s; a shared
 mount, so N pulls cost the simulator one encoder) serves N pulls over RTSP/TCP.
 Our side: a process with N `RtspSource`s (PyAV demux in a thread each, SPS/PPS
@@ -8,10 +11,19 @@ is drained (the "one viewer"). Baseline, same run: N `ffmpeg -rtsp_transport
 tcp -i URL -c copy -f null -` processes, the native C demuxer doing no more than
 pulling. We report CPU-seconds per camera-second (x100 = % of one core per
 camera), cameras per core, the frame rate each consumer saw, and the ratio to
-FFmpeg. Attach-to-first-frame in a browser comes with phase 2 (camera attach).
+FFmpeg.
 
-    python benchmarks/cameras.py            # N = 1, 8, 32; 3 runs each; 6 s windows
-    python benchmarks/cameras.py --smoke    # CI: N = 1, one short run
+viewers: N cameras through the product's path (LiveCameras, a CameraFeed per
+camera into a room) each forwarded to one WebRTC viewer (aiortc, in another
+process); the hub process's CPU per camera against the same process with no
+viewer (benchmarks/camera_viewers.py).
+
+attach: attach-to-first-frame in Chromium, cold and warm, against FFmpeg's own
+first decoded frame (benchmarks/camera_attach.py).
+
+    python benchmarks/cameras.py            # everything: N = 1, 8, 32; 3 runs each
+    python benchmarks/cameras.py --part viewers --viewers 1,8,16
+    python benchmarks/cameras.py --smoke    # CI: each part tiny
 
 Figures are medians over the runs; the machine is shared and noisy.
 """
@@ -136,6 +148,10 @@ def main() -> int:
     parser.add_argument("--cameras", default="1,8,32", help="comma-separated N")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=6.0)
+    parser.add_argument("--part", default="ingest,viewers,attach")
+    parser.add_argument("--viewers", default="1,8,16", help="N for the viewers part")
+    parser.add_argument("--attach-runs", type=int, default=10, help="cold and warm runs each")
+    parser.add_argument("--gop", type=int, default=25, help="frames per GOP (attach part)")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
@@ -143,19 +159,70 @@ def main() -> int:
     if args.role == "ingest":
         print(json.dumps(asyncio.run(run_ingest(args.url, args.count, args.window))))
         return 0
+    if args.role in ("viewers-hub", "viewers"):
+        from benchmarks import camera_viewers
+
+        run = (
+            camera_viewers.run_server if args.role == "viewers-hub" else camera_viewers.run_viewers
+        )
+        asyncio.run(run(args.url, args.count))
+        return 0
     if args.smoke:
         args.cameras, args.runs, args.window = "1", 1, 2.0
+        args.viewers, args.attach_runs = "1", 2
+    parts = set(args.part.split(","))
+    if "ingest" in parts:
+        ingest(args)
+    if "viewers" in parts:
+        viewers(args)
+    if "attach" in parts:
+        from benchmarks import camera_attach
 
+        camera_attach.report(camera_attach.measure(args.attach_runs, args.gop), args.gop)
+    return 0
+
+
+def camera() -> Any:
     from tests.simulators.rtsp import RtspCamera
+
+    # a fresh server per measurement: a shared GStreamer pipeline torn down and
+    # restarted under many clients refuses some of them for a moment
+    return RtspCamera(fps=25, kbps=1000, width=640, height=360, gop=50)
+
+
+def viewers(args: argparse.Namespace) -> None:
+    from benchmarks import camera_viewers
+
+    rows = []
+    for n in [int(v) for v in args.viewers.split(",")]:
+        fwd, base = [], []
+        for _ in range(args.runs):
+            with camera() as cam:
+                fwd.append(camera_viewers.measure(__file__, cam.url(), n, args.window, True))
+            with camera() as cam:
+                base.append(camera_viewers.measure(__file__, cam.url(), n, args.window, False))
+        per_cam = statistics.median(r["cpu_s"] / r["elapsed"] / n for r in fwd)
+        per_base = statistics.median(r["cpu_s"] / r["elapsed"] / n for r in base)
+        fps = statistics.median(statistics.median(r["fps"]) for r in fwd)
+        low = min(min(r["fps"]) for r in fwd)
+        rss = statistics.median(r["rss_mb"] for r in fwd)
+        rows.append((n, per_cam, per_base, fps, low, rss))
+    print(f"\ncameras to WebRTC viewers: median of {args.runs} run(s), {args.window:.0f} s "
+          "windows, one aiortc viewer per camera, hub process CPU")  # fmt: skip
+    print(f"{'N':>4} {'%core/cam':>10} {'cams/core':>10} {'no viewer':>10} {'ratio':>6} "
+          f"{'fps med':>8} {'fps min':>8} {'RSS MB':>7}")  # fmt: skip
+    for n, per_cam, per_base, fps, low, rss in rows:
+        print(f"{n:>4} {per_cam * 100:>10.2f} {1 / per_cam:>10.0f} {per_base * 100:>10.2f} "
+              f"{per_cam / per_base:>6.1f} {fps:>8.1f} {low:>8.1f} {rss:>7.0f}")  # fmt: skip
+    n, per_cam, per_base, *_ = rows[-1]
+    print(f"ratio at N={n}: forwarding each camera to a viewer costs {per_cam / per_base:.1f}x "
+          f"pulling it alone; {1 / per_cam:.0f} cameras per core (target: 100)")  # fmt: skip
+
+
+def ingest(args: argparse.Namespace) -> None:
 
     sizes = [int(n) for n in args.cameras.split(",")]
     rows = []
-
-    def camera() -> RtspCamera:
-        # a fresh server per measurement: a shared GStreamer pipeline torn down and
-        # restarted under many clients refuses some of them for a moment
-        return RtspCamera(fps=25, kbps=1000, width=640, height=360, gop=50)
-
     for n in sizes:
         ours, base = [], []
         for _ in range(args.runs):
@@ -192,7 +259,6 @@ def main() -> int:
             f"ratio at N={n}: FFmpeg's pull used less CPU than the clock resolution; "
             "use a longer --window"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -203,6 +203,8 @@ def from_env(config: Config | None = None, env: dict[str, str] | None = None) ->
         config.cameras.gb_platform_id = env["MEDIATION_HUB_GB_PLATFORM_ID"]
     if env.get("MEDIATION_HUB_GB_DOMAIN"):
         config.cameras.gb_domain = env["MEDIATION_HUB_GB_DOMAIN"]
+    if env.get("MEDIATION_HUB_CAMERA_LINGER_S"):
+        config.cameras.linger_s = float(env["MEDIATION_HUB_CAMERA_LINGER_S"])
     if env.get("MEDIATION_HUB_GB_PASSWORD"):
         config.cameras.gb_password = env["MEDIATION_HUB_GB_PASSWORD"]
     return config
