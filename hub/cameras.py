@@ -63,7 +63,10 @@ def source_factory(config: CamerasConfig, gb: GbService | None) -> Any:
             return gb.source(spec, transport, app_data)
         assert spec.rtsp_url is not None
         options = RtspOptions(
-            transport=spec.rtsp_transport, linger_s=config.linger_s, probe_s=config.rtsp_probe_s
+            transport=spec.rtsp_transport,
+            linger_s=config.linger_s,
+            probe_s=config.rtsp_probe_s,
+            h265=config.h265_transcode_max > 0,
         )
         url = with_userinfo(spec.rtsp_url, spec.credentials)
         return RtspSource(url, transport, options=options, app_data=app_data)
@@ -113,6 +116,7 @@ async def cameras_ctx(app: web.Application) -> AsyncIterator[None]:
         counters=app[MEDIA_COUNTERS],
         on_state=store_state,
         preroll_s=config.cameras.preroll_s,
+        max_transcodes=config.cameras.h265_transcode_max,
     )
     app[LIVE_CAMERAS] = live
     yield

@@ -109,7 +109,8 @@ def jpeg_of(gop: list[EncodedFrame], quality: int = 3) -> tuple[bytes, int, int]
     """Decode a GOP (an H.264 keyframe with SPS/PPS in front, and the frames after
     it) and encode its last picture as JPEG. CPU work: never on the event loop."""
     try:
-        decoder = av.CodecContext.create("h264", "r")
+        name = "hevc" if gop[0].codec.mime_type.lower() == "video/h265" else "h264"
+        decoder: Any = av.CodecContext.create(name, "r")
         pictures: list[Any] = []
         for frame in gop:
             pictures.extend(decoder.decode(av.Packet(frame.data)))
@@ -179,7 +180,8 @@ def take_snapshot(
             "derived": {
                 JPEG_FILE: {
                     "from": "t01-00001.ts",
-                    "how": f"the last of its {len(gop)} frames decoded (H.264), encoded as JPEG",
+                    "how": f"the last of its {len(gop)} frames decoded "
+                    f"({gop[0].codec.mime_type}), encoded as JPEG",
                 }
             },
             "frame_at": iso(taken),

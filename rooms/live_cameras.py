@@ -33,9 +33,11 @@ from typing import Any
 from media.camera_source import PERMANENT_STATES, CameraSource, CameraState, StateChange, Watch
 from media.consumer import REPLAY, Consumer, ConsumerClosed
 from media.counters import MediaCounters
+from media.frames import H265
 from media.gop_buffer import GopBuffer
 from media.producer import Producer
 from media.router import Router
+from media.transcoder import Transcoder
 from media.transport import DirectTransport, RouterOptions
 from rooms.cameras import CameraSpec
 from rooms.live_room import LiveRoom
@@ -76,6 +78,7 @@ class LiveCamera:
     # the last seconds of video while the camera is pulled (evidence pre-roll, snapshots)
     buffer: GopBuffer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    transcoder: Transcoder | None = None  # an H.265 camera's H.264 copy, while shown
     _filling: asyncio.Task[None] | None = None
 
     def keep_preroll(self, seconds: float) -> None:
@@ -115,6 +118,7 @@ class LiveCamera:
             "codec": producer.codec.mime_type if producer else None,
             "frames": self.source.stats.frames,
             "source": self.spec.source,  # "rtsp" | "gb28181" (PTZ)
+            "transcoding": self.transcoder is not None and not self.transcoder.closed,
         }
 
 
@@ -135,9 +139,11 @@ class LiveCameras:
         counters: MediaCounters | None = None,
         on_state: StateListener | None = None,
         preroll_s: float = 30.0,
+        max_transcodes: int = 0,
     ) -> None:
         self.router = Router(options, counters=counters, app_data={"role": "cameras"})
         self.preroll_s = preroll_s
+        self.max_transcodes = max_transcodes
         self._factory = factory
         self._on_state = on_state
         self._cameras: dict[str, LiveCamera] = {}
@@ -203,7 +209,25 @@ class LiveCameras:
         feed = room.cameras.get(spec.id)
         if isinstance(feed, CameraFeed) and not feed.closed:
             return feed
-        return CameraFeed(self.open(spec), room, shared=shared)
+        return CameraFeed(self.open(spec), room, shared=shared, cameras=self)
+
+    @property
+    def transcoding(self) -> int:
+        """H.265 cameras being transcoded now."""
+        return sum(1 for c in self._cameras.values() if c.transcoder and not c.transcoder.closed)
+
+    def h264_of(self, camera: LiveCamera, upstream: Producer) -> Producer | None:
+        """What browsers can be sent of `upstream`: itself, or for H.265 the H.264 copy
+        (one per camera, made on first need; None when `max_transcodes` run already)."""
+        if upstream.codec.mime_type != H265:
+            return upstream
+        current = camera.transcoder
+        if current is not None and not current.closed and current.upstream is upstream:
+            return current.producer
+        if self.transcoding >= self.max_transcodes:
+            return None
+        camera.transcoder = Transcoder(upstream, camera.transport, app_data={"camera": camera.id})
+        return camera.transcoder.producer
 
     def state(self, camera_id: str) -> dict[str, Any] | None:
         camera = self._cameras.get(camera_id)
@@ -229,8 +253,11 @@ class CameraFeed:
     room's router carrying its frames. Closed by close(), by the room's router
     closing, or by the camera source closing."""
 
-    def __init__(self, camera: LiveCamera, room: LiveRoom, *, shared: bool) -> None:
+    def __init__(
+        self, camera: LiveCamera, room: LiveRoom, *, shared: bool, cameras: LiveCameras
+    ) -> None:
         self.camera = camera
+        self._cameras = cameras
         self.room = room
         self.closed = False
         self.tile_id = f"camera:{camera.id}"
@@ -287,6 +314,21 @@ class CameraFeed:
         if self.closed or upstream.closed:
             return
         self._unbind()
+        viewable = self._cameras.h264_of(self.camera, upstream)
+        if viewable is None:
+            limit = self._cameras.max_transcodes
+            self.room.camera_state(
+                self.tile_id,
+                {
+                    **self._state_info(),
+                    "state": "unsupported_codec",
+                    "detail": f"H.265: {limit} transcodes running",
+                    "message": f"H.265 画面转码已达上限（{limit} 路），请稍后再试；"
+                    f"H.265 transcoding at capacity ({limit}); try again later",
+                },
+            )
+            return
+        upstream = viewable
         producer = self._producer
         if producer is not None and producer.codec != upstream.codec:
             producer.close()  # a codec change: the room gets a new producer

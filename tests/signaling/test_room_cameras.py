@@ -261,3 +261,60 @@ async def test_a_gb_camera_plays_and_is_steered_from_the_room(
         if device is not None:
             device.kill()
         await server.close()
+
+
+async def test_h265_cameras_are_transcoded_for_browsers_up_to_the_cap(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    import av
+
+    from rooms.models import Camera
+
+    hub.app[CONFIG].cameras.h265_transcode_max = 1
+    hub.app[LIVE_CAMERAS].max_transcodes = 1
+    with RtspCamera(codec="h265", gop=25) as first, RtspCamera(codec="h265", gop=25) as second:
+        demo, (room,), camera_id = await city(hub, first.url())
+        async with hub.app[DATABASE].transaction() as s:
+            other = Camera(
+                id="c" * 32, organisation_id=demo.orgs["east-1"].id, name="西门", source="rtsp",
+                rtsp_url=second.url(), created_by="test",
+            )  # fmt: skip
+            s.add(other)
+        mediator = await _connected(
+            hub, clients, staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
+        )
+        await mediator.join(room=room.id)
+        assert (await mediator.request("camera-attach", {"cameraId": camera_id}))["ok"]
+        added = await mediator.wait_event("producer-added", lambda p: p["source"] == "cctv", 20)
+        assert added["codec"] == "video/H264"
+        await mediator.negotiate()
+        await mediator.frames_from(added["id"], at_least=30, limit=30)
+        mids = [m for m, p in mediator.mid_to_producer.items() if p == added["id"]]
+        frames = [f for m in mids for f in mediator.received.frames[m]]
+        assert {codec for _, _, codec in frames} == {"video/H264"}
+        decoder = av.CodecContext.create("h264", "r")
+        pictures = [p for _, data, _ in frames for p in decoder.decode(av.Packet(data))]
+        assert len(pictures) >= 20 and (pictures[0].width, pictures[0].height) == (640, 360)
+        live = hub.app[LIVE_CAMERAS].get(camera_id)
+        assert live is not None and live.source.producer is not None
+        assert live.source.producer.codec.mime_type == "video/H265"  # the original stays H.265
+        assert live.transcoder is not None and live.transcoder.stats.frames_out >= 30
+
+        # a second H.265 camera: over the cap, a clear state instead of a picture
+        assert (await mediator.request("camera-attach", {"cameraId": other.id}))["ok"]
+        refused = await mediator.wait_event(
+            "camera-state",
+            lambda e: e["cameraId"] == other.id and e["state"] == "unsupported_codec",
+            20,
+        )
+        assert "H.265" in refused["message"] and refused["message"].startswith(
+            "H.265 画面转码已达上限"
+        )
+
+        # evidence keeps the camera's own H.265
+        shot = await mediator.request("camera-snapshot", {"cameraId": camera_id})
+        assert shot["ok"], shot
+        directory = recordings_dir(hub.app[CONFIG].server.data_dir) / shot["evidence"]["evidenceId"]
+        assert verify(directory).ok
+        manifest = json.loads((directory / "manifest.json").read_text())
+        assert manifest["tracks"]["t01"]["codec"] == "video/H265"
