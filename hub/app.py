@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
 
 import web as web_pages
 from hub.cameras import cameras_ctx
@@ -17,6 +19,8 @@ from media.ice import announce_host_addresses
 from rooms.db import Database, init_schema
 from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
+from rooms.models import User
+from rooms.passwords import PasswordPool, one_time_password
 from signaling import health, pages, rest, retention, room_namespace, security_headers
 from signaling.keys import (
     CONFIG,
@@ -24,16 +28,51 @@ from signaling.keys import (
     LIVE_ROOMS,
     MEDIA_COUNTERS,
     METRICS_TOKEN,
+    PASSWORDS,
+    THROTTLE,
     TOKEN_SECRET,
 )
+from signaling.throttle import LocalThrottle, RedisThrottle, Throttle
 
 logger = logging.getLogger(__name__)
+
+
+async def _accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Argon2's thread pool, and the failed-login counts: in this process, or in
+    Redis with REDIS_URL so that every node shares them."""
+    config: Config = app[CONFIG]
+    passwords = PasswordPool(
+        workers=config.signaling.password_workers,
+        max_waiting=config.signaling.password_max_waiting,
+    )
+    app[PASSWORDS] = passwords
+    throttle: Throttle = (
+        RedisThrottle(config.signaling.redis_url) if config.signaling.redis_url else LocalThrottle()
+    )
+    app[THROTTLE] = throttle
+    # the dummy hash unknown usernames are checked against, made on the pool now
+    # rather than by the first unknown login (which would then cost two runs)
+    warm_up = asyncio.ensure_future(passwords.warm_up())
+    yield
+    warm_up.cancel()
+    await throttle.close()
+    passwords.close()
+
+
+async def _bootstrap_admin(database: Database, passwords: PasswordPool) -> tuple[str, str] | None:
+    """A fresh install's admin; the one-time password hashed before the unit of work."""
+    async with database.session() as session:
+        if await session.scalar(select(User.id).limit(1)) is not None:
+            return None
+    password = one_time_password()
+    hashed = await passwords.hash(password)
+    return await database.run(lambda s: do_bootstrap_admin(s, password, hashed))
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[CONFIG].database_url)
     await init_schema(database.engine)
-    first = await database.run(do_bootstrap_admin)
+    first = await _bootstrap_admin(database, app[PASSWORDS])
     if first is not None:
         # printed once, on the first start of a fresh install; change it after logging in
         print(
@@ -79,6 +118,7 @@ def build_app(config: Config) -> web.Application:
     app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
     security_headers.setup(app)
+    app.cleanup_ctx.append(_accounts_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_media_ctx)
     app.cleanup_ctx.append(_recorder_ctx)

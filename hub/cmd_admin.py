@@ -17,7 +17,7 @@ from rooms.db import Database, init_schema
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.domain import DomainError, do_create_user, do_ensure_root_organisation
 from rooms.models import Organisation
-from rooms.passwords import one_time_password
+from rooms.passwords import PasswordPool, one_time_password
 from rooms.tokens import ADMIN
 from rooms.transaction import begin_unit
 
@@ -57,10 +57,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     verify.set_defaults(func=run_audit_verify)
 
 
+async def _hash(password: str) -> str:
+    """Argon2 on a thread, as in the server (and before the unit of work begins)."""
+    passwords = PasswordPool()
+    try:
+        return await passwords.hash(password)
+    finally:
+        passwords.close()
+
+
 def run_admin_create(args: argparse.Namespace) -> int:
+    password = one_time_password()
+    hashed = asyncio.run(_hash(password))
+
     async def work(session: AsyncSession) -> int:
         root = await do_ensure_root_organisation(session, actor="cli")
-        password = one_time_password()
         try:
             await do_create_user(
                 session,
@@ -68,7 +79,7 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 display_name="系统管理员",
                 role=ADMIN,
                 organisation=root,
-                password=password,
+                password_hash=hashed,
                 actor="cli",
             )
         except DomainError as exc:
@@ -81,11 +92,13 @@ def run_admin_create(args: argparse.Namespace) -> int:
 
 
 def run_seed_demo(args: argparse.Namespace) -> int:
+    hashed = asyncio.run(_hash(DEMO_PASSWORD))
+
     async def work(session: AsyncSession) -> int:
         if await session.scalar(select(Organisation.id).where(Organisation.code == "330100")):
             print("演示数据已存在 / the demo city already exists")
             return 0
-        demo = await seed_demo_city(session)
+        demo = await seed_demo_city(session, password_hash=hashed)
         print("演示城市已创建 / demo city created:")
         for org in demo.orgs.values():
             print(f"  {org.code}  {org.name}")

@@ -20,9 +20,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls.add_argument("--room", help="only recordings of this room")
     ls.set_defaults(func=run_list)
 
-    vf = ev.add_parser("verify", help="check a recording dir or exported zip offline")
+    vf = ev.add_parser(
+        "verify",
+        help="check a recording dir or exported zip offline",
+        description="Exit status: 0 verified (intact and signed by the trusted key); "
+        "1 failed; 2 no usable trusted key; 3 intact but signed by a key nobody said to "
+        "trust (no --pubkey or --data-dir given): not verified.",
+    )
     vf.add_argument("source", type=Path, help="recording directory or export zip")
     vf.add_argument("--pubkey", type=Path, help="trusted public key (PEM) the signer must match")
+    vf.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="trust this install's evidence key (in DATA_DIR/evidence) when no --pubkey",
+    )
     vf.add_argument("--tsa-ca", type=Path, help="TSA CA certificate: also run openssl ts -verify")
     vf.add_argument("--lang", choices=("zh", "en", "both"), default="both")
     vf.set_defaults(func=run_verify)
@@ -63,13 +75,33 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    """Verified means signed by a key the caller trusts: --pubkey, or the data dir's
+    own key with --data-dir. Without either a self-consistent bundle is reported as
+    signed by an UNTRUSTED key (exit 3), never as intact."""
+    from recorder.signing import trusted_public_key
     from recorder.verify import verify
 
-    trusted = args.pubkey.read_bytes() if args.pubkey else None
+    trusted: bytes | None = None
+    try:
+        if args.pubkey:
+            trusted = args.pubkey.read_bytes()
+        elif args.data_dir is not None:
+            trusted = trusted_public_key(args.data_dir)
+            if trusted is None:
+                print(
+                    f"{args.data_dir} 中没有证据密钥 / no evidence key in {args.data_dir}",
+                    file=sys.stderr,
+                )
+                return 2
+    except (OSError, ValueError) as exc:
+        print(f"无法读取受信任公钥 / cannot read the trusted key: {exc}", file=sys.stderr)
+        return 2
     report = verify(args.source, trusted_key=trusted, tsa_ca=args.tsa_ca)
     langs = ("zh", "en") if args.lang == "both" else (args.lang,)
     print("\n\n".join(report.text(lang) for lang in langs))
-    return 0 if report.ok else 1
+    if report.verified:
+        return 0
+    return 3 if report.ok and trusted is None else 1
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -79,8 +111,13 @@ def run_export(args: argparse.Namespace) -> int:
     if not directory.is_dir() or "/" in args.recording_id or args.recording_id.startswith("."):
         print(f"no recording {args.recording_id!r}", file=sys.stderr)
         return 2
+    from recorder.signing import load_or_create_signing_key, public_key_pem
+
+    key = load_or_create_signing_key(config_from_args(args).server.data_dir)
     try:
-        export_recording(directory, args.out, progress=sys.stderr)
+        export_recording(
+            directory, args.out, progress=sys.stderr, trusted_key=public_key_pem(key.public_key())
+        )
     except ExportError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -54,8 +54,37 @@ class SignalingConfig:
     max_message_bytes: int = 64 * 1024
     # A participant whose socket drops keeps its identity this long.
     reconnect_grace_s: float = 30.0
-    # Lifetime of staff access tokens issued at login.
+    # Lifetime of a staff login (its server-side session and access token). A
+    # session also ends at logout, on a password change (the user's other
+    # sessions) and when the user is disabled; REST and sockets check it.
     staff_token_ttl_s: int = 12 * 3600
+    # A staff socket's login session is looked at again this often (a logout on
+    # another node closes this node's sockets of that session within this time).
+    session_recheck_s: float = 30.0
+    # Argon2 runs on this many threads (each uses up to 4 lanes and 64 MiB); at
+    # most password_max_waiting more logins wait, others get 503 busy at once.
+    password_workers: int = 1
+    password_max_waiting: int = 16
+    # Password checks one client address may have running or waiting at once (per
+    # node); more are answered 429 rate_limited at once.
+    login_in_flight_per_address: int = 2
+    # Failed logins: after this many failures per account (username, known or
+    # not) or per client address, each further failure doubles the wait
+    # (backoff_base_s, 2x, 4x ... up to backoff_max_s; 429 rate_limited with
+    # Retry-After). Counts are forgotten throttle_window_s after the last failure;
+    # shared by every node through Redis when REDIS_URL is set.
+    login_free_failures_account: int = 5
+    login_free_failures_address: int = 20
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 900.0
+    throttle_window_s: float = 3600.0
+    # This many failed logins lock the account for login_lock_s (429
+    # account_locked) unless an administrator lifts it (POST /users/{id}/unlock).
+    login_lock_after: int = 20
+    login_lock_s: float = 24 * 3600
+    # 6-digit code entry: free failures per client address and per code.
+    code_free_failures_address: int = 10
+    code_free_failures_code: int = 5
 
 
 @dataclass

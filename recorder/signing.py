@@ -68,3 +68,18 @@ def signature_valid(key: Ed25519PublicKey, signature: bytes, data: bytes) -> boo
     except InvalidSignature:
         return False
     return True
+
+
+def trusted_public_key(data_dir: Path) -> bytes | None:
+    """The install's evidence public key (PEM) from its data dir, or None when the
+    data dir has no key. Never creates one: this is what verification trusts."""
+    private = data_dir / KEY_DIR / PRIVATE_KEY_FILE
+    public = data_dir / KEY_DIR / PUBLIC_KEY_FILE
+    if private.is_file():  # the private key is the truth; the .pub file a convenience
+        loaded = serialization.load_pem_private_key(private.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise ValueError(f"{private} is not an Ed25519 key")
+        return public_key_pem(loaded.public_key())
+    if public.is_file():
+        return public_key_pem(load_public_key(public.read_bytes()))
+    return None

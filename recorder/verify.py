@@ -1,28 +1,33 @@
 """Offline verification of a recording directory or exported zip.
 
 Checks, in order: the Ed25519 signature over manifest.json (with the bundled
-public key, and against a trusted key if one is given); every segment named in
-the manifest is present and re-hashes to its recorded hash; the chain recomputed
-from genesis reaches every recorded link and the manifest's head; no segment file
-is present that the manifest does not name; the RFC 3161 token (if present)
-is granted and covers sha256(manifest.json). The report names the first bad segment.
+public key) and whether that key is the trusted one (the install's own, or one
+given); every segment named in the manifest is present and re-hashes to its
+recorded hash; the chain recomputed from genesis reaches every recorded link and
+the manifest's head; no segment file is present that the manifest does not name;
+the RFC 3161 token (if present) is granted and covers sha256(manifest.json). The
+report names the first bad segment.
+
+A bundle is self-consistent when every check passes (`ok`); anyone can make a
+self-consistent bundle by re-signing a doctored recording with a key of their
+own. It is `verified` only when, in addition, it is signed by the trusted key.
+Without a trusted key the report says so and is never `verified`. Zips are read
+in place, as streams, with caps (recorder.bundle).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recorder import manifest as m
 from recorder import signing, timestamp
-from recorder.chain import ChainEntry, HashUnavailable, genesis, hash_bytes
+from recorder.bundle import BundleRefused, Source, ZipLimits, open_source
+from recorder.chain import ChainEntry, HashUnavailable, genesis
 
 SEGMENT_FILE = re.compile(r"^t\d+-\d+\.(webm|ts|jpg)$")
 
@@ -42,11 +47,20 @@ class VerifyReport:
     recording_id: str = ""
     segments: int = 0
     key_fingerprint: str = ""
+    trusted_fingerprint: str = ""  # of the trusted key given; "" when none was
+    key_trusted: bool | None = None  # signed by the trusted key? None: no key given
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """Every check passed: self-consistent (and, if a trusted key was given,
+        signed by it). Say "verified" only with `verified`."""
         return bool(self.findings) and all(f.ok for f in self.findings)
+
+    @property
+    def verified(self) -> bool:
+        """Self-consistent AND signed by the trusted key."""
+        return self.ok and self.key_trusted is True
 
     def add(self, ok: bool, what: str, zh: str = "") -> None:
         self.findings.append(Finding(ok, what, zh))
@@ -63,6 +77,8 @@ class VerifyReport:
             ("片段数: " if zh else "Segments: ") + str(self.segments),
             ("签名公钥指纹(SHA-256): " if zh else "Signing key fingerprint (SHA-256): ")
             + self.key_fingerprint,
+            ("受信任公钥指纹(SHA-256): " if zh else "Trusted key fingerprint (SHA-256): ")
+            + (self.trusted_fingerprint or ("未提供" if zh else "none given")),
         ]
         for f in self.findings:
             mark = "通过" if zh and f.ok else "失败" if zh else "OK  " if f.ok else "FAIL"
@@ -71,55 +87,64 @@ class VerifyReport:
             lines.append(
                 ("第一个损坏的片段: " if zh else "First bad segment: ") + self.first_bad_segment
             )
-        if zh:
-            lines.append("结论: " + ("完整, 未被篡改" if self.ok else "核验失败"))
-        else:
-            lines.append("Result: " + ("intact" if self.ok else "FAILED"))
+        lines.append(("结论: " if zh else "Result: ") + self.conclusion(lang))
         return "\n".join(lines)
 
-
-@contextmanager
-def opened(source: Path) -> Iterator[Path]:
-    """A directory holding the recording (a zip is extracted to a temporary one)."""
-    if source.is_dir():
-        yield source
-        return
-    with tempfile.TemporaryDirectory(prefix="evidence-") as tmp, zipfile.ZipFile(source) as zf:
-        root = Path(tmp)
-        for info in zf.infolist():
-            name = Path(info.filename).name  # flat bundle; never follow paths out
-            if info.is_dir() or not name:
-                continue
-            (root / name).write_bytes(zf.read(info))
-        yield root
+    def conclusion(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        if self.verified:
+            return (
+                "完整, 未被篡改, 由受信任的公钥签名" if zh else "intact, signed by the trusted key"
+            )
+        if self.ok:  # self-consistent, but nobody said whose key signs our evidence
+            return (
+                "签名仅对一个未经信任的公钥有效 (任何人都能用自己的密钥重新签名); "
+                "请用 --pubkey 提供本系统的公钥"
+                if zh
+                else "signature valid for an UNTRUSTED key (anyone can re-sign with a key "
+                "of their own); pass --pubkey with the install's public key"
+            )
+        return "核验失败" if zh else "FAILED"
 
 
 def verify(
-    source: Path, trusted_key: bytes | None = None, tsa_ca: Path | None = None
+    source: Path,
+    trusted_key: bytes | None = None,
+    tsa_ca: Path | None = None,
+    limits: ZipLimits = ZipLimits(),
 ) -> VerifyReport:
+    """Check `source` (a recording directory or an exported zip); with
+    `trusted_key` (PEM), also that the manifest is signed by that key."""
     report = VerifyReport(str(source))
+    if trusted_key is not None:
+        try:
+            report.trusted_fingerprint = signing.fingerprint(signing.load_public_key(trusted_key))
+        except ValueError:
+            report.add(
+                False, "the trusted key is not an Ed25519 public key", "受信任公钥不是 Ed25519 公钥"
+            )
+            return report
     try:
-        with opened(source) as directory:
-            _verify_dir(directory, report, trusted_key, tsa_ca)
-    except (OSError, zipfile.BadZipFile) as exc:
+        with open_source(source, limits) as files:
+            _verify_dir(files, report, tsa_ca)
+    except BundleRefused as exc:
+        report.add(False, f"bundle refused: {exc.reason}", f"证据包被拒绝: {exc.zh}")
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
         report.add(False, f"cannot read {source}: {exc}", f"无法读取 {source}: {exc}")
     return report
 
 
-def _read(directory: Path, name: str, report: VerifyReport) -> bytes | None:
-    try:
-        return (directory / name).read_bytes()
-    except OSError:
+def _read(files: Source, name: str, report: VerifyReport) -> bytes | None:
+    data = files.read_small(name)
+    if data is None:
         report.add(False, f"{name} is missing", f"缺少 {name}")
-        return None
+    return data
 
 
-def _verify_dir(
-    directory: Path, report: VerifyReport, trusted_key: bytes | None, tsa_ca: Path | None
-) -> None:
-    body = _read(directory, m.MANIFEST_FILE, report)
-    sig = _read(directory, m.SIGNATURE_FILE, report)
-    pem = _read(directory, m.PUBLIC_KEY_FILE, report)
+def _verify_dir(files: Source, report: VerifyReport, tsa_ca: Path | None) -> None:
+    body = _read(files, m.MANIFEST_FILE, report)
+    sig = _read(files, m.SIGNATURE_FILE, report)
+    pem = _read(files, m.PUBLIC_KEY_FILE, report)
     if body is None:
         return
     if sig is not None and pem is not None:
@@ -139,15 +164,17 @@ def _verify_dir(
                     "manifest signature INVALID: manifest.json or manifest.sig altered",
                     "清单签名无效: manifest.json 或 manifest.sig 被改动",
                 )
-            if trusted_key is not None:
-                trusted = signing.fingerprint(signing.load_public_key(trusted_key))
-                same = trusted == report.key_fingerprint
+            if report.trusted_fingerprint:
+                same = report.trusted_fingerprint == report.key_fingerprint
+                report.key_trusted = same
                 report.add(
                     same,
                     "signed by the trusted key"
                     if same
-                    else "signed by a key other than the trusted key",
-                    "由受信任的公钥签名" if same else "签名公钥不是受信任的公钥",
+                    else "signed by ANOTHER key, not the trusted key: not this install's evidence",
+                    "由受信任的公钥签名"
+                    if same
+                    else "签名公钥不是受信任的公钥: 并非本系统出具的证据",
                 )
     try:
         manifest: dict[str, Any] = json.loads(body)
@@ -156,10 +183,10 @@ def _verify_dir(
         return
     report.manifest = manifest
     report.recording_id = str(manifest.get("recording_id", ""))
-    _verify_segments(directory, manifest, report)
-    tsr = directory / m.TIMESTAMP_FILE
-    if tsr.exists():
-        check = timestamp.check_response(tsr.read_bytes(), body)
+    _verify_segments(files, manifest, report)
+    tsr = files.read_small(m.TIMESTAMP_FILE)
+    if tsr is not None:
+        check = timestamp.check_response(tsr, body)
         ok = check.granted and check.imprint_matches
         report.add(
             ok,
@@ -167,7 +194,10 @@ def _verify_dir(
             f"RFC 3161 时间戳: {'有效' if ok else '无效'} ({check.detail})",
         )
         if tsa_ca is not None:
-            ok, out = timestamp.openssl_verify(directory / m.MANIFEST_FILE, tsr, tsa_ca)
+            with files.on_disk(m.MANIFEST_FILE, m.TIMESTAMP_FILE) as directory:
+                ok, out = timestamp.openssl_verify(
+                    directory / m.MANIFEST_FILE, directory / m.TIMESTAMP_FILE, tsa_ca
+                )
             report.add(
                 ok,
                 f"openssl ts -verify: {out.splitlines()[-1] if out else ''}",
@@ -175,7 +205,7 @@ def _verify_dir(
             )
 
 
-def _verify_segments(directory: Path, manifest: dict[str, Any], report: VerifyReport) -> None:
+def _verify_segments(files: Source, manifest: dict[str, Any], report: VerifyReport) -> None:
     try:
         algorithm = str(manifest["hash_algorithm"])
         recording_id = str(manifest["recording_id"])
@@ -199,14 +229,14 @@ def _verify_segments(directory: Path, manifest: dict[str, Any], report: VerifyRe
             named.add(name)
             if seg["seq"] != index:
                 raise ValueError(f"seq {seg['seq']} at position {index}")
-            path = directory / Path(name).name
-            if not path.is_file():
+            hashed = files.hash(algorithm, Path(name).name)
+            if hashed is None:
                 report.add(False, f"segment {index} {name}: missing", f"片段 {index} {name}: 缺失")
                 report.bad_segment(name)
                 bad += 1
                 actual = seg["hash"]
             else:
-                actual = hash_bytes(algorithm, path.read_bytes())
+                actual = hashed
                 if actual != seg["hash"]:
                     report.add(
                         False,
@@ -246,12 +276,12 @@ def _verify_segments(directory: Path, manifest: dict[str, Any], report: VerifyRe
     else:
         report.add(False, "chain head does not match the manifest", "哈希链末端与清单不符")
     excluded = {str(e.get("file")) for e in manifest.get("excluded_segments", [])}
-    for path in sorted(directory.iterdir()):
-        if SEGMENT_FILE.match(path.name) and path.name not in named and path.name not in excluded:
+    for name in sorted(files.names()):
+        if SEGMENT_FILE.match(name) and name not in named and name not in excluded:
             report.add(
                 False,
-                f"{path.name}: segment file not named in the manifest",
-                f"{path.name}: 清单中没有的片段文件",
+                f"{name}: segment file not named in the manifest",
+                f"{name}: 清单中没有的片段文件",
             )
     for e in manifest.get("excluded_segments", []):
         report.add(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.domain import do_create_organisation, do_create_user
 from rooms.models import CITY, COMMUNITY, TOWNSHIP, Organisation, User
+from rooms.passwords import PasswordPool
 from rooms.tokens import ADMIN, COMMAND, EVALUATOR, INTAKE, MEDIATOR, REVIEWER
 
 DEMO_PASSWORD = "demo-password-2026"  # printed by seed-demo; demo data only
@@ -19,9 +20,20 @@ class DemoCity:
     users: dict[str, User] = field(default_factory=dict)
 
 
-async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -> DemoCity:
-    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role. One unit of
+async def seed_demo_city(
+    session: AsyncSession, password: str = DEMO_PASSWORD, password_hash: str | None = None
+) -> DemoCity:
+    """城市司法局 -> 东城街道, 西城镇 -> 三个社区; one user per role, all with
+    `password` (demo data only): hashed once, on a password pool of its own
+    unless `password_hash` is given, before the unit of work begins. One unit of
     work: commits `session` at the end (every row audited as made by `seed-demo`)."""
+    if password_hash is None:
+        pool = PasswordPool()
+        try:
+            password_hash = await pool.hash(password)
+        finally:
+            pool.close()
+    hashed: str = password_hash
     demo = DemoCity()
 
     async def org(key: str, code: str, name: str, level: str, parent: str | None) -> None:
@@ -48,7 +60,7 @@ async def seed_demo_city(session: AsyncSession, password: str = DEMO_PASSWORD) -
             display_name=name,
             role=role,
             organisation=demo.orgs[at],
-            password=password,
+            password_hash=hashed,
             actor="seed-demo",
         )
 

@@ -29,7 +29,6 @@ from rooms.models import (
     User,
     utcnow,
 )
-from rooms.passwords import check_password, hash_password, one_time_password
 from rooms.policy import Denied, Subject
 from rooms.tokens import INVITATION_SUBJECT_PREFIX, ROLES, STAFF_ROLES, issue
 
@@ -109,14 +108,16 @@ async def do_create_user(
     display_name: str,
     role: str,
     organisation: Organisation,
-    password: str,
+    password_hash: str,
     actor: str,
     ip: str | None = None,
 ) -> User:
+    """A staff user. The password is hashed by the caller before the unit of work
+    (Argon2 on rooms.passwords.PasswordPool: never on the event loop, never while
+    the unit holds the database's write lock); rooms.accounts.check_new_password
+    says whether a password may be used."""
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
-    if len(password) < 8:
-        raise DomainError("bad_request", "密码至少 8 位 / password needs 8+ characters")
     if await session.scalar(select(User).where(User.username == username)):
         raise DomainError("conflict", f"用户名已存在 / username {username} exists", 409)
     user = User(
@@ -124,7 +125,7 @@ async def do_create_user(
         display_name=display_name,
         role=role,
         organisation_id=organisation.id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
     )
     session.add(user)
     await session.flush()
@@ -143,15 +144,6 @@ async def list_users(session: AsyncSession, subject: Subject) -> list[User]:
         .order_by(Organisation.path, User.username)
     )
     return list(rows.scalars())
-
-
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    user = await session.scalar(select(User).where(User.username == username))
-    # hash anyway on unknown users, so timing doesn't tell which usernames exist
-    ok = check_password(user.password_hash if user else hash_password("x" * 12), password)
-    if user is None or not ok or not user.active:
-        raise DomainError("bad_credentials", "用户名或密码错误 / wrong username or password", 401)
-    return user
 
 
 # -- cases ----------------------------------------------------------------------------------
@@ -439,21 +431,22 @@ async def do_ensure_root_organisation(session: AsyncSession, actor: str = "syste
     return root
 
 
-async def do_bootstrap_admin(session: AsyncSession) -> tuple[str, str] | None:
+async def do_bootstrap_admin(
+    session: AsyncSession, password: str, password_hash: str
+) -> tuple[str, str] | None:
     """On a fresh install: a root organisation and an `admin` with a one-time
-    password, returned once as (username, password) for printing. None when
-    users exist already."""
+    `password` (hashed by the caller, outside the unit of work: rooms.passwords),
+    returned once as (username, password) for printing. None when users exist."""
     if await session.scalar(select(User.id).limit(1)) is not None:
         return None
     root = await do_ensure_root_organisation(session)
-    password = one_time_password()
     await do_create_user(
         session,
         username="admin",
         display_name="系统管理员",
         role="admin",
         organisation=root,
-        password=password,
+        password_hash=password_hash,
         actor="system",
     )
     return "admin", password
@@ -475,18 +468,6 @@ async def find_invitation_by_code(session: AsyncSession, code: str, name: str) -
         if invitation.name.strip() == name.strip():
             return invitation
     raise DomainError("bad_code", "邀请码或姓名不正确 / wrong code or name", 403)
-
-
-async def do_change_password(session: AsyncSession, user_id: str, current: str, new: str) -> None:
-    user = await session.get(User, user_id)
-    if user is None or not check_password(user.password_hash, current):
-        raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
-    if len(new) < 8 or new == current:
-        raise DomainError(
-            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
-        )
-    user.password_hash = hash_password(new)
-    await do_append_audit(session, actor=user.id, action="user.password", target=f"user:{user.id}")
 
 
 async def list_mediators(session: AsyncSession, subject: Subject) -> list[User]:

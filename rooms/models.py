@@ -201,6 +201,23 @@ class RecordingHold(Base):
     placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StaffSession(Base):
+    """One staff login. Its id rides in the access token (`sid`); the token works
+    only while this row is live: not ended (logout, password change, user disabled)
+    and not past `expires_at`. Rows are kept (ended) as the record of who was in."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # logout | password | disabled
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
 class RecordingDeletion(Base):
     """A recording being deleted, or deleted. Files on disk can't share a
     transaction with the database, so a deletion goes: this row and the

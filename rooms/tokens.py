@@ -10,6 +10,9 @@ invitation link. Claims:
         opens this one room for its holder, see rooms.policy)
   org   organisation id whose subtree the subject may see (staff)
   inv   invitation id (party tokens minted from an invitation)
+  sid   staff session id (tokens issued at login): the token works only while
+        that session is live (rooms/accounts.py); ended by logout, a password
+        change or the user being disabled
   exp   expiry (seconds since epoch), iat issued-at, jti unique token id
 """
 
@@ -68,6 +71,7 @@ class AccessToken:
     room: str | None = None
     org: str | None = None
     inv: str | None = None
+    sid: str | None = None
     iat: int = 0
     jti: str = ""
 
@@ -85,6 +89,17 @@ class AccessToken:
         """Came in through an invitation (consents as a party does)."""
         return self.inv is not None or invited(self.role, self.sub)
 
+    @property
+    def needs_session(self) -> bool:
+        """Valid only with a live login session (rooms.accounts.check_session):
+        every token that names one (login tokens, and the seat tokens minted from
+        them), and every staff token that names no room and came from no
+        invitation (without `sid` it is refused). Invitation tokens end with
+        their invitation instead."""
+        return self.sid is not None or (
+            self.role in STAFF_ROLES and self.inv is None and self.room is None
+        )
+
 
 def issue(
     secret: bytes,
@@ -96,6 +111,7 @@ def issue(
     room: str | None = None,
     org: str | None = None,
     inv: str | None = None,
+    sid: str | None = None,
     now: float | None = None,
 ) -> str:
     if role not in ROLES:
@@ -112,7 +128,7 @@ def issue(
         "exp": int(now + ttl_s),
         "jti": secrets.token_urlsafe(12),
     }
-    for key, value in (("room", room), ("org", org), ("inv", inv)):
+    for key, value in (("room", room), ("org", org), ("inv", inv), ("sid", sid)):
         if value is not None:
             claims[key] = value
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -147,6 +163,7 @@ def verify(secret: bytes, token: object) -> AccessToken:
         room=claims.get("room"),
         org=claims.get("org"),
         inv=claims.get("inv"),
+        sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         iat=int(claims["iat"]),
         jti=str(claims.get("jti", "")),
     )

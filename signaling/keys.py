@@ -12,10 +12,12 @@ if TYPE_CHECKING:
     from rooms.db import Database
     from rooms.live_cameras import LiveCameras
     from rooms.live_room import LiveRooms
+    from rooms.passwords import PasswordPool
     from signaling.camera_captures import CameraCaptures
     from signaling.gb28181.bindings import GbService
     from signaling.recording import Recordings
     from signaling.room_namespace import RoomNamespace
+    from signaling.throttle import Throttle
 
 # The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
 CONFIG: web.AppKey[Any] = web.AppKey("config")
@@ -36,3 +38,7 @@ LIVE_CAMERAS: web.AppKey[LiveCameras] = web.AppKey("live_cameras")
 GB_SERVICE: web.AppKey[GbService | None] = web.AppKey("gb_service")
 # Evidence captures (snapshots, clips) from cameras in rooms; set by room_namespace.setup.
 CAMERA_CAPTURES: web.AppKey[CameraCaptures] = web.AppKey("camera_captures")
+# Argon2 on a bounded thread pool (rooms.passwords.PasswordPool)
+PASSWORDS: web.AppKey[PasswordPool] = web.AppKey("passwords")
+# failed-attempt counts: in-process or Redis (signaling.throttle), chosen by hub/
+THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")

@@ -10,7 +10,6 @@ through signaling.access_log."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +18,15 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import domain, policy
+from rooms.accounts import check_session
 from rooms.audit import verify_audit_chain
 from rooms.domain import DomainError
-from rooms.models import Case, Organisation, User
+from rooms.models import Case, Organisation
+from rooms.passwords import PoolBusy
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy, pending_deletions
-from rooms.tokens import PARTY, TokenError, issue, verify
+from rooms.tokens import PARTY, TokenError, verify
+from signaling import rest_accounts as accounts
 from signaling import rest_cameras as cameras_api
 from signaling import rest_recordings as recordings
 from signaling import rest_rooms as rooms_api
@@ -39,7 +41,9 @@ from signaling.decoder import (
     text,
 )
 from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.rest_accounts import user_json
 from signaling.rest_rooms import invitation_link, iso
+from signaling.throttle import ThrottleUnavailable
 
 API = "/api/v1"
 Handler = Callable[[web.Request, AsyncSession, Subject | None], Awaitable[web.StreamResponse]]
@@ -71,16 +75,6 @@ def org_json(org: Organisation) -> dict[str, Any]:
     }
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "name": user.display_name,
-        "role": user.role,
-        "organisationId": user.organisation_id,
-    }
-
-
 def case_json(case: Case) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -98,55 +92,16 @@ def case_json(case: Case) -> dict[str, Any]:
 
 
 # -- handlers ----------------------------------------------------------------------------
-async def login(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
-    data = await body(request)
-    user = await domain.authenticate(s, text(data, "username"), text(data, "password"))
-    config = request.app[CONFIG]
-    token = issue(
-        request.app[TOKEN_SECRET],
-        sub=user.id,
-        name=user.display_name,
-        role=user.role,
-        org=user.organisation_id,
-        ttl_s=config.signaling.staff_token_ttl_s,
-    )
-    await audit_access(request, s, actor=user.id, action="login", target=f"user:{user.id}")
-    return web.json_response({"token": token, "user": user_json(user)})
-
-
-class Attempts:
-    """Failed code entries per client address: at most `limit` per `window_s`."""
-
-    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, list[float]] = {}
-
-    def blocked(self, key: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-        self._failures[key] = recent
-        return len(recent) >= self.limit
-
-    def failed(self, key: str) -> None:
-        self._failures.setdefault(key, []).append(time.monotonic())
-
-
-CODE_ATTEMPTS: web.AppKey[Attempts] = web.AppKey("code_attempts")
-
-
 async def join_by_code(request: web.Request, s: AsyncSession, _: Subject | None) -> web.Response:
-    attempts = request.app[CODE_ATTEMPTS]
-    client = request.remote or "?"
-    if attempts.blocked(client):
-        raise DomainError("rate_limited", "尝试次数过多，请稍后再试 / too many tries, wait", 429)
     data = await body(request)
     code, name = text(data, "code", max_len=6), text(data, "name", max_len=50)
+    await accounts.code_attempt_allowed(request, code)
     try:
         if not code.isdigit() or len(code) != 6:
             raise DomainError("bad_code", "邀请码为 6 位数字 / the code has 6 digits", 400)
         invitation = await domain.find_invitation_by_code(s, code, name)
     except DomainError:
-        attempts.failed(client)
+        await accounts.code_attempt_failed(request, code)
         raise
     return web.json_response({"url": invitation_link(request, invitation)})
 
@@ -161,19 +116,6 @@ async def me(request: web.Request, s: AsyncSession, who: Subject | None) -> web.
             "severityLevels": request.app[CONFIG].rooms.severity_levels,
         }
     )
-
-
-async def change_password(
-    request: web.Request, s: AsyncSession, who: Subject | None
-) -> web.Response:
-    assert who is not None
-    if who.role == PARTY:
-        raise DomainError("forbidden", "无权执行此操作 / not allowed", 403)
-    data = await body(request)
-    await domain.do_change_password(
-        s, who.id, text(data, "current", max_len=200), text(data, "new", max_len=200)
-    )  # a unit of work: committed by the route
-    return web.json_response({"ok": True})
 
 
 async def list_orgs(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
@@ -244,25 +186,6 @@ async def set_recording_policy(
 async def list_users(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     return web.json_response([user_json(u) for u in await domain.list_users(s, who)])
-
-
-async def create_user(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
-    assert who is not None
-    data = await body(request)
-    org = await domain.access_organisation_by_id(
-        s, who, text(data, "organisationId", max_len=32), policy.USER_MANAGE
-    )
-    user = await domain.do_create_user(
-        s,
-        username=text(data, "username", max_len=64),
-        display_name=text(data, "name"),
-        role=text(data, "role", max_len=16),
-        organisation=org,
-        password=text(data, "password", max_len=200),
-        actor=who.id,
-        ip=request.remote,
-    )
-    return web.json_response(user_json(user), status=201)
 
 
 def _int(request: web.Request, key: str, default: int, top: int) -> int:
@@ -394,9 +317,10 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         f"{API}/login",
         "登录，取得访问令牌 / log in, get an access token",
-        login,
+        accounts.login,
         public=True,
     ),
+    Route("POST", f"{API}/logout", "退出登录 / log out (ends this session)", accounts.logout),
     Route(
         "POST",
         f"{API}/join-code",
@@ -408,9 +332,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{API}/me/password",
-        "修改密码 / change my password",
-        change_password,
-        unit=True,
+        "修改密码（其他登录随之失效）/ change my password (other sessions end)",
+        accounts.change_password,
     ),
     Route("GET", f"{API}/organisations", "本辖区机构树 / my organisation subtree", list_orgs),
     Route(
@@ -421,7 +344,19 @@ ROUTES: tuple[Route, ...] = (
         unit=True,
     ),
     Route("GET", f"{API}/users", "本辖区用户 / users of my subtree", list_users),
-    Route("POST", f"{API}/users", "新建用户 / create a user", create_user, unit=True),
+    Route("POST", f"{API}/users", "新建用户 / create a user", accounts.create_user),
+    Route(
+        "PATCH",
+        f"{API}/users/{{user_id}}",
+        "停用或启用用户 / disable or enable a user",
+        accounts.update_user,
+    ),
+    Route(
+        "POST",
+        f"{API}/users/{{user_id}}/unlock",
+        "解除登录锁定 / lift a login lock",
+        accounts.unlock_user,
+    ),
     Route("GET", f"{API}/cases", "本辖区案件（筛选、分页）/ cases of my subtree", list_cases),
     Route("POST", f"{API}/cases", "登记案件 / register a case", create_case, unit=True),
     Route(
@@ -543,6 +478,8 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
     if not header.startswith("Bearer "):
         raise TokenError("token_missing", "缺少访问令牌 / access token missing")
     token = verify(request.app[TOKEN_SECRET], header[7:])
+    await check_session(s, token)
+    request[accounts.ACCESS_TOKEN] = token
     if token.role == PARTY:
         return Subject.from_token(token, None)
     return Subject.from_token(token, await domain.org_path(s, token.org))
@@ -569,6 +506,10 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             return error(exc.status, exc.code, exc.message)
         except BadInput as exc:
             return error(exc.status, exc.code, exc.message)
+        except (PoolBusy, ThrottleUnavailable):
+            response = error(503, "busy", "服务器繁忙，请稍后再试 / server busy, try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
 
     return handler
 
@@ -633,7 +574,7 @@ async def openapi_handler(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app[CODE_ATTEMPTS] = Attempts()
+    accounts.setup(app)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     app.router.add_get(f"{API}/openapi.json", openapi_handler)

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from recorder.export import export_recording
 from recorder.manifest import MANIFEST_FILE
+from recorder.signing import load_or_create_signing_key, public_key_pem
 from recorder.store import RecordingSummary, list_recordings, read_state, recordings_dir
 from recorder.timing import Timeline
-from recorder.verify import SEGMENT_FILE, verify
+from recorder.verify import SEGMENT_FILE, VerifyReport, verify
 from rooms import domain, policy
 from rooms.domain import DomainError
 from rooms.models import RecordingHold
@@ -47,6 +48,16 @@ async def _may(s: AsyncSession, who: Subject, action: str, summary: RecordingSum
         return policy.allowed(who, action, org_path=policy.UNOWNED)
     path = await domain.org_path(s, organisation)
     return policy.allowed(who, action, org_path=path or policy.UNOWNED)
+
+
+def _trusted_key(request: web.Request) -> bytes:
+    """The install's evidence public key (PEM): what "verified" is checked against."""
+    data_dir = request.app[CONFIG].server.data_dir
+    return public_key_pem(load_or_create_signing_key(data_dir).public_key())
+
+
+def _verify_trusted(request: web.Request, path: Path) -> VerifyReport:
+    return verify(path, trusted_key=_trusted_key(request))
 
 
 def _json(summary: RecordingSummary, held: bool) -> dict[str, Any]:
@@ -110,7 +121,7 @@ async def list_(request: web.Request, s: AsyncSession, who: Subject | None) -> w
 async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web.Response:
     assert who is not None
     found = await _find(request, s, who, policy.RECORDING_VIEW)
-    report = await asyncio.to_thread(verify, found.path)
+    report = await asyncio.to_thread(_verify_trusted, request, found.path)
     hold = await hold_of(s, found.id)
     rules = await retention.policy_for(request.app, s, found.organisation)
     await audit_access(
@@ -129,7 +140,12 @@ async def get(request: web.Request, s: AsyncSession, who: Subject | None) -> web
             "retentionDays": rules.retention_days,
             "deletableAfter": retention.deletable_after(found, rules),
             "verification": {
-                "ok": report.ok,
+                # signed by this install's key, and every segment, link and the
+                # signature intact; a self-consistent recording signed by another key is not
+                "ok": report.verified,
+                "keyFingerprint": report.key_fingerprint,
+                "trustedKeyFingerprint": report.trusted_fingerprint,
+                "keyTrusted": report.key_trusted is True,
                 "firstBadSegment": report.first_bad_segment,
                 "report": report.text("zh") + "\n\n" + report.text("en"),
             },
@@ -145,7 +161,7 @@ async def export(request: web.Request, s: AsyncSession, who: Subject | None) -> 
     )
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         out = Path(tmp) / f"{found.id}.zip"
-        await asyncio.to_thread(export_recording, found.path, out, None)
+        await asyncio.to_thread(export_recording, found.path, out, None, _trusted_key(request))
         response = web.StreamResponse(
             headers={
                 "Content-Type": "application/zip",

@@ -75,6 +75,7 @@ async def seat(request: web.Request, s: AsyncSession, who: Subject | None) -> we
         org=token.org,
         room=room.id,
         inv=token.inv,
+        sid=token.sid,  # ends with the login session it came from (rooms.accounts)
         ttl_s=min(SEAT_TTL_S, max(token.exp - time.time(), 1)),
     )
     return web.json_response(

@@ -20,6 +20,7 @@ from media.errors import InvalidSdpError, InvalidStateError, MediaError, Unsuppo
 from media.peer_transport import MAX_SDP_BYTES
 from recorder.recording import ConsentMissing
 from rooms import actions, domain, policy
+from rooms.accounts import check_session
 from rooms.live_room import (
     LEFT,
     REMOVED,
@@ -71,6 +72,7 @@ class SocketSession:
     token: AccessToken
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
+    checked_at: float = 0.0  # loop time the login session was last found live
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:
@@ -147,6 +149,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session = self.sessions.get(sid)
         if session is None:
             return error("not_joined", "未连接 / not connected")
+        if not await self._session_live(session):
+            return error("session_ended", "登录已失效，请重新登录 / your session has ended")
         try:
             data = payload(rest, self.app[CONFIG].signaling.max_message_bytes)
             return ok(await handler(session, data))
@@ -170,11 +174,55 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             access = verify(self.app[TOKEN_SECRET], token)
+            async with self.app[DATABASE].session() as db:
+                await check_session(db, access)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
-        self.sessions[sid] = SocketSession(sid=sid, token=access)
+        self.sessions[sid] = SocketSession(
+            sid=sid, token=access, checked_at=asyncio.get_running_loop().time()
+        )
+
+    async def _session_live(self, session: SocketSession) -> bool:
+        """A staff socket's login session, looked at again every session_recheck_s
+        (a logout on another node reaches this one so); ended: the socket closes."""
+        if not session.token.needs_session:
+            return True
+        now = asyncio.get_running_loop().time()
+        if now - session.checked_at < self.app[CONFIG].signaling.session_recheck_s:
+            return True
+        try:
+            async with self.app[DATABASE].session() as db:
+                await check_session(db, session.token)
+        except TokenError:
+            await self._close_ended(session.sid)
+            return False
+        session.checked_at = now
+        return True
+
+    async def end_staff_sockets(
+        self, user_id: str, *, only_session: str | None = None, keep_session: str | None = None
+    ) -> None:
+        """Close this node's sockets of a user's ended login sessions (logout: one
+        session; password change: all but the one that changed it; disable: all)."""
+        for session in list(self.sessions.values()):
+            token = session.token
+            if not token.needs_session or token.sub != user_id:
+                continue
+            if only_session is not None and token.sid != only_session:
+                continue
+            if keep_session is not None and token.sid == keep_session:
+                continue
+            await self._close_ended(session.sid)
+
+    async def _close_ended(self, sid: str) -> None:
+        await self.emit(
+            "session-ended",
+            {"code": "session_ended", "message": "登录已失效，请重新登录 / your session has ended"},
+            to=sid,
+        )
+        self._spawn(self.disconnect(sid))
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)

@@ -14,6 +14,7 @@ from recorder.export import REPORT_FILE
 from recorder.signing import load_or_create_signing_key, public_key_pem
 from recorder.store import STATE_FILE, read_state, write_state
 from tests.recorder.conftest import record
+from tests.recorder.forgery import drop_segment_and_resign
 from tests.recorder.media_samples import OPUS_CODEC, opus_frames
 
 
@@ -102,3 +103,24 @@ def test_recorder_config_from_environment():
     assert config.recorder.tsa_url == "http://tsa.example/"
     assert config.recorder.hash_algorithm == "sm3"
     assert from_env(env={}).recorder == RecorderConfig()
+
+
+def test_verify_trusts_only_a_key_it_was_given(recording, tmp_path, capsys):
+    """Without --pubkey or --data-dir a self-consistent forgery is not "intact"."""
+    data_dir, directory = recording
+    assert main(["evidence", "verify", str(directory), "--lang", "en"]) == 3
+    out = capsys.readouterr().out
+    assert "UNTRUSTED" in out and "--pubkey" in out and "intact" not in out
+    assert main(["evidence", "verify", str(directory), "--data-dir", str(data_dir)]) == 0
+    assert "intact, signed by the trusted key" in capsys.readouterr().out
+
+    drop_segment_and_resign(directory)  # drop a segment, re-chain, re-sign with another key
+    assert main(["evidence", "verify", str(directory), "--lang", "en"]) == 3  # consistent...
+    assert "UNTRUSTED" in capsys.readouterr().out
+    assert main(["evidence", "verify", str(directory), "--data-dir", str(data_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "ANOTHER key" in out and "签名公钥不是受信任的公钥" in out and "FAILED" in out
+    empty = tmp_path / "no-key"
+    empty.mkdir()
+    assert main(["evidence", "verify", str(directory), "--data-dir", str(empty)]) == 2
+    assert not (empty / "evidence").exists()  # verification never creates a key

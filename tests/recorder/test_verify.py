@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.config import RecorderConfig
-from recorder.export import export_recording
-from recorder.signing import load_or_create_signing_key
+from recorder.export import README_FILE, export_recording
+from recorder.signing import load_or_create_signing_key, trusted_public_key
 from recorder.verify import verify
 from tests.recorder.conftest import record
+from tests.recorder.forgery import drop_segment_and_resign
 from tests.recorder.media_samples import OPUS_CODEC, VP8_CODEC, opus_frames, video_frames
 
 
@@ -50,8 +51,38 @@ def test_untouched_recording_and_its_export_verify(recordings, tmp_path):
     report = verify(directory)
     assert report.ok, report.text()
     assert report.first_bad_segment is None
-    bundle = export_recording(directory, tmp_path / "out.zip", progress=None)
-    assert verify(bundle).ok
+    assert not report.verified  # no trusted key given: never "verified"
+    assert "UNTRUSTED" in report.text("en")
+    trusted = trusted_public_key(directory.parent.parent / "data")
+    assert trusted is not None
+    assert verify(directory, trusted_key=trusted).verified
+    bundle = export_recording(directory, tmp_path / "out.zip", progress=None, trusted_key=trusted)
+    assert verify(bundle).ok and verify(bundle, trusted_key=trusted).verified
+    with zipfile.ZipFile(bundle) as zf:
+        readme = zf.read(README_FILE).decode()
+    assert "intact, signed by the trusted key" in readme and "--pubkey" in readme
+    assert readme.index("证据公钥指纹") < readme.index("evidence key fingerprint")
+
+
+def test_a_resigned_forgery_is_consistent_but_not_verified(recordings, tmp_path):
+    """Drop a segment, re-chain, re-sign with another key: every internal check
+    passes, so only the install's trusted key can tell."""
+    original, _ = recordings
+    directory = tmp_path / "rec"
+    shutil.copytree(original, directory)
+    trusted = trusted_public_key(original.parent.parent / "data")
+    drop_segment_and_resign(directory)
+    alone = verify(directory)
+    assert alone.ok and not alone.verified  # self-consistent, but whose key?
+    report = verify(directory, trusted_key=trusted)
+    assert not report.ok and not report.verified and report.key_trusted is False
+    assert "ANOTHER key" in report.text("en") and report.key_fingerprint != (
+        report.trusted_fingerprint
+    )
+    assert "FAILED" in report.text("en")
+    bundle = export_recording(directory, tmp_path / "x.zip", progress=None, trusted_key=trusted)
+    with zipfile.ZipFile(bundle) as zf:
+        assert "FAILED" in zf.read(README_FILE).decode()
 
 
 TAMPERS = st.one_of(

@@ -9,13 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.db import Database
-from rooms.demo import DEMO_PASSWORD, seed_demo_city
+from rooms.demo import seed_demo_city
 from rooms.domain import (
     DomainError,
     access_case_by_id,
-    authenticate,
     case_history,
-    do_change_password,
     do_create_case,
     do_create_case_room,
     do_create_invitation,
@@ -167,16 +165,3 @@ async def test_invitations_are_single_use_revocable_and_expire(database: Databas
         with pytest.raises(DomainError) as late:
             await do_redeem_invitation(s, expired.id)
         assert late.value.code == "token_expired"
-
-
-async def test_passwords_are_hashed_and_checked(database: Database) -> None:
-    await world(database)
-    async with database.transaction() as s:
-        user = await authenticate(s, "mediator-east", DEMO_PASSWORD)
-        assert user.password_hash.startswith("$argon2") and DEMO_PASSWORD not in user.password_hash
-        await do_change_password(s, user.id, DEMO_PASSWORD, "a-new-password")
-        assert (await authenticate(s, "mediator-east", "a-new-password")).id == user.id
-        for name, password in (("mediator-east", DEMO_PASSWORD), ("nobody", DEMO_PASSWORD)):
-            with pytest.raises(DomainError) as refused:
-                await authenticate(s, name, password)
-            assert refused.value.code == "bad_credentials"

@@ -44,7 +44,7 @@ async def test_a_check_then_insert_race_is_run_again(database: Database) -> None
                 display_name="x",
                 role="mediator",
                 organisation=org,
-                password="long-enough-1",
+                password_hash="not-a-real-hash",
                 actor="test",
             )
 

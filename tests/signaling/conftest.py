@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.app import build_app
 from hub.config import Config
 from rooms import actions, domain
+from rooms.accounts import do_start_session
 from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
 from rooms.models import Room, User
 from rooms.policy import Subject
@@ -98,14 +99,17 @@ async def town(aiohttp_client: Callable[..., Any], hub_config: Config) -> Town:
     return Town(client, hub_config, headers, orgs)
 
 
-def staff_token(secret: bytes, user: User, ttl_s: float = 600) -> str:
-    """An access token for a staff user, as logging in would issue."""
+async def staff_token(app: web.Application, user: User, ttl_s: float = 600) -> str:
+    """An access token for a staff user with a live login session, as logging in
+    would issue (without the password round trip)."""
+    session = await app[DATABASE].run(lambda s: do_start_session(s, user, ttl_s=ttl_s))
     return issue(
-        secret,
+        app[TOKEN_SECRET],
         sub=user.id,
         name=user.display_name,
         role=user.role,
         org=user.organisation_id,
+        sid=session.id,
         ttl_s=ttl_s,
     )
 

@@ -24,7 +24,7 @@ async def test_invitations_and_staff_subtrees_decide_who_enters(
             s, room, name="李四", role="party", ttl_s=600, inviter=None
         )
         await domain.do_revoke_invitation(s, revoked, actor="test")
-    staff = {key: staff_token(secret, u) for key, u in demo.users.items()}
+    staff = {key: await staff_token(hub.app, u) for key, u in demo.users.items()}
 
     party = await _connected(hub, clients, domain.invitation_token(secret, link))
     assert (await party.join())["ok"]

@@ -83,11 +83,11 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         )
     here = rooms["east"].id
 
-    def token(principal: str) -> str:
+    async def token(principal: str) -> str:
         if principal.startswith("party"):
             room = here if principal == "party-here" else rooms["west"].id
             return issue(secret, sub=principal, name=principal, role="party", room=room, ttl_s=600)
-        return staff_token(secret, demo.users[principal])
+        return await staff_token(hub.app, demo.users[principal])
 
     # a party in the room, as the target of moderation events
     target = await _connected(
@@ -117,7 +117,7 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
     order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
     wrong: list[str] = []
     for principal in PRINCIPALS:
-        client = await _connected(hub, clients, token(principal))
+        client = await _connected(hub, clients, await token(principal))
         joined = await client.request("join", payloads["join"])
         if joined["ok"] != (principal in EVENTS["join"]):
             wrong.append(f"{principal}: join -> {joined}")
@@ -131,7 +131,7 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         await client.close()
     # end-room last: the moderators may, the rest may not
     for principal in ("command", "party-here", "mediator-east"):
-        client = await _connected(hub, clients, token(principal))
+        client = await _connected(hub, clients, await token(principal))
         await client.request("join", payloads["join"])
         ack = await client.request("end-room")
         if ack["ok"] != (principal in EVENTS["end-room"]):

@@ -64,7 +64,7 @@ async def test_revoking_ends_the_seat_and_refuses_rejoin(
 ) -> None:
     demo, room = await _world(hub)
     mediator = await _connected(
-        hub, clients, staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
     )
     assert (await mediator.join(room=room.id))["ok"]
     link = await _invite(hub, room, "张三")

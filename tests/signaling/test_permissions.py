@@ -37,8 +37,11 @@ async def test_join_answer_names_what_the_participant_may_do(
         room = await case_room(s, demo, "east-1")
     tokens = {
         "party-here": issue(secret, sub="p", name="张三", role="party", room=room.id, ttl_s=600),
-        **{who: staff_token(secret, demo.users[who]) for who in ("mediator-east", "city-admin")},
-        "command": staff_token(secret, demo.users["command"]),
+        **{
+            who: await staff_token(hub.app, demo.users[who])
+            for who in ("mediator-east", "city-admin")
+        },
+        "command": await staff_token(hub.app, demo.users["command"]),
     }
     assert set(tokens) == EVENTS["join"]
     for principal, token in tokens.items():
@@ -61,7 +64,6 @@ async def test_join_answer_names_what_the_participant_may_do(
 
 
 async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None:
-    secret = hub.app[TOKEN_SECRET]
     async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         room = await case_room(s, demo, "east-1")
@@ -70,7 +72,8 @@ async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None
     url = hub.url.rstrip("/") + CASE.format(case_id=case_id)
     async with aiohttp.ClientSession() as http:
         for principal in STAFF:
-            headers = {"Authorization": f"Bearer {staff_token(secret, demo.users[principal])}"}
+            token = await staff_token(hub.app, demo.users[principal])
+            headers = {"Authorization": f"Bearer {token}"}
             async with http.get(url, headers=headers) as r:
                 assert r.status == 200, principal
                 case = await r.json()
@@ -87,7 +90,7 @@ async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None
             boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
             for to in ("accepted", "assigned", "mediating", "failed", "archived"):
                 stored = await domain.do_transition_case(s, boss, stored, to)
-        headers = {"Authorization": f"Bearer {staff_token(secret, admin)}"}
+        headers = {"Authorization": f"Bearer {await staff_token(hub.app, admin)}"}
         async with http.get(url, headers=headers) as r:
             case = await r.json()
         assert case["status"] == "archived" and case["allowedTransitions"] == []

@@ -81,7 +81,9 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
         link = await domain.do_create_invitation(
             s, room, name="张三", role="party", ttl_s=600, inviter=None
         )
-    mediator = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
+    mediator = await _connected(
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
+    )
     joined = await mediator.join(room=room.id)
     assert joined["recording"]["required"] is True
     assert joined["recording"]["active"] is True  # started when the first person came in

@@ -29,6 +29,7 @@ from rooms.models import Room
 from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
+from tests.signaling.conftest import staff_token
 
 STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
 CITY_WIDE = {"city-admin", "command", "evaluator"}  # their subtree holds east and west alike
@@ -40,12 +41,16 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/openapi.json"): set(PRINCIPALS),
     ("POST", "/api/v1/join-code"): set(PRINCIPALS),  # public: the code and name are the credential
     ("GET", "/api/v1/me"): {*STAFF, "party-east", "party-west"},
+    # ends the caller's own session (a party token has none: a no-op)
+    ("POST", "/api/v1/logout"): {*STAFF, "party-east", "party-west"},
     # staff may try (a wrong current password is refused with 403 bad_credentials)
     ("POST", "/api/v1/me/password"): set(STAFF),
     ("GET", "/api/v1/organisations"): set(STAFF),
     ("POST", "/api/v1/organisations"): {"city-admin"},
     ("GET", "/api/v1/users"): {"city-admin"},
     ("POST", "/api/v1/users"): {"city-admin"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"city-admin"},
+    ("POST", "/api/v1/users/{user_id}/unlock"): {"city-admin"},
     ("GET", "/api/v1/cases"): set(STAFF),
     ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},
     ("GET", "/api/v1/cases/{case_id}"): set(STAFF),
@@ -154,6 +159,7 @@ DOOMED = {
 class World:
     client: TestClient
     tokens: dict[str, str]
+    logout_tokens: dict[str, str]  # principal:side -> a session of its own to log out
     ids: dict[str, dict[str, str]]  # "east"/"west" -> {case_id, room_id, invitation_id, org}
 
 
@@ -213,6 +219,18 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "device_id": device,
                 "doomed_device": doomed_device,
                 "new_device": f"3402000000118000005{digit}",
+                # a user of the side's community whom the matrix enables and unlocks
+                "user_id": (
+                    await domain.do_create_user(
+                        s,
+                        username=f"spare-{side}",
+                        display_name="备用",
+                        role="mediator",
+                        organisation=demo.orgs[org],
+                        password_hash="never-logs-in",
+                        actor="test",
+                    )
+                ).id,
                 "recording_id": await record_briefly(hub_config, room.name, demo.orgs[org].id),
             }
     tokens = {}
@@ -226,7 +244,14 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
         tokens[f"party-{side}"] = issue(
             secret, sub=f"p-{side}", name="张三", role="party", room=ids[side]["room_id"], ttl_s=600
         )
-    return World(client, tokens, ids)
+    logout_tokens = {}
+    for side in ("east", "west"):
+        for key in PRINCIPALS:
+            if key in STAFF:
+                logout_tokens[f"{key}:{side}"] = await staff_token(app, demo.users[key])
+            elif key in tokens:
+                logout_tokens[f"{key}:{side}"] = tokens[key]
+    return World(client, tokens, logout_tokens, ids)
 
 
 async def record_briefly(config: Config, room: str, organisation: str) -> str:
@@ -288,6 +313,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
         "/api/v1/cases/{case_id}/assign": {"mediatorId": ids["mediator"]},
         "/api/v1/me/password": {"current": "not-the-password", "new": "another-password"},
         "/api/v1/rooms/{room_id}/invitations": {"name": "李四", "role": "party"},
+        "/api/v1/users/{user_id}": {"active": True},
         "/api/v1/recordings/{recording_id}": {"reason": "测试"},
         "/api/v1/recordings/{recording_id}/hold": {"reason": "诉讼中"},
         "/api/v1/organisations/{org_id}/recording-policy": {
@@ -352,9 +378,14 @@ async def _check_principal(world: World, principal: str) -> list[str]:
             if path == "/api/v1/join/{token}":
                 continue  # covered by the page tests: the token in the URL is the credential
             kwargs = request_for(method, path, world.ids[side], token)
+            if path == "/api/v1/logout" and f"{principal}:{side}" in world.logout_tokens:
+                # a session of its own, so that the principal's other requests still work
+                spare = world.logout_tokens[f"{principal}:{side}"]
+                headers = {**headers, "Authorization": f"Bearer {spare}"}
             response = await world.client.request(
                 kwargs["method"], kwargs["url"], json=kwargs["json"], headers=headers
             )
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
             granted = response.status not in (401, 403)
             if response.status >= 400:
                 payload = await response.json()
@@ -363,10 +394,10 @@ async def _check_principal(world: World, principal: str) -> list[str]:
                 granted = (await response.json())["error"]["code"] == "bad_credentials"
             if path == "/api/v1/join-code":
                 granted = response.status in (403, 429)  # the wrong code, not who asks
-            if path == "/api/v1/login":
-                granted = (
-                    response.status == 401
-                    and (await response.json())["error"]["code"] == "bad_credentials"
+            if path == "/api/v1/login":  # a wrong password, throttled after a few tries
+                granted = (response.status, (await response.json())["error"]["code"]) in (
+                    (401, "bad_credentials"),
+                    (429, "rate_limited"),
                 )
             if granted != expected(principal, method, path, side):
                 wrong.append(f"{principal}: {method} {path} [{side}] -> {response.status}")

@@ -9,7 +9,7 @@ from recorder.store import recordings_dir
 from recorder.verify import verify
 from rooms.audit import verify_audit_chain
 from rooms.models import AuditEntry
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS, TOKEN_SECRET
+from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS
 from tests.media.fixtures import PacketTrack, encoded_opus
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, staff_token
@@ -21,8 +21,9 @@ async def test_ending_over_rest_seals_the_recording_and_tells_everyone(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
     demo, room = await _world(hub)
-    secret = hub.app[TOKEN_SECRET]
-    mediator = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
+    mediator = await _connected(
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
+    )
     assert (await mediator.join(room=room.id))["ok"]
     party = await _connected(hub, clients, await _invite(hub, room, "张三"))
     assert (await party.join(consent=True))["ok"]
@@ -63,7 +64,7 @@ async def test_ending_over_rest_seals_the_recording_and_tells_everyone(
         ]
     assert len(ends) == 1 and len(ends[0].detail["participantsLeft"]) == 2
     assert trail == ["recording.start", "recording.stop"]
-    again = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
+    again = await _connected(hub, clients, await staff_token(hub.app, demo.users["mediator-east"]))
     assert (await again.join(room=room.id))["error"]["code"] == "room_ended"
     # ending twice is harmless and audited once
     status, body = await _rest(hub, "POST", f"/api/v1/rooms/{room.id}/end")

@@ -3,11 +3,11 @@
 import { createApi } from "../lib/api.js";
 import { byId as $, el } from "../lib/dom.js";
 import { pageI18n } from "../lib/i18n.js";
-import { staffToken } from "../lib/session.js";
+import { staffToken, toLogin } from "../lib/session.js";
 import strings from "../console/strings.js";
 
 const { t, apply } = pageI18n(strings);
-const api = createApi({ token: staffToken });
+const api = createApi({ token: staffToken, onUnauthorized: toLogin });
 
 apply();
 

@@ -39,7 +39,10 @@ $("login").addEventListener("submit", async (event) => {
     $("login-error").textContent = hasKey(strings, err.code) ? t(err.code) : err.message;
   }
 });
-$("logout").onclick = logout;
+$("logout").onclick = async () => {
+  await api.post("/logout").catch(() => {}); // ends the session on the server too
+  logout();
+};
 $("back").onclick = () => listCases();
 
 async function start() {

@@ -5,13 +5,13 @@
 import { createApi } from "../lib/api.js";
 import { byId as $, el } from "../lib/dom.js";
 import { pageI18n } from "../lib/i18n.js";
-import { staffToken } from "../lib/session.js";
+import { staffToken, toLogin } from "../lib/session.js";
 import { MasterClock, minutesSeconds, peakLevel, sessionSpan } from "./playback.js";
 import { Track } from "./recording-track.js";
 import strings from "./strings.js";
 
 const { t, apply } = pageI18n(strings);
-const api = createApi({ token: staffToken });
+const api = createApi({ token: staffToken, onUnauthorized: toLogin });
 const recordingId = decodeURIComponent(location.pathname.split("/").pop());
 const path = `/recordings/${encodeURIComponent(recordingId)}`;
 const clock = new MasterClock();
@@ -87,8 +87,15 @@ $("seek").addEventListener("input", () => {
 async function details() {
   const data = await api.get(path);
   const v = data.verification;
-  $("verification").textContent = v.ok ? `✔ ${t("verified_ok")}` : `✘ ${t("verified_bad")}: ${v.firstBadSegment || ""}`;
+  // verified = intact AND signed by this install's key; another key is said plainly, in red
+  const why = !v.keyTrusted ? t("other_key") : v.firstBadSegment || "";
+  $("verification").textContent = v.ok ? `✔ ${t("verified_ok")}` : `✘ ${t("verified_bad")}: ${why}`;
   $("verification").dataset.ok = String(v.ok);
+  $("verification").dataset.keyTrusted = String(v.keyTrusted);
+  $("verification").classList.toggle("untrusted", !v.ok);
+  $("key").textContent = `${t("key_fingerprint")} ${v.keyFingerprint.slice(0, 16)}…` +
+    (v.keyTrusted ? "" : ` · ${t("trusted_fingerprint")} ${v.trustedKeyFingerprint.slice(0, 16)}…`);
+  $("key").title = `${v.keyFingerprint}\n${v.trustedKeyFingerprint}`;
   $("verification").title = v.report;
   const kept = data.retentionDays ? `${t("retention")} ${data.retentionDays} ${t("days")}` : t("kept_forever");
   const after = data.deletableAfter
@@ -172,5 +179,5 @@ window.player = {
   tracks: () => tracks.map((track) => track.state(clock.now())),
 };
 
-if (!staffToken()) fail({ code: "forbidden", message: t("need_login_console") });
+if (!staffToken()) toLogin(); // not logged in, or the session ended
 else start().catch(fail);
