@@ -156,3 +156,41 @@ def test_camera_in_a_case_room(
     screenshot(mediator, "camera-room-mediator-390")
     phone.set_viewport_size({"width": 1440, "height": 900})
     screenshot(phone, "camera-room-party-1440")
+
+
+def test_admin_registers_and_removes_a_camera(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext], camera: RtspCamera
+) -> None:
+    from tests.web.test_console import log_in as console_log_in
+
+    hub_process.cli("seed-demo")
+    secret = "Cam-Secret-7788"
+    for size, name in (
+        ({"width": 1440, "height": 900}, "1440"),
+        ({"width": 390, "height": 844}, "390"),
+    ):
+        page = open_page(browser, contexts, phone=False, viewport=size)
+        console_log_in(page, hub_process.base_url, "city-admin")
+        page.goto(hub_process.base_url + "/admin")
+        card = page.get_by_test_id("camera-admin")
+        expect(card).to_be_visible()
+        page.get_by_test_id("camera-org").select_option(label="东城街道花园社区")
+        page.get_by_test_id("camera-name").fill(f"小区北门 {name}")
+        page.get_by_test_id("camera-location").fill("北门岗亭")
+        page.get_by_test_id("camera-rtsp").fill(camera.url())
+        page.get_by_test_id("camera-username").fill("admin")
+        page.get_by_test_id("camera-password").fill(secret)
+        page.get_by_test_id("camera-create").click()
+        row = page.locator("#cameras tr", has_text=f"小区北门 {name}")
+        expect(row).to_contain_text("已加密保存")
+        expect(row).to_contain_text(camera.url())
+        expect(row.get_by_test_id("camera-state")).to_have_text("未拉流")
+        assert secret not in page.content()
+        expect(page.get_by_test_id("gb-platform")).to_contain_text("未启用国标接入")
+        page.get_by_test_id("camera-admin").scroll_into_view_if_needed()
+        screenshot(page, f"admin-cameras-{name}")
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_test_id("camera-delete").click()
+        expect(row).to_have_count(0)
+    listed = hub_process.cli("camera", "list")
+    assert secret not in listed and "小区北门" not in listed

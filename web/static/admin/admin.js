@@ -5,6 +5,7 @@ import { byId as $, el } from "../lib/dom.js";
 import { pageI18n } from "../lib/i18n.js";
 import { staffToken, toLogin } from "../lib/session.js";
 import strings from "../console/strings.js";
+import { createCameraAdmin } from "./cameras.js";
 
 const { t, apply } = pageI18n(strings);
 const api = createApi({ token: staffToken, onUnauthorized: toLogin });
@@ -15,6 +16,8 @@ function fail(err) {
   $("error").hidden = false;
   $("error").textContent = err.message;
 }
+
+const cameras = createCameraAdmin({ api, t, fail });
 
 /** "东城街道（镇街 · 330101） · 必须录制 · 保存3650天" */
 function describeOrg(o) {
@@ -42,6 +45,7 @@ async function load() {
     ...[u.username, u.name, t(u.role), byId.get(u.organisationId)?.name || ""].map((text) => el("td", { text })))));
   $("admin").hidden = false;
   await showPolicy();
+  await cameras.load(orgs);
 }
 
 for (const [form, path] of [["new-org", "/organisations"], ["new-user", "/users"]]) {
