@@ -36,12 +36,14 @@ def info(kind: str) -> CaptureInfo:
     return CaptureInfo(kind, "cam-1", "菜市场东门", "rtsp://10.0.0.8/live", "李调解", "user-1")
 
 
-def evidence_verify(directory: Path) -> subprocess.CompletedProcess[str]:
+def evidence_verify(directory: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI, trusting the install's key (the `key` fixture's data dir)."""
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", "evidence", "verify", str(directory), "--lang", "en"],
+        [sys.executable, "-m", "hub.cli", "evidence", "verify", str(directory), "--lang", "en",
+         "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
 
 
 def flip_a_byte(path: Path) -> None:
@@ -72,10 +74,10 @@ async def test_snapshot_is_sealed_with_what_it_was_decoded_from(
     assert manifest["case"]["id"] == "case-1" and manifest["started_by"] == "李调解"
     assert [s["file"] for s in manifest["segments"]] == ["t01-00001.ts", "t01-00002.jpg"]
     assert verify(directory).ok
-    ok = evidence_verify(directory)
-    assert ok.returncode == 0 and "intact" in ok.stdout, ok.stdout + ok.stderr
+    ok = evidence_verify(directory, tmp_path / "data")
+    assert ok.returncode == 0 and "intact, signed by the trusted key" in ok.stdout, ok.stdout
     flip_a_byte(directory / "t01-00002.jpg")
-    bad = evidence_verify(directory)
+    bad = evidence_verify(directory, tmp_path / "data")
     assert bad.returncode == 1 and "First bad segment: t01-00002.jpg" in bad.stdout
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from recorder.store import recordings_dir
 from recorder.verify import verify
 from rooms.models import AuditEntry
-from signaling.keys import CONFIG, DATABASE, LIVE_CAMERAS, TOKEN_SECRET
+from signaling.keys import CONFIG, DATABASE, LIVE_CAMERAS
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, staff_token
 from tests.signaling.test_room_cameras import city
@@ -35,7 +35,7 @@ async def test_snapshot_and_clip_with_preroll(
 ) -> None:
     hub.app[CONFIG].recorder.segment_duration_s = 2.0
     demo, (room,), camera_id = await city(hub, camera_sim.url())
-    token = staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
+    token = await staff_token(hub.app, demo.users["mediator-east"])
     mediator = await _connected(hub, clients, token)
     await mediator.join(room=room.id)
     refused = await mediator.request("camera-snapshot", {"cameraId": camera_id})

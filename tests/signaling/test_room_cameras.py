@@ -70,7 +70,7 @@ async def test_staff_see_the_camera_parties_only_when_shared(
 ) -> None:
     demo, (room,), camera_id = await city(hub, camera_sim.url())
     mediator = await _connected(
-        hub, clients, staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
     )
     joined = await mediator.join(room=room.id)
     assert {"camera.attach", "camera.control", "camera.capture"} <= set(joined["permissions"])
@@ -137,8 +137,8 @@ async def test_one_pull_for_every_room_stopped_after_the_last(
 ) -> None:
     hub.app[CONFIG].cameras.linger_s = 0.0
     demo, rooms, camera_id = await city(hub, camera_sim.url(), rooms=2)
-    token = staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
-    command = staff_token(hub.app[TOKEN_SECRET], demo.users["command"])
+    token = await staff_token(hub.app, demo.users["mediator-east"])
+    command = await staff_token(hub.app, demo.users["command"])
     first = await _connected(hub, clients, token)
     second = await _connected(hub, clients, command)
     await first.join(room=rooms[0].id)
@@ -167,8 +167,7 @@ async def test_attached_before_anyone_came_and_recorded_with_the_room(
     hub: Hub, clients: list[ProtocolClient], camera_sim: RtspCamera
 ) -> None:
     demo, (room,), camera_id = await city(hub, camera_sim.url())
-    secret = hub.app[TOKEN_SECRET]
-    headers = {"Authorization": f"Bearer {staff_token(secret, demo.users['mediator-east'])}"}
+    headers = {"Authorization": f"Bearer {await staff_token(hub.app, demo.users['mediator-east'])}"}
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
@@ -176,7 +175,9 @@ async def test_attached_before_anyone_came_and_recorded_with_the_room(
         async with http.post(url, json={"cameraId": camera_id}, headers=headers) as r:
             made = await r.json()
             assert r.status == 201 and made["live"] is False, made
-    mediator = await _connected(hub, clients, staff_token(secret, demo.users["mediator-east"]))
+    mediator = await _connected(
+        hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
+    )
     joined = await mediator.join(room=room.id)
     assert [c["id"] for c in joined["cameras"]] == [f"camera:{camera_id}"]
     added = await mediator.wait_event("producer-added", lambda p: p["source"] == "cctv", 20)
@@ -243,7 +244,7 @@ async def test_a_gb_camera_plays_and_is_steered_from_the_room(
         device = SippDevice(scenario, gb.platform.port, tmp_path / "device").start()
         await asyncio.wait_for(catalog, 20)
         mediator = await _connected(
-            gb_hub, clients, staff_token(app[TOKEN_SECRET], demo.users["mediator-east"])
+            gb_hub, clients, await staff_token(app, demo.users["mediator-east"])
         )
         await mediator.join(room=room.id)
         assert (await mediator.request("camera-attach", {"cameraId": camera.id}))["ok"]
@@ -281,7 +282,7 @@ async def test_h265_cameras_are_transcoded_for_browsers_up_to_the_cap(
             )  # fmt: skip
             s.add(other)
         mediator = await _connected(
-            hub, clients, staff_token(hub.app[TOKEN_SECRET], demo.users["mediator-east"])
+            hub, clients, await staff_token(hub.app, demo.users["mediator-east"])
         )
         await mediator.join(room=room.id)
         assert (await mediator.request("camera-attach", {"cameraId": camera_id}))["ok"]

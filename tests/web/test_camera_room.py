@@ -55,7 +55,7 @@ def case_room(base: str, token: str, title: str) -> dict[str, str]:
 def evidence_verify(hub: HubProcess, evidence_id: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", "evidence", "verify", "--lang", "en",
-         str(hub.data_dir / "recordings" / evidence_id)],
+         "--data-dir", str(hub.data_dir), str(hub.data_dir / "recordings" / evidence_id)],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
 
@@ -130,7 +130,9 @@ def test_camera_in_a_case_room(
 
     for evidence_id in (snapshot_id, clip_id):
         result = evidence_verify(hub_process, evidence_id)
-        assert result.returncode == 0 and "Result: intact" in result.stdout, result.stdout
+        assert (
+            result.returncode == 0 and "Result: intact, signed by the trusted key" in result.stdout
+        ), result.stdout
     directory = hub_process.data_dir / "recordings" / clip_id
     manifest = json.loads((directory / "manifest.json").read_text())
     seconds = sum(s["duration"] for s in manifest["segments"])
