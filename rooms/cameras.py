@@ -408,14 +408,11 @@ async def do_unbind_gb_device(
     await session.flush()
 
 
-async def gb_device_password(
-    session: AsyncSession, box: CredentialBox, device_id: str
-) -> tuple[bool, str | None]:
-    """(bound, password) for the SIP platform's credential policy."""
-    binding = await session.get(GbDeviceBinding, device_id)
-    if binding is None:
-        return False, None
-    return True, box.open(binding.credentials, device_id).password or None
+async def gb_device_passwords(session: AsyncSession, box: CredentialBox) -> dict[str, str | None]:
+    """Every bound device and its own password (None: the platform's shared one),
+    for the SIP platform's credential policy (signaling.gb28181.bindings)."""
+    rows = (await session.execute(select(GbDeviceBinding))).scalars()
+    return {b.device_id: box.open(b.credentials, b.device_id).password or None for b in rows}
 
 
 # -- cameras in rooms -----------------------------------------------------------------------

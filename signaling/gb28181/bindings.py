@@ -21,10 +21,9 @@ from typing import Any
 
 from media.ps_rtp_source import PsRtpOptions, PsRtpSource
 from media.transport import DirectTransport
-from rooms.cameras import CameraSpec
+from rooms.cameras import CameraSpec, gb_device_passwords
 from rooms.credentials import CredentialBox
 from rooms.db import Database
-from rooms.models import GbDeviceBinding
 from signaling.gb28181 import ptz
 from signaling.gb28181.live import LiveDialogs
 from signaling.gb28181.platform import GbConfig, GbError, GbPlatform
@@ -45,13 +44,9 @@ class GbService:
         return self.platform.registry
 
     async def start(self, database: Database, box: CredentialBox) -> None:
-        from sqlalchemy import select
-
         async with database.session() as session:
-            rows = (await session.execute(select(GbDeviceBinding))).scalars()
-            for binding in rows:
-                password = box.open(binding.credentials, binding.device_id).password
-                self.bound(binding.device_id, password or None)
+            for device_id, password in (await gb_device_passwords(session, box)).items():
+                self.bound(device_id, password)
         await self.platform.start()
         logger.info(
             "GB/T 28181 platform %s on SIP port %d (%d devices bound)",

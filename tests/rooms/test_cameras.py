@@ -116,8 +116,7 @@ async def test_gb_channel_of_a_bound_device_and_updates(database: Database) -> N
             )  # fmt: skip
         assert twice.value.status == 409
     async with database.session() as s:
-        assert await cameras.gb_device_password(s, box, device) == (True, "nvr-pass")
-        assert await cameras.gb_device_password(s, box, "34020000001180000009") == (False, None)
+        assert await cameras.gb_device_passwords(s, box) == {device: "nvr-pass"}
         assert [b.device_id for b in await cameras.list_gb_devices(s, east)] == [device]
         assert await cameras.list_gb_devices(s, west) == []
     async with database.transaction() as s:
