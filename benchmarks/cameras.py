@@ -16,10 +16,10 @@ FFmpeg.
 viewers: N cameras through the product's path (LiveCameras, a CameraFeed per
 camera into a room) each forwarded to one WebRTC viewer (aiortc, in another
 process); the hub process's CPU per camera against the same process with no
-viewer (benchmarks/camera_viewers.py).
+viewer (benchmarks/camera_parts/viewers.py).
 
 attach: attach-to-first-frame in Chromium, cold and warm, against FFmpeg's own
-first decoded frame (benchmarks/camera_attach.py).
+first decoded frame (benchmarks/camera_parts/attach.py).
 
 h265: an H.265 camera transcoded to H.264 for browsers (media/transcoder.py): CPU
 per transcoded camera against the same camera in H.264, passed through.
@@ -193,7 +193,7 @@ def main() -> int:
         print(json.dumps(asyncio.run(run_transcode(args.url, args.count, args.window))))
         return 0
     if args.role in ("viewers-hub", "viewers"):
-        from benchmarks import camera_viewers
+        from benchmarks.camera_parts import viewers as camera_viewers
 
         run = (
             camera_viewers.run_server if args.role == "viewers-hub" else camera_viewers.run_viewers
@@ -211,7 +211,7 @@ def main() -> int:
     if "h265" in parts:
         h265(args)
     if "attach" in parts:
-        from benchmarks import camera_attach
+        from benchmarks.camera_parts import attach as camera_attach
 
         camera_attach.report(camera_attach.measure(args.attach_runs, args.gop), args.gop)
     return 0
@@ -226,7 +226,7 @@ def camera() -> Any:
 
 
 def viewers(args: argparse.Namespace) -> None:
-    from benchmarks import camera_viewers
+    from benchmarks.camera_parts import viewers as camera_viewers
 
     rows = []
     for n in [int(v) for v in args.viewers.split(",")]:

@@ -169,7 +169,8 @@ class CamerasConfig:
     # are kept in memory, cut at keyframes (about 4 MB per 1 Mbps camera at 30 s).
     preroll_s: float = 30.0
     # H.265 cameras: at most this many are transcoded to H.264 at once for browsers
-    # (one per camera, shared by every room; about 25 % of a core each at 640x360,
+    # (one per camera, shared by every room; about 5 % of a core each at 640x360 25 fps,
+    # roughly nine times that at 1080p;
     # see benchmarks/cameras.py --part h265). 0: H.265 cameras are `unsupported_codec`.
     h265_transcode_max: int = 2
     # Longest clip; a clip still running then is stopped and sealed.

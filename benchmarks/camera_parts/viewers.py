@@ -1,4 +1,4 @@
-"""Cameras forwarded to WebRTC viewers (part of benchmarks/cameras.py).
+"""Cameras forwarded to WebRTC viewers (a part of benchmarks/cameras.py).
 
 A hub-side process pulls N RTSP cameras through the product's own path
 (rooms.live_cameras: LiveCameras with RtspSource, a CameraFeed per camera into
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Quiet:
