@@ -33,11 +33,11 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 from pylibsrtp import Policy, Session
 
-from hub.config import RecorderConfig
 from media.frames import EncodedFrame, MediaCodec
 from media.router import Router
 from recorder.manifest import Consent, Participant, RecordingMetadata
 from recorder.recording import RoomRecorder
+from recorder.settings import RecorderSettings
 from recorder.signing import load_or_create_signing_key
 from tests.recorder.media_samples import (
     H264_CODEC,
@@ -138,7 +138,7 @@ async def record(frames: list[EncodedFrame], root: Path) -> tuple[float, int, fl
         meta,
         [Consent("a", "now", "bench")],
         key,
-        RecorderConfig(segment_duration_s=10.0),
+        RecorderSettings(segment_duration_s=10.0),
     )
     start = time.process_time()
     await rec.start()

@@ -11,45 +11,52 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.config import CamerasConfig, Config
 from hub.keyfile import load_or_create_camera_key
 from media.camera_source import CameraSource, StateChange
 from media.ps_rtp_source import PsRtpOptions
 from media.rtsp_source import RtspOptions, RtspSource
-from media.transport import DirectTransport, RouterOptions
+from media.settings import MediaSettings
+from media.transport import DirectTransport
 from rooms.cameras import CameraSpec, do_record_camera_state
 from rooms.credentials import CredentialBox, with_userinfo
 from rooms.live_cameras import CameraUnavailable, LiveCamera, LiveCameras, wall_time
 from rooms.models import CAMERA_GB28181
+from rooms.settings import CameraSettings
 from signaling.gb28181.bindings import GbService
-from signaling.gb28181.platform import GbConfig
-from signaling.keys import CAMERA_BOX, CONFIG, DATABASE, GB_SERVICE, LIVE_CAMERAS, MEDIA_COUNTERS
+from signaling.gb28181.platform import GbPlatform
+from signaling.gb28181.settings import GbSettings
+from signaling.keys import (
+    CAMERA_BOX,
+    CAMERA_SETTINGS,
+    DATABASE,
+    GB_SERVICE,
+    GB_SETTINGS,
+    LIVE_CAMERAS,
+    MEDIA_COUNTERS,
+    MEDIA_SETTINGS,
+    SERVER,
+)
 
 logger = logging.getLogger(__name__)
 
+# The GB/T 28181 SIP platform, when the config enables it (serve --gb-sip-port).
+GB_PLATFORM: web.AppKey[GbPlatform] = web.AppKey("gb_platform", GbPlatform)
 
-def gb_service(config: CamerasConfig) -> GbService | None:
-    if config.gb_sip_port is None:
+
+def gb_service(gb: GbSettings, cameras: CameraSettings) -> GbService | None:
+    if not gb.enabled:
         return None
-    gb = GbConfig(
-        platform_id=config.gb_platform_id,
-        domain=config.gb_domain,
-        password=config.gb_password,
-        sip_host=config.gb_sip_host,
-        sip_port=config.gb_sip_port,
-        unknown_devices=config.gb_unknown_devices,
-    )
     media = PsRtpOptions(
-        transport=config.gb_media_transport,
-        host=config.gb_media_host,
-        announce_host=config.gb_media_announce,
-        ports=config.gb_media_ports,
-        linger_s=config.linger_s,
+        transport=gb.media_transport,
+        host=gb.media_host,
+        announce_host=gb.media_announce,
+        ports=gb.media_ports,
+        linger_s=cameras.linger_s,
     )
     return GbService(gb, media)
 
 
-def source_factory(config: CamerasConfig, gb: GbService | None) -> Any:
+def source_factory(config: CameraSettings, gb: GbService | None) -> Any:
     def make(
         spec: CameraSpec, transport: DirectTransport, app_data: dict[str, Any]
     ) -> CameraSource:
@@ -76,12 +83,13 @@ def source_factory(config: CamerasConfig, gb: GbService | None) -> Any:
 
 async def cameras_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: after the database and media contexts."""
-    config: Config = app[CONFIG]
-    box = CredentialBox(load_or_create_camera_key(config.server.data_dir))
+    cameras = app[CAMERA_SETTINGS]
+    box = CredentialBox(load_or_create_camera_key(app[SERVER].data_dir))
     app[CAMERA_BOX] = box
-    gb = gb_service(config.cameras)
+    gb = gb_service(app[GB_SETTINGS], cameras)
     if gb is not None:
         await gb.start(app[DATABASE], box)
+        app[GB_PLATFORM] = gb.platform
     app[GB_SERVICE] = gb
     tasks: set[asyncio.Task[Any]] = set()
 
@@ -106,17 +114,17 @@ async def cameras_ctx(app: web.Application) -> AsyncIterator[None]:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    media = config.media
+    media = app[MEDIA_SETTINGS]
     live = LiveCameras(
-        source_factory(config.cameras, gb),
-        options=RouterOptions(
+        source_factory(cameras, gb),
+        options=MediaSettings(
             consumer_queue_frames=max(media.consumer_queue_frames, 128),
             keyframe_interval_s=media.keyframe_interval_s,
         ),
         counters=app[MEDIA_COUNTERS],
         on_state=store_state,
-        preroll_s=config.cameras.preroll_s,
-        max_transcodes=config.cameras.h265_transcode_max,
+        preroll_s=cameras.preroll_s,
+        max_transcodes=cameras.h265_transcode_max,
     )
     app[LIVE_CAMERAS] = live
     yield

@@ -9,6 +9,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
+from hub.config import ConfigError
+
 COMMANDS = (
     "hub.cmd_serve",
     "hub.cmd_invite",
@@ -37,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, ValidationError) as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

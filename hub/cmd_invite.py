@@ -20,11 +20,12 @@ from hub.config import Config
 from hub.keyfile import load_or_create_token_secret
 from rooms import actions, domain
 from rooms.db import Database, init_schema
+from rooms.domain import INVITATION_MAX_TTL_S, INVITATION_TTL_S
 from rooms.models import Invitation
 from rooms.tokens import GUEST, MEDIATOR, OBSERVER, PARTY
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-MAX_TTL_S = 7 * 86400
+MAX_TTL_S = INVITATION_MAX_TTL_S
 
 
 def parse_ttl(text: str) -> int:
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=PARTY,
         help="party (default); mediator: the mediator of this one room only",
     )
-    p.add_argument("--ttl", type=parse_ttl, default=parse_ttl("2h"), help="link lifetime")
+    p.add_argument("--ttl", type=parse_ttl, default=INVITATION_TTL_S, help="link lifetime")
     p.add_argument("--uses", type=int, default=1, help="how many people may enter with it")
     p.add_argument("--qr", action="store_true", help="also print a QR code in the terminal")
     p.add_argument("--base-url", help="public base URL of the hub (default from config)")

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--host", default=None, help="bind address (default 127.0.0.1; 0.0.0.0 with --self-signed)"
     )
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=None, help="HTTP port (default 8080)")
     p.add_argument(
         "--ice-address",
         action="append",
@@ -50,11 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         type=int,
         default=None,
         metavar="PORT",
-        help="run the GB/T 28181 platform on this SIP port, UDP and TCP "
-        "(env MEDIATION_HUB_GB_SIP_PORT; platform id and domain from config/env)",
+        help="run the GB/T 28181 SIP platform on PORT (UDP and TCP; env MEDIATION_HUB_GB=1 "
+        "with MEDIATION_HUB_GB_SIP_PORT)",
     )
     p.add_argument(
-        "--gb-sip-host", default=None, metavar="ADDR", help="address the SIP platform binds to"
+        "--gb-sip-host",
+        default=None,
+        metavar="ADDR",
+        help="address the SIP platform and its PS/RTP receivers bind to",
     )
     p.add_argument("--tls-cert", type=Path, help="PEM certificate (serve HTTPS)")
     p.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
@@ -71,16 +74,18 @@ def run(args: argparse.Namespace) -> int:
     from hub.app import build_app
 
     config = config_from_args(args)
-    config.server.host = args.host or ("0.0.0.0" if args.self_signed else "127.0.0.1")
-    config.server.port = args.port
+    if args.host or args.self_signed:
+        config.server.host = args.host or "0.0.0.0"
+    if args.port is not None:
+        config.server.port = args.port
+    if args.gb_sip_port is not None:
+        config.gb28181.sip_port, config.gb28181.enabled = args.gb_sip_port, True
     if args.ice_address:
         config.media.ice_addresses = list(args.ice_address)
     if args.no_ice_discover:
         config.media.ice_discover = False
-    if args.gb_sip_port is not None:
-        config.cameras.gb_sip_port = args.gb_sip_port
     if args.gb_sip_host:
-        config.cameras.gb_sip_host = config.cameras.gb_media_host = args.gb_sip_host
+        config.gb28181.sip_host = config.gb28181.media_host = args.gb_sip_host
     ssl_context = None
     lan: list[str] = []
     if args.self_signed and not args.tls_cert:
@@ -89,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         lan = lan_addresses()
         args.tls_cert, args.tls_key = ensure_self_signed(config.server.data_dir, lan)
         if lan and not config.server.public_url:
-            config.server.public_url = f"https://{lan[0]}:{args.port}"
+            config.server.public_url = f"https://{lan[0]}:{config.server.port}"
     if args.tls_cert:
         config.server.tls_cert, config.server.tls_key = args.tls_cert, args.tls_key
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -100,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"/metrics: Authorization: Bearer <the token in {metrics_token}>")
     if args.self_signed:
         _print_phone_hint(config.base_url, args.tls_cert)
-    web.run_app(app, host=config.server.host, port=args.port, ssl_context=ssl_context, print=None)
+    web.run_app(
+        app, host=config.server.host, port=config.server.port, ssl_context=ssl_context, print=None
+    )
     return 0
 
 

@@ -9,9 +9,12 @@ class MediaCounters:
         "dropped_frames",
         "forwarded_bytes",
         "forwarded_frames",
+        "forwarded_packets",
         "keyframe_requests",
         "producers",
         "received_frames",
+        "received_packets",
+        "retransmitted_packets",
     )
 
     def __init__(self) -> None:
@@ -22,3 +25,6 @@ class MediaCounters:
         self.forwarded_bytes = 0
         self.dropped_frames = 0  # dropped by consumers (overflow / waiting for keyframe)
         self.keyframe_requests = 0  # keyframe requests actually sent upstream
+        self.received_packets = 0  # RTP packets received from WebRTC publishers
+        self.forwarded_packets = 0  # RTP packets sent to WebRTC subscribers
+        self.retransmitted_packets = 0  # answers to subscribers' NACKs

@@ -15,3 +15,7 @@ class UnsupportedCodecError(MediaError):
 
 class InvalidSdpError(MediaError):
     """An SDP that can't be parsed or applied."""
+
+
+class TooManyProducersError(MediaError):
+    """An offer would open more producers on one transport than allowed."""

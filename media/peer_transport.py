@@ -1,20 +1,23 @@
 """PeerTransport: one participant's WebRTC connections.
 
 Two RTCPeerConnections, as LiveKit does: on the publish PC the client offers
-and we answer (each received track becomes a Producer); on the subscribe PC we
-offer (each Consumer is a sendonly transceiver) and renegotiate as producers
-come and go. Offers only ever flow one way on each PC: no glare.
+and we answer (each received track becomes a Producer, fed with its RTP
+packets); on the subscribe PC we offer (each Consumer feeds a sendonly m-line's
+OutboundStream) and renegotiate as producers come and go. Offers only ever flow
+one way on each PC: no glare. An m-line whose consumer closed is reused by the
+next consumer of the same kind and codec, so the subscribe offer stays as large
+as the most consumers ever open at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
+from dataclasses import dataclass
 from typing import Any
 
-import av
 from aiortc import (
-    MediaStreamTrack,
     RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
@@ -26,16 +29,22 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.codecs import is_rtx
-from aiortc.jitterbuffer import JitterFrame
-from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
-from media.consumer import SQUEEZE, Consumer, ConsumerClosed
-from media.errors import InvalidSdpError, InvalidStateError, UnsupportedCodecError
-from media.frames import EncodedFrame, MediaCodec
+from media.consumer import SQUEEZE, Consumer
+from media.errors import (
+    InvalidSdpError,
+    InvalidStateError,
+    TooManyProducersError,
+    UnsupportedCodecError,
+)
+from media.frames import MediaCodec
 from media.producer import Producer
+from media.rtp_stream import OutboundStream
+from media.simulcast_sdp import answer_layers, offered_layers
 from media.transport import Transport
+from media.transport_cc import TransportCcFeedback
 
 logger = logging.getLogger(__name__)
 
@@ -93,29 +102,16 @@ def parse_sdp(sdp: object) -> SessionDescription:
     return description
 
 
-class ConsumerTrack(MediaStreamTrack):
-    """Feeds an aiortc sender with a consumer's encoded frames (as av.Packet:
-    the sender only re-packetizes). The consumer starts when the sender first
-    asks for a frame, i.e. once the connection is up, so its first frame is a
-    fresh keyframe."""
+@dataclass(eq=False)
+class _Slot:
+    """One sendonly m-line of the subscribe PC and the stream it carries."""
 
-    def __init__(self, consumer: Consumer) -> None:
-        super().__init__()
-        self.kind = consumer.kind
-        self._consumer = consumer
-        self._started = False
-
-    async def recv(self) -> av.Packet[Any]:
-        if not self._started:
-            self._started = True
-            logger.debug("consumer %s: sender started", self._consumer.id[:8])
-            self._consumer.resume()
-        try:
-            frame = await self._consumer.recv_frame()
-        except ConsumerClosed:
-            self.stop()
-            raise MediaStreamError from None
-        return frame.as_packet()
+    transceiver: RTCRtpTransceiver
+    stream: OutboundStream
+    codec: MediaCodec
+    consumer: Consumer | None = None
+    offer: int = 0  # the first subscribe offer that carries the current consumer
+    started: bool = False
 
 
 class PeerTransport(Transport):
@@ -132,8 +128,15 @@ class PeerTransport(Transport):
         self._subscribe_pc = RTCPeerConnection(configuration)
         self._publish_lock = asyncio.Lock()
         self._producer_by_mid: dict[str, Producer] = {}
-        self._transceivers: dict[str, RTCRtpTransceiver] = {}  # consumer id -> transceiver
+        self._slots: list[_Slot] = []
+        self._slot_of: dict[str, _Slot] = {}  # consumer id -> its m-line
+        self._offers = 0  # subscribe offers made
+        self._answered = 0  # the last of them answered
+        self._rtcp_task: asyncio.Future[None] | None = None
+        self._tcc: TransportCcFeedback | None = None  # to the publisher, once it connects
         self._subscribe_dirty = False
+        self._connect_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
         for name, pc in (("publish", self._publish_pc), ("subscribe", self._subscribe_pc)):
             pc.on("connectionstatechange", self._state_listener(name, pc))
 
@@ -143,9 +146,42 @@ class PeerTransport(Transport):
             if name == "publish" and state in ("failed", "closed"):
                 for producer in list(self._producers.values()):
                     producer.close()  # its media stopped: subscribers drop its tiles
+            if state == "connected" and not self._unconnected():
+                self._cancel_connect_timer()
             self.observer.emit("connectionstatechange", name, state)
 
         return listener
+
+    # -- abandoned connections --------------------------------------------------------
+    def _unconnected(self) -> list[str]:
+        """PCs that started negotiating (an offer was made) and are not connected."""
+        return [
+            name
+            for name, pc in (("publish", self._publish_pc), ("subscribe", self._subscribe_pc))
+            if pc.localDescription is not None and pc.connectionState != "connected"
+        ]
+
+    def _arm_connect_timer(self) -> None:
+        if self._connect_timer is None and not self.closed:
+            self._connect_timer = asyncio.get_running_loop().call_later(
+                self._options.connect_timeout_s, self._connect_timed_out
+            )
+
+    def _cancel_connect_timer(self) -> None:
+        if self._connect_timer is not None:
+            self._connect_timer.cancel()
+            self._connect_timer = None
+
+    def _connect_timed_out(self) -> None:
+        self._connect_timer = None
+        pending = self._unconnected()
+        if self.closed or not pending:
+            return
+        logger.info("transport %s: %s never connected, closing", self.id[:8], pending)
+        self.events.emit("connecttimeout", pending)
+        task = asyncio.ensure_future(self.close())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @property
     def publish_state(self) -> str:
@@ -167,6 +203,12 @@ class PeerTransport(Transport):
             pc = self._publish_pc
             if pc.signalingState != "stable":
                 raise InvalidStateError("publish connection is mid-negotiation")
+            new = len(self._new_sending_kinds(description))
+            limit = self._options.max_producers_per_transport
+            if new and len(self._producers) + new > limit:
+                raise TooManyProducersError(
+                    f"at most {limit} producers per transport ({len(self._producers)} open)"
+                )
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             except Exception as exc:
@@ -175,11 +217,14 @@ class PeerTransport(Transport):
                         "no codec in common (we forward VP8, H.264 pm=1, Opus)"
                     ) from None
                 raise InvalidSdpError(f"offer rejected: {exc}") from None
-            sending = {
-                m.rtp.muxId: m.direction in SENDING_DIRECTIONS
-                for m in description.media
-                if m.kind in ("audio", "video")
+            offered = {m.rtp.muxId: m for m in description.media if m.kind in ("audio", "video")}
+            sending = {mid: m.direction in SENDING_DIRECTIONS for mid, m in offered.items()}
+            simulcast = {
+                mid: rids
+                for mid, rids in offered_layers(offer_sdp).items()
+                if mid in offered and offered[mid].kind == "video"
             }
+            answered: dict[str, list[str]] = {}
             for transceiver in pc.getTransceivers():
                 mid = transceiver.mid
                 if mid is None:
@@ -190,43 +235,101 @@ class PeerTransport(Transport):
                         producer.close()
                     continue
                 if sending.get(mid, False) and not transceiver.stopped:
-                    self._add_producer(transceiver, mid, app_data)
+                    layers = simulcast.get(mid)
+                    if layers and not taps.enable_simulcast(transceiver, offered[mid]):
+                        layers = None  # rids without the header extension: one layer
+                    if self._add_producer(transceiver, mid, app_data, offered[mid], layers):
+                        answered[mid] = layers or []
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
-            return str(pc.localDescription.sdp)
+            if pc.connectionState != "connected":
+                self._arm_connect_timer()
+            for transceiver in pc.getTransceivers():
+                taps.route_by_mid(transceiver.receiver.transport)
+            # aiortc neither keeps nor writes rid lines: we add them to the text
+            with_layers = {mid: rids for mid, rids in answered.items() if rids}
+            return answer_layers(str(pc.localDescription.sdp), with_layers)
+
+    def new_sending_kinds(self, offer_sdp: str) -> list[str]:
+        """The kinds of the m-lines of `offer_sdp` that publish() would turn into
+        new producers (sending, not producing yet): lets the caller apply limits
+        before anything is applied."""
+        return self._new_sending_kinds(parse_sdp(offer_sdp))
+
+    def _new_sending_kinds(self, description: SessionDescription) -> list[str]:
+        return [
+            m.kind
+            for m in description.media
+            if m.kind in ("audio", "video")
+            and m.direction in SENDING_DIRECTIONS
+            and m.port != 0
+            and m.rtp.muxId not in self._producer_by_mid
+        ]
 
     def _add_producer(
-        self, transceiver: RTCRtpTransceiver, mid: str, app_data: dict[str, Any] | None
-    ) -> None:
+        self,
+        transceiver: RTCRtpTransceiver,
+        mid: str,
+        app_data: dict[str, Any] | None,
+        offered: Any,
+        layers: list[str] | None = None,
+    ) -> bool:
         chosen = next(
             (c for c in taps.negotiated_codecs(transceiver) if not is_rtx(c) and _forwardable(c)),
             None,
         )
         if chosen is None:
             transceiver.direction = "inactive"
-            return
-        taps.keep_codec(transceiver, chosen)
+            return False
+        start = self._options.publisher_start_kbps
+        video = chosen.mimeType.lower().startswith("video/")
+        taps.keep_codec(
+            transceiver, chosen, {"x-google-start-bitrate": start} if video and start else None
+        )
+        tcc = taps.enable_transport_cc(transceiver, offered)
         receiver = transceiver.receiver
         producer = self._create_producer(
             media_codec(chosen),
             keyframe_requester=lambda: taps.request_keyframe(receiver),
             app_data={**(app_data or {}), "mid": mid},
+            group=self.id,
+            layers=layers,
         )
         self._producer_by_mid[mid] = producer
-        taps.tap_receiver(receiver, self._frame_sink(producer))
-        taps.on_sender_report(receiver, _sender_clock_sink(producer))
+        taps.tap_receiver_packets(
+            receiver, self._packet_sink(producer), self._transport_seq if tcc else None
+        )
+        taps.on_sender_report(receiver, producer.note_sender_report)
+        return True
+
+    def _transport_seq(self, transport_seq: int, ssrc: int) -> None:
+        tcc = self._tcc
+        if tcc is None:
+            transceiver = self._publish_pc.getTransceivers()[0]
+            tcc = self._tcc = TransportCcFeedback(
+                taps.srtp_writers(transceiver.receiver.transport)[1]
+            )
+            tcc.sender_ssrc = random.getrandbits(32)
+        tcc.on_packet(transport_seq, ssrc)
 
     @staticmethod
-    def _frame_sink(producer: Producer) -> taps.FrameCallback:
-        codec = producer.codec
-        mime = codec.mime_type.lower()
-        send = producer.send
+    def _packet_sink(producer: Producer) -> taps.PacketCallback:
+        mime = producer.codec.mime_type.lower()
+        receive = producer._receive_rtp
+        layer_of = {rid: i for i, rid in enumerate(producer.layers)}
 
-        def on_frame(rtp_codec: RTCRtpCodecParameters, frame: JitterFrame) -> None:
-            if rtp_codec.mimeType.lower() == mime:
-                send(EncodedFrame(frame.data, frame.timestamp, codec))
+        def on_packet(packet: Any, packet_mime: str, rid: str | None) -> None:
+            if packet_mime != mime:
+                return
+            if rid is None:
+                if not layer_of:
+                    receive(packet, 0)
+                return  # (a simulcast layer before its rid was seen)
+            layer = layer_of.get(rid)
+            if layer is not None:
+                receive(packet, layer)
 
-        return on_frame
+        return on_packet
 
     def _producer_closed(self, producer: Producer) -> None:
         super()._producer_closed(producer)
@@ -236,21 +339,40 @@ class PeerTransport(Transport):
 
     # -- subscribing: we offer, client answers ----------------------------------------
     def consume(self, producer: Producer, *, app_data: dict[str, Any] | None = None) -> Consumer:
-        """Send `producer` to this participant. Call subscribe_offer() afterwards."""
+        """Send `producer` to this participant. Call subscribe_offer() afterwards;
+        media flows once the answer to it is applied and the connection is up."""
         # a browser may start from the producer's kept GOP (cameras: Producer.keep_gop)
-        consumer = self._create_consumer(producer, app_data, paused=True, prime=SQUEEZE)
-        transceiver = self._subscribe_pc.addTransceiver(
-            ConsumerTrack(consumer), direction="sendonly"
+        consumer = self._create_consumer(
+            producer, app_data, paused=True, takes_packets=True, prime=SQUEEZE
         )
-        transceiver.setCodecPreferences(codec_preferences(producer.codec))
-        taps.on_keyframe_request(transceiver.sender, consumer.request_keyframe)
-        self._transceivers[consumer.id] = transceiver
+        slot = next(
+            (s for s in self._slots if s.consumer is None and s.codec == producer.codec), None
+        )
+        if slot is None:
+            transceiver = self._subscribe_pc.addTransceiver(producer.kind, direction="sendonly")
+            transceiver.setCodecPreferences(codec_preferences(producer.codec))
+            stream = OutboundStream(producer.kind, self._stream_started)
+            taps.tap_sender(transceiver.sender, stream)
+            slot = _Slot(transceiver, stream, producer.codec)
+            self._slots.append(slot)
+        else:
+            slot.transceiver.direction = "sendonly"
+        taps.set_stream_id(slot.transceiver.sender, producer.group)
+        slot.consumer, slot.offer, slot.started = consumer, self._offers + 1, False
+        slot.stream.consumer = consumer
+        consumer.stream = slot.stream
+        self._slot_of[consumer.id] = slot
         self._mark_dirty()
         return consumer
 
     def consumer_mid(self, consumer_id: str) -> str | None:
-        transceiver = self._transceivers.get(consumer_id)
-        return None if transceiver is None else transceiver.mid
+        slot = self._slot_of.get(consumer_id)
+        return None if slot is None else slot.transceiver.mid
+
+    @property
+    def subscribe_lines(self) -> int:
+        """m-lines in the subscribe offer (bounded by the most consumers open at once)."""
+        return len(self._slots)
 
     @property
     def needs_subscribe_offer(self) -> bool:
@@ -264,7 +386,10 @@ class PeerTransport(Transport):
         if not self._subscribe_dirty or pc.signalingState != "stable":
             return None
         self._subscribe_dirty = False
+        self._offers += 1
         await pc.setLocalDescription(await pc.createOffer())
+        if pc.connectionState != "connected":
+            self._arm_connect_timer()
         return str(pc.localDescription.sdp)
 
     async def subscribe_answer(self, answer_sdp: str) -> None:
@@ -277,29 +402,57 @@ class PeerTransport(Transport):
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
         except Exception as exc:
             raise InvalidSdpError(f"answer rejected: {exc}") from None
+        self._answered = self._offers
+        self._start_consumers()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "subscribe answer applied: %s",
                 [(t.mid, t.currentDirection, t.direction) for t in pc.getTransceivers()],
             )
 
+    def _stream_started(self, stream: OutboundStream) -> None:
+        if self._rtcp_task is None and not self.closed:
+            self._rtcp_task = asyncio.ensure_future(self._run_rtcp())
+        self._start_consumers()
+
+    def _start_consumers(self) -> None:
+        """Consumers whose m-line the subscriber has accepted, on a connection that
+        is up, start now (at a fresh keyframe)."""
+        for slot in self._slots:
+            consumer = slot.consumer
+            if (
+                consumer is not None
+                and not slot.started
+                and slot.stream.ready
+                and slot.offer <= self._answered
+            ):
+                slot.started = True
+                logger.debug("consumer %s: sending", consumer.id[:8])
+                consumer.resume()
+
+    async def _run_rtcp(self) -> None:
+        """Sender reports for every stream, at aiortc's randomised interval."""
+        while not self.closed:
+            await asyncio.sleep(0.5 + random.random())  # pacing, not synchronisation
+            for slot in self._slots:
+                if slot.consumer is not None:
+                    slot.stream.send_report()
+
     def _consumer_closed(self, consumer: Consumer) -> None:
         super()._consumer_closed(consumer)
-        transceiver = self._transceivers.pop(consumer.id, None)
-        if transceiver is not None and not self.closed:
-            transceiver.direction = "inactive"
-            self._mark_dirty()
+        slot = self._slot_of.pop(consumer.id, None)
+        if slot is not None:
+            slot.consumer = slot.stream.consumer = None
+            if not self.closed:
+                slot.transceiver.direction = "inactive"
+                self._mark_dirty()
 
     def _mark_dirty(self) -> None:
         self._subscribe_dirty = True
         self.observer.emit("negotiationneeded")
 
     async def _close_connections(self) -> None:
+        self._cancel_connect_timer()
+        if self._rtcp_task is not None:
+            self._rtcp_task.cancel()
         await asyncio.gather(self._publish_pc.close(), self._subscribe_pc.close())
-
-
-def _sender_clock_sink(producer: Producer) -> taps.SenderReportCallback:
-    def on_sender_report(ssrc: int, rtp_timestamp: int, unix_s: float) -> None:
-        producer.sender_clock = (rtp_timestamp, unix_s)
-
-    return on_sender_report

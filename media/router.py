@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from media.counters import MediaCounters
 from media.errors import InvalidStateError
@@ -11,6 +11,9 @@ from media.observer import EventEmitter
 from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.transport import DirectTransport, RouterOptions, Transport
+
+if TYPE_CHECKING:
+    from media.pipe import PipeTransport
 
 T = TypeVar("T", bound=Transport)
 
@@ -33,6 +36,7 @@ class Router:
         self.counters = counters or MediaCounters()
         self._transports: dict[str, Transport] = {}
         self._producers: dict[str, Producer] = {}
+        self._pipe_transport: PipeTransport | None = None
 
     @property
     def transports(self) -> list[Transport]:
@@ -51,6 +55,15 @@ class Router:
 
     def create_direct_transport(self, *, app_data: dict[str, Any] | None = None) -> DirectTransport:
         return self._add(DirectTransport(**self._transport_kwargs(app_data)))
+
+    def pipe_transport(self) -> PipeTransport:
+        """Where producers piped in from other routers live (media/pipe.py)."""
+        from media.pipe import PipeTransport
+
+        if self._pipe_transport is None or self._pipe_transport.closed:
+            transport = PipeTransport(**self._transport_kwargs({"pipe": True}))
+            self._pipe_transport = self._add(transport)
+        return self._pipe_transport
 
     def _transport_kwargs(self, app_data: dict[str, Any] | None) -> dict[str, Any]:
         if self.closed:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from media.consumer import Consumer
@@ -12,16 +11,10 @@ from media.errors import InvalidStateError
 from media.frames import MediaCodec
 from media.observer import EventEmitter
 from media.producer import KeyframeRequester, Producer
+from media.settings import MediaSettings
 
-
-@dataclass
-class RouterOptions:
-    # STUN/TURN URLs for aiortc ("stun:host:port", "turn:user:pass@host:port").
-    ice_servers: list[str] = field(default_factory=list)
-    # Frames a consumer may hold before dropping to the next keyframe.
-    consumer_queue_frames: int = 64
-    # Minimum interval between keyframe requests upstream, per producer.
-    keyframe_interval_s: float = 0.5
+# A Router's options are the media settings section (one place for each default).
+RouterOptions = MediaSettings
 
 
 class Transport:
@@ -69,10 +62,14 @@ class Transport:
         codec: MediaCodec,
         keyframe_requester: KeyframeRequester | None,
         app_data: dict[str, Any] | None,
+        group: str | None = None,
+        layers: list[str] | None = None,
     ) -> Producer:
         self._check_open()
         producer = Producer(
             codec=codec,
+            group=group,
+            layers=layers,
             counters=self._counters,
             keyframe_requester=keyframe_requester,
             keyframe_interval_s=self._options.keyframe_interval_s,
@@ -90,6 +87,7 @@ class Transport:
         app_data: dict[str, Any] | None,
         paused: bool = False,
         prime: str | None = None,
+        takes_packets: bool = False,
     ) -> Consumer:
         self._check_open()
         if producer.closed:
@@ -102,6 +100,7 @@ class Transport:
             app_data=app_data,
             paused=paused,
             prime=prime,
+            takes_packets=takes_packets,
         )
         self._consumers[consumer.id] = consumer
         self.observer.emit("newconsumer", consumer)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -39,30 +39,21 @@ from recorder.chain import check_algorithm
 from recorder.manifest import Consent, RecordingMetadata
 from recorder.sealer import Sealer, iso
 from recorder.segment_writer import ClosedSegment, OpenSegment, SegmentWriter, UnsupportedCodec
+from recorder.settings import RecorderSettings
 from recorder.store import COMPLETED
+from rooms.errors import HubError
 
 logger = logging.getLogger(__name__)
 
 
-class RecorderSettings(Protocol):
-    """What the recorder reads from hub.config.RecorderConfig."""
-
-    hash_algorithm: str
-    segment_duration_s: float
-    flush_interval_ms: int
-    tsa_url: str | None
-
-
-@dataclass
-class RecorderDefaults:
-    hash_algorithm: str = "sha256"
-    segment_duration_s: float = 10.0
-    flush_interval_ms: int = 500
-    tsa_url: str | None = None
-
-
-class ConsentMissing(Exception):
+class ConsentMissing(HubError):
     """A participant present in the room has not consented to recording."""
+
+    status = 409
+
+    def __init__(self, names: str) -> None:
+        super().__init__("consent_missing", f"以下当事人尚未同意录制 / not consented yet: {names}")
+        self.names = names
 
 
 class RecorderStateError(Exception):
@@ -93,7 +84,7 @@ class RoomRecorder:
     ) -> None:
         self.router = router
         self.metadata = metadata
-        self.config: RecorderSettings = config or RecorderDefaults()
+        self.config = config or RecorderSettings()
         check_algorithm(self.config.hash_algorithm)
         self.id = recording_id or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         self.directory = out_dir / self.id
@@ -129,7 +120,7 @@ class RoomRecorder:
             raise RecorderStateError("already started")
         missing = self.missing_consents()
         if missing:
-            raise ConsentMissing(f"no recording consent from: {', '.join(missing)}")
+            raise ConsentMissing(", ".join(missing))
         self._started = True
         self.directory.mkdir(parents=True, exist_ok=False)
         self._sealer = Sealer.create(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
 from rooms.audit import do_append_audit
+from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import (
     CASE_TRANSITIONS,
     LEVELS,
@@ -33,14 +34,8 @@ from rooms.policy import Denied, Subject
 from rooms.tokens import INVITATION_SUBJECT_PREFIX, ROLES, STAFF_ROLES, issue
 
 
-class DomainError(Exception):
-    """A request the domain refuses: `code` machine-readable, `message` human."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class DomainError(HubError):
+    """A request the domain refuses (400 unless said otherwise)."""
 
 
 # -- organisations ----------------------------------------------------------------------
@@ -297,10 +292,15 @@ async def access_room_by_id(
 ) -> Room:
     room = await session.get(Room, room_id)
     if room is None:
-        raise DomainError("room_not_found", "调解室不存在 / no such room", 404)
+        raise RoomNotFound()
     path = await org_path(session, room.organisation_id)
     _authorize(subject, action, org_path=path or policy.UNOWNED, room_id=room.id)
     return room
+
+
+# An invitation link lives 2 hours unless asked otherwise, 7 days at most.
+INVITATION_TTL_S = 2 * 3600
+INVITATION_MAX_TTL_S = 7 * 86400
 
 
 async def do_create_invitation(
@@ -321,7 +321,7 @@ async def do_create_invitation(
         raise DomainError("bad_request", "角色无效 / unknown role")
     _authorize_invitation(inviter, role)
     if room.state == ROOM_ENDED:
-        raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+        raise RoomEnded()
     invitation = Invitation(
         room_id=room.id,
         name=name,
@@ -386,7 +386,7 @@ async def do_redeem_invitation(session: AsyncSession, invitation_id: str) -> Inv
         raise DomainError("token_expired", "链接已过期 / the link has expired", 410)
     room = await session.get(Room, invitation.room_id, populate_existing=True)
     if room is None or room.state == ROOM_ENDED:
-        raise DomainError("room_ended", "调解室已结束 / the room has ended", 410)
+        raise RoomEnded()
     result = await session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.uses < Invitation.max_uses)

@@ -40,6 +40,7 @@ from media.router import Router
 from media.transcoder import Transcoder
 from media.transport import DirectTransport, RouterOptions
 from rooms.cameras import CameraSpec
+from rooms.errors import HubError
 from rooms.live_room import LiveRoom
 
 logger = logging.getLogger(__name__)
@@ -49,11 +50,10 @@ logger = logging.getLogger(__name__)
 SourceFactory = Callable[[CameraSpec, DirectTransport, dict[str, Any]], CameraSource]
 
 
-class CameraUnavailable(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class CameraUnavailable(HubError):
+    """This node can't pull the camera (no GB/T 28181 platform, shutting down)."""
+
+    status = 409
 
 
 def spawn(tasks: set[asyncio.Future[Any]], coro: Any) -> None:

@@ -1,8 +1,10 @@
 """Live rooms on this node: participants bound to a media Router.
 
-The only module in rooms/ that imports media/. A LiveRoom knows participants by
-id and tells the outside world what happened through a Notifier (signaling
-implements it); it never touches sockets itself.
+One of the live modules of rooms/ (with live_events, admission, live_actions):
+the only ones that touch media/. A LiveRoom knows participants by id, speaks to
+them through a Notifier (signaling implements it; tests use a fake) and tells
+whoever listens what happened through typed events on its `observer`
+(rooms.live_events); it never touches sockets itself.
 """
 
 from __future__ import annotations
@@ -21,15 +23,39 @@ from media.peer_transport import PeerTransport
 from media.producer import Producer
 from media.router import Router
 from media.transport import RouterOptions
-from rooms.tokens import ROOM_ROLES
+from rooms.errors import HubError, RoomEnded
+from rooms.live_camera_tiles import CameraTile, CameraTiles, owner_of, producer_info
+from rooms.live_events import (
+    CloseReason,
+    ConsentGiven,
+    ConsentMethod,
+    LeaveReason,
+    LiveRoomEvent,
+    ParticipantJoined,
+    ParticipantLeft,
+    ProducerAdded,
+    ProducerRemoved,
+    RoomClosed,
+    RoomClosing,
+    RoomOpened,
+    Source,
+)
+from rooms.observer import Observer
+from rooms.settings import RoomsSettings
 
 logger = logging.getLogger(__name__)
 
-# Why a participant left (sent to the others in participant-left).
-LEFT = "left"
-REMOVED = "removed"
-DISCONNECTED = "disconnected"
-ROOM_ENDED = "room-ended"
+# Open producers per participant and source (what a page publishes: one camera,
+# one microphone, one screen share with its sound). Offers beyond this are
+# refused whole (too_many_producers) before anything is applied.
+PRODUCER_LIMITS: dict[str, int] = {"camera": 1, "mic": 1, "screen": 1, "screen-audio": 1}
+
+
+def producer_slot(kind: str, source: str | None) -> str:
+    """Which PRODUCER_LIMITS entry a producer of `kind` published as `source` uses."""
+    if source == "screen":
+        return "screen" if kind == "video" else "screen-audio"
+    return "camera" if kind == "video" else "mic"
 
 
 class Notifier(Protocol):
@@ -41,12 +67,29 @@ class Notifier(Protocol):
         self, room_id: str, event: str, payload: dict[str, Any], *, skip: str | None = None
     ) -> None: ...
 
+    async def dismiss(
+        self, room_id: str, participant_id: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        """Tell one participant `event` and close its connection (it stays in the
+        live room: the caller makes it leave, or closes the room)."""
+        ...
 
-class RoomError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class RoomError(HubError):
+    """The live room refuses (ended, the subject was removed)."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    """What a live room knows of its stored room (rooms.models.Room)."""
+
+    id: str
+    name: str
+    case_id: str | None = None
+    organisation_id: str | None = None
+    recording_required: bool = False  # the organisation's policy, at the last admission
 
 
 @dataclass(frozen=True)
@@ -58,7 +101,7 @@ class Consent:
     subject: str
     name: str
     role: str
-    method: str  # "page" | "verbal"
+    method: ConsentMethod
     notice_sha256: str
     at: str  # ISO 8601, UTC
     recorded_by: str | None = None  # participant id of the mediator, for "verbal"
@@ -69,7 +112,7 @@ class Consent:
             "subject": self.subject,
             "name": self.name,
             "role": self.role,
-            "method": self.method,
+            "method": str(self.method),
             "noticeSha256": self.notice_sha256,
             "at": self.at,
             "recordedBy": self.recorded_by,
@@ -92,36 +135,6 @@ class LiveParticipant:
         return self.transport.producers
 
 
-@dataclass
-class CameraTile:
-    """A camera in the room: shown like a participant ("监控 · name"); staff always
-    see it, room roles (parties, guests, observers) only while it is `shared`.
-    `feed` is the rooms.live_cameras.CameraFeed that carries it."""
-
-    id: str  # "camera:<camera id>": the tile's participant-like id
-    camera_id: str
-    name: str
-    shared: bool
-    state: dict[str, Any]
-    feed: Any
-
-
-def owner_of(producer: Producer) -> Any:
-    """Whose tile a producer belongs to: a participant id, or a camera tile id."""
-    return producer.app_data.get("participant") or producer.app_data.get("tile")
-
-
-def producer_info(producer: Producer) -> dict[str, Any]:
-    return {
-        "id": producer.id,
-        "participantId": owner_of(producer),
-        "kind": producer.kind,
-        "source": producer.app_data.get("source", producer.kind),
-        "paused": producer.paused,
-        "codec": producer.codec.mime_type,
-    }
-
-
 def participant_info(p: LiveParticipant) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -131,34 +144,52 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
     }
 
 
-class LiveRoom:
+class LiveRoom(CameraTiles):
+    """Participants of one stored room bound to a Router on this node. Created by
+    LiveRooms.open(); emits rooms.live_events on `observer`."""
+
     def __init__(
         self,
-        room_id: str,
-        name: str,
+        facts: RoomFacts,
         router: Router,
         notifier: Notifier,
+        settings: RoomsSettings,
         *,
-        reconnect_grace_s: float,
-        empty_timeout_s: float,
         on_close: Callable[[LiveRoom], None],
     ) -> None:
-        self.id = room_id
-        self.name = name
+        self.facts = facts
         self.router = router
         self.closed = False
+        self.observer: Observer[LiveRoomEvent] = Observer()
         self.removed_subjects: set[str] = set()
         self.consents: dict[str, Consent] = {}  # participant id -> consent
         self._notifier = notifier
-        self._grace_s = reconnect_grace_s
-        self._empty_timeout_s = empty_timeout_s
+        self._settings = settings
         self._empty_timer: asyncio.TimerHandle | None = None
         self._participants: dict[str, LiveParticipant] = {}
         self._by_subject: dict[str, str] = {}
         self._on_close = on_close
         self._renegotiate_pending: set[str] = set()
         self.cameras: dict[str, CameraTile] = {}  # tile id -> camera tile
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._closing: asyncio.Future[None] | None = None
         router.observer.on("newproducer", self._on_new_producer)
+
+    @property
+    def id(self) -> str:
+        return self.facts.id
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
+    @property
+    def recording_required(self) -> bool:
+        return self.facts.recording_required
 
     @property
     def participants(self) -> list[LiveParticipant]:
@@ -171,6 +202,11 @@ class LiveRoom:
         pid = self._by_subject.get(subject)
         return None if pid is None else self._participants.get(pid)
 
+    def has_consented(self, subject: str) -> bool:
+        """Has the participant seated for `subject` consented to recording?"""
+        participant = self.by_subject(subject)
+        return participant is not None and participant.id in self.consents
+
     # -- joining and leaving --------------------------------------------------------
     async def join(
         self, *, subject: str, name: str, role: str, participant_id: str | None = None
@@ -179,7 +215,7 @@ class LiveRoom:
         reconnect): its old transport closes, it keeps its id. Returns
         (participant, resumed)."""
         if self.closed:
-            raise RoomError("room_ended", "调解室已结束 / the room has ended")
+            raise RoomError("room_ended", RoomEnded().message)
         if subject in self.removed_subjects:
             raise RoomError("removed", "您已被移出调解室 / you were removed from this room")
         if self._empty_timer is not None:
@@ -197,6 +233,7 @@ class LiveRoom:
             existing.name = name
             await old.close()
             self._subscribe_to_all(existing)
+            await self.observer.emit(ParticipantJoined(self, existing, resumed=True))
             return existing, True
         pid = participant_id or uuid.uuid4().hex
         participant = LiveParticipant(
@@ -208,25 +245,30 @@ class LiveRoom:
         self._notifier.to_room(
             self.id, "participant-joined", participant_info(participant), skip=pid
         )
+        await self.observer.emit(ParticipantJoined(self, participant, resumed=False))
         return participant, False
 
     def _new_transport(self, participant_id: str) -> PeerTransport:
         transport = self.router.create_peer_transport(app_data={"participant": participant_id})
         transport.observer.on("negotiationneeded", lambda: self._renegotiate(participant_id))
+        transport.events.on(
+            "connecttimeout", lambda pending: self._abandoned(participant_id, transport)
+        )
         return transport
+
+    def _abandoned(self, participant_id: str, transport: PeerTransport) -> None:
+        """The participant's connection never came up: it leaves as disconnected."""
+        participant = self._participants.get(participant_id)
+        if participant is not None and participant.transport is transport:
+            logger.info("room %s: %s never connected its media", self.id, participant_id[:8])
+            task = asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _subscribe_to_all(self, participant: LiveParticipant) -> None:
         for producer in self.router.producers:
             if producer.app_data.get("participant") != participant.id:
                 self._consume(participant, producer)
-
-    def may_see(self, participant: LiveParticipant, producer: Producer) -> bool:
-        """Staff see every producer; room roles see a camera only while it is shared."""
-        tile_id = producer.app_data.get("tile")
-        if tile_id is None:
-            return True
-        tile = self.cameras.get(tile_id)
-        return tile is not None and (tile.shared or participant.role not in ROOM_ROLES)
 
     def _consume(self, participant: LiveParticipant, producer: Producer) -> None:
         if participant.transport.closed or producer.closed:
@@ -261,10 +303,11 @@ class LiveRoom:
             return
         participant.connected = False
         participant.grace = asyncio.get_running_loop().call_later(
-            self._grace_s, lambda: asyncio.ensure_future(self.leave(participant_id, DISCONNECTED))
+            self._settings.reconnect_grace_s,
+            lambda: asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED)),
         )
 
-    async def leave(self, participant_id: str, reason: str = LEFT) -> None:
+    async def leave(self, participant_id: str, reason: LeaveReason = LeaveReason.LEFT) -> None:
         participant = self._participants.pop(participant_id, None)
         if participant is None:
             return
@@ -272,51 +315,58 @@ class LiveRoom:
             del self._by_subject[participant.subject]
         if participant.grace is not None:
             participant.grace.cancel()
-        if reason == REMOVED:
+        if reason in (LeaveReason.REMOVED, LeaveReason.INVITATION_REVOKED):
             self.removed_subjects.add(participant.subject)
         await participant.transport.close()
+        # the others hear "removed" for a revoked invitation too (as before)
+        wire = LeaveReason.REMOVED if reason == LeaveReason.INVITATION_REVOKED else reason
         self._notifier.to_room(
-            self.id, "participant-left", {"participantId": participant_id, "reason": reason}
+            self.id, "participant-left", {"participantId": participant_id, "reason": str(wire)}
         )
+        await self.observer.emit(ParticipantLeft(self, participant, reason))
         if not self._participants and not self.closed:
             # LiveKit's departure timeout: an empty room lingers briefly, then closes
             self._empty_timer = asyncio.get_running_loop().call_later(
-                self._empty_timeout_s, lambda: asyncio.ensure_future(self.close())
+                self._settings.empty_timeout_s,
+                lambda: asyncio.ensure_future(self.close(CloseReason.EMPTY)),
             )
 
     # -- consent ------------------------------------------------------------------------
-    def record_consent(
+    async def record_consent(
         self,
         participant: LiveParticipant,
         *,
-        method: str,
-        notice_sha256: str,
+        method: ConsentMethod,
         recorded_by: str | None = None,
     ) -> Consent:
+        """The participant consented to recording (once: a second call returns the first)."""
+        known = self.consents.get(participant.id)
+        if known is not None:
+            return known
         consent = Consent(
             participant_id=participant.id,
             subject=participant.subject,
             name=participant.name,
             role=participant.role,
             method=method,
-            notice_sha256=notice_sha256,
+            notice_sha256=self._settings.notice_sha256,
             at=datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
             recorded_by=recorded_by,
         )
         self.consents[participant.id] = consent
         self._notifier.to_room(self.id, "consent", consent.as_dict())
+        await self.observer.emit(ConsentGiven(self, consent))
         return consent
 
-    def missing_consent(self, roles: tuple[str, ...]) -> list[LiveParticipant]:
-        """Participants with one of `roles` present now who have not consented."""
-        return [
-            p for p in self._participants.values() if p.role in roles and p.id not in self.consents
-        ]
+    def missing_consent(self, invitee: Callable[[LiveParticipant], bool]) -> list[LiveParticipant]:
+        """Participants present now for whom `invitee` holds who have not consented."""
+        return [p for p in self._participants.values() if invitee(p) and p.id not in self.consents]
 
     # -- media ------------------------------------------------------------------------
     async def publish(
-        self, participant: LiveParticipant, sdp: str, source: str | None
+        self, participant: LiveParticipant, sdp: str, source: Source | None
     ) -> tuple[str, list[Producer]]:
+        self._check_producer_limits(participant, sdp, source)
         before = {p.id for p in participant.producers}
         answer = await participant.transport.publish(
             sdp, app_data={"participant": participant.id, "source": source}
@@ -324,10 +374,29 @@ class LiveRoom:
         new = [p for p in participant.producers if p.id not in before]
         return answer, new
 
+    def _check_producer_limits(
+        self, participant: LiveParticipant, sdp: str, source: str | None
+    ) -> None:
+        wanted: dict[str, int] = {}
+        for producer in participant.producers:
+            slot = producer_slot(producer.kind, producer.app_data.get("source"))
+            wanted[slot] = wanted.get(slot, 0) + 1
+        for kind in participant.transport.new_sending_kinds(sdp):
+            slot = producer_slot(kind, source)
+            wanted[slot] = wanted.get(slot, 0) + 1
+        over = [slot for slot, n in wanted.items() if n > PRODUCER_LIMITS.get(slot, 0)]
+        if over:
+            raise RoomError(
+                "too_many_producers",
+                "每位参与者最多发布 1 路摄像头、1 路麦克风和 1 路屏幕共享"
+                f" / at most one camera, one microphone and one screen share each ({over[0]})",
+            )
+
     def _on_new_producer(self, producer: Producer) -> None:
         owner = owner_of(producer)
-        if producer.app_data.get("source") is None:
-            producer.app_data["source"] = "camera" if producer.kind == "video" else "mic"
+        source = producer.app_data.get("source")
+        if source is None or (producer.kind == "audio" and source == Source.CAMERA):
+            producer.app_data["source"] = Source.MIC if producer.kind == "audio" else Source.CAMERA
         for participant in self._participants.values():
             if participant.id != owner:
                 self._consume(participant, producer)
@@ -344,107 +413,15 @@ class LiveRoom:
             )
             return
         self._notifier.to_room(self.id, "producer-added", producer_info(producer))
-        producer.observer.on(
-            "close",
-            lambda: self._notifier.to_room(
+        self.observer.emit_soon(ProducerAdded(self, producer))
+
+        def removed() -> None:
+            self._notifier.to_room(
                 self.id, "producer-removed", {"producerId": producer.id, "participantId": owner}
-            ),
-        )
-
-    # -- cameras (rooms.live_cameras binds them; this keeps who sees what) ------------------
-    def camera_info(self, tile: CameraTile) -> dict[str, Any]:
-        producer = tile.feed.producer if tile.feed is not None else None
-        return {
-            "id": tile.id,
-            "cameraId": tile.camera_id,
-            "name": tile.name,
-            "role": "camera",
-            "shared": tile.shared,
-            "state": tile.state,
-            "producers": [producer_info(producer)] if producer and not producer.closed else [],
-        }
-
-    def visible_cameras(self, participant: LiveParticipant) -> list[dict[str, Any]]:
-        return [
-            self.camera_info(t)
-            for t in self.cameras.values()
-            if t.shared or participant.role not in ROOM_ROLES
-        ]
-
-    def _to_viewers(
-        self, tile_id: str, event: str, payload: dict[str, Any], *, gone_too: bool = False
-    ) -> None:
-        """Tell everyone who sees camera tile `tile_id` (staff; room roles if shared)."""
-        tile = self.cameras.get(tile_id)
-        if tile is None and not gone_too:
-            return
-        shared = tile.shared if tile is not None else False
-        for participant in self._participants.values():
-            if shared or participant.role not in ROOM_ROLES:
-                self._notifier.to_participant(participant.id, event, payload)
-
-    def add_camera(
-        self,
-        tile_id: str,
-        *,
-        camera_id: str,
-        name: str,
-        shared: bool,
-        state: dict[str, Any],
-        feed: Any,
-    ) -> CameraTile:
-        tile = CameraTile(tile_id, camera_id, name, shared, state, feed)
-        self.cameras[tile_id] = tile
-        self._to_viewers(tile_id, "camera-added", self.camera_info(tile))
-        return tile
-
-    def remove_camera(self, tile_id: str) -> None:
-        tile = self.cameras.get(tile_id)
-        if tile is None:
-            return
-        self._to_viewers(tile_id, "camera-removed", {"id": tile_id, "cameraId": tile.camera_id})
-        del self.cameras[tile_id]
-
-    def camera_state(self, tile_id: str, state: dict[str, Any]) -> None:
-        tile = self.cameras.get(tile_id)
-        if tile is not None:
-            tile.state = state
-            self._to_viewers(
-                tile_id, "camera-state", {"id": tile_id, "cameraId": tile.camera_id, **state}
             )
+            self.observer.emit_soon(ProducerRemoved(self, producer.id, owner))
 
-    def set_camera_shared(self, tile_id: str, shared: bool) -> None:
-        """Show a camera to the room roles too, or stop: their consumers open or close."""
-        tile = self.cameras.get(tile_id)
-        if tile is None or tile.shared == shared:
-            return
-        producer = tile.feed.producer if tile.feed is not None else None
-        if not shared:
-            # tell them while they still count as viewers, then take it away
-            for participant in self._participants.values():
-                if participant.role in ROOM_ROLES:
-                    self._notifier.to_participant(
-                        participant.id,
-                        "camera-removed",
-                        {"id": tile_id, "cameraId": tile.camera_id},
-                    )
-        tile.shared = shared
-        for participant in self._participants.values():
-            if participant.role not in ROOM_ROLES:
-                self._notifier.to_participant(
-                    participant.id, "camera-shared", {"id": tile_id, "shared": shared}
-                )
-                continue
-            if shared:
-                self._notifier.to_participant(
-                    participant.id, "camera-added", self.camera_info(tile)
-                )
-                if producer is not None:
-                    self._consume(participant, producer)
-            elif producer is not None:
-                consumer = participant.consumers.get(producer.id)
-                if consumer is not None:
-                    consumer.close()
+        producer.observer.on("close", removed)
 
     async def subscribe(
         self, participant: LiveParticipant
@@ -476,6 +453,20 @@ class LiveRoom:
         if participant.transport.needs_subscribe_offer:
             self._renegotiate(participant.id)
 
+    def set_preferred_layer(
+        self, participant: LiveParticipant, target_id: str, layer: int | None
+    ) -> Consumer:
+        """The participant wants simulcast layer `layer` (None: the highest) of what
+        it receives as `target_id` (a consumer id or the producer's id): small
+        tiles take a low one. Only its own consumers."""
+        consumer = participant.consumers.get(target_id) or next(
+            (c for c in participant.consumers.values() if c.id == target_id), None
+        )
+        if consumer is None or consumer.closed:
+            raise RoomError("not_found", "找不到该媒体 / no such media")
+        consumer.set_preferred_layer(layer)
+        return consumer
+
     def find_producer(self, producer_id: str) -> Producer | None:
         return self.router.get_producer(producer_id)
 
@@ -494,31 +485,50 @@ class LiveRoom:
         )
 
     # -- closing ----------------------------------------------------------------------
-    async def close(self) -> None:
-        if self.closed:
+    async def close(
+        self, reason: CloseReason = CloseReason.ENDED, *, by: str | None = None
+    ) -> None:
+        """Close once: RoomClosing (awaited; the media still exist), the Router,
+        RoomClosed. A second call waits for the first to finish."""
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
             return
-        self.closed = True
-        if self._empty_timer is not None:
-            self._empty_timer.cancel()
-        for participant in self._participants.values():
-            if participant.grace is not None:
-                participant.grace.cancel()
-        self._participants.clear()
-        self._by_subject.clear()
-        await self.router.close()
-        self._on_close(self)
+        self._closing = asyncio.get_running_loop().create_future()
+        try:
+            self.closed = True
+            if self._empty_timer is not None:
+                self._empty_timer.cancel()
+            for participant in self._participants.values():
+                if participant.grace is not None:
+                    participant.grace.cancel()
+            await self.observer.emit(RoomClosing(self, reason, by))
+            self._participants.clear()
+            self._by_subject.clear()
+            await self.router.close()
+            self._on_close(self)
+            await self.observer.emit(RoomClosed(self, reason, by))
+            await self.observer.drain()
+            self.observer.clear()
+        finally:
+            self._closing.set_result(None)
 
 
 class LiveRooms:
-    """This node's live rooms, keyed by stored room id."""
+    """This node's live rooms, keyed by stored room id. Emits RoomOpened on `observer`."""
 
-    def __init__(self, media_config: Any, *, counters: MediaCounters) -> None:
-        self.options = RouterOptions(
-            ice_servers=list(getattr(media_config, "ice_servers", [])),
-            consumer_queue_frames=int(getattr(media_config, "consumer_queue_frames", 64)),
-            keyframe_interval_s=float(getattr(media_config, "keyframe_interval_s", 0.5)),
-        )
+    def __init__(
+        self,
+        settings: RoomsSettings,
+        router_options: RouterOptions,
+        notifier: Notifier,
+        *,
+        counters: MediaCounters,
+    ) -> None:
+        self.settings = settings
+        self.options = router_options
+        self.notifier = notifier
         self.counters = counters
+        self.observer: Observer[LiveRoomEvent] = Observer()
         self._rooms: dict[str, LiveRoom] = {}
 
     @property
@@ -529,35 +539,25 @@ class LiveRooms:
     def participant_count(self) -> int:
         return sum(len(r.participants) for r in self._rooms.values())
 
-    def get(self, room_id: str) -> LiveRoom | None:
-        return self._rooms.get(room_id)
-
     @property
     def rooms(self) -> list[LiveRoom]:
         return list(self._rooms.values())
 
-    def open(
-        self,
-        room_id: str,
-        name: str,
-        notifier: Notifier,
-        *,
-        reconnect_grace_s: float,
-        empty_timeout_s: float,
-    ) -> LiveRoom:
+    def get(self, room_id: str) -> LiveRoom | None:
         room = self._rooms.get(room_id)
-        if room is None or room.closed:
-            router = Router(self.options, counters=self.counters, app_data={"room": room_id})
-            room = LiveRoom(
-                room_id,
-                name,
-                router,
-                notifier,
-                reconnect_grace_s=reconnect_grace_s,
-                empty_timeout_s=empty_timeout_s,
-                on_close=self._forget,
-            )
-            self._rooms[room_id] = room
+        return None if room is None or room.closed else room
+
+    async def open(self, facts: RoomFacts) -> LiveRoom:
+        """The live room of a stored room, opened if it isn't (RoomOpened's
+        listeners have run when this returns: they see every later event)."""
+        room = self._rooms.get(facts.id)
+        if room is not None and not room.closed:
+            room.facts = facts  # the policy may have changed since it opened
+            return room
+        router = Router(self.options, counters=self.counters, app_data={"room": facts.id})
+        room = LiveRoom(facts, router, self.notifier, self.settings, on_close=self._forget)
+        self._rooms[facts.id] = room
+        await self.observer.emit(RoomOpened(room))
         return room
 
     def _forget(self, room: LiveRoom) -> None:
@@ -566,21 +566,20 @@ class LiveRooms:
 
     async def close(self) -> None:
         for room in list(self._rooms.values()):
-            await room.close()
+            await room.close(CloseReason.SHUTDOWN)
         self._rooms.clear()
+        await self.observer.drain()
 
 
 __all__ = [
-    "DISCONNECTED",
-    "LEFT",
-    "REMOVED",
-    "ROOM_ENDED",
     "CameraTile",
+    "Consent",
     "LiveParticipant",
     "LiveRoom",
     "LiveRooms",
     "Notifier",
     "RoomError",
+    "RoomFacts",
     "owner_of",
     "participant_info",
     "producer_info",

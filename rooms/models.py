@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
@@ -25,9 +26,16 @@ class Base(DeclarativeBase):
     pass
 
 
-# Organisation levels of a city's mediation network (any depth works).
-CITY, TOWNSHIP, COMMUNITY = "city", "township", "community"
-LEVELS = (CITY, TOWNSHIP, COMMUNITY)
+class Level(StrEnum):
+    """Organisation levels of a city's mediation network (any depth works)."""
+
+    CITY = "city"
+    TOWNSHIP = "township"
+    COMMUNITY = "community"
+
+
+CITY, TOWNSHIP, COMMUNITY = Level.CITY, Level.TOWNSHIP, Level.COMMUNITY
+LEVELS = tuple(Level)
 
 
 class Organisation(Base):
@@ -65,9 +73,31 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# Case statuses and the allowed transitions between them.
-RECEIVED, ACCEPTED, ASSIGNED, MEDIATING = "received", "accepted", "assigned", "mediating"
-AGREED, FAILED, FOLLOW_UP, ARCHIVED = "agreed", "failed", "follow-up", "archived"
+class CaseStatus(StrEnum):
+    """Case statuses; CASE_TRANSITIONS says which may follow which."""
+
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    MEDIATING = "mediating"
+    AGREED = "agreed"
+    FAILED = "failed"
+    FOLLOW_UP = "follow-up"
+    ARCHIVED = "archived"
+
+
+RECEIVED, ACCEPTED, ASSIGNED, MEDIATING = (
+    CaseStatus.RECEIVED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.ASSIGNED,
+    CaseStatus.MEDIATING,
+)
+AGREED, FAILED, FOLLOW_UP, ARCHIVED = (
+    CaseStatus.AGREED,
+    CaseStatus.FAILED,
+    CaseStatus.FOLLOW_UP,
+    CaseStatus.ARCHIVED,
+)
 CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RECEIVED: (ACCEPTED,),
     ACCEPTED: (ASSIGNED,),
@@ -112,12 +142,18 @@ class CaseTransition(Base):
     __table_args__ = (UniqueConstraint("case_id", "from_status", "to_status", "at"),)
 
 
-# Room states: scheduled -> open -> live -> ended
-ROOM_SCHEDULED = "scheduled"
-ROOM_OPEN = "open"
-ROOM_LIVE = "live"
-ROOM_ENDED = "ended"
-ROOM_STATES = (ROOM_SCHEDULED, ROOM_OPEN, ROOM_LIVE, ROOM_ENDED)
+class RoomState(StrEnum):
+    """A stored room's state: scheduled -> open -> live -> ended."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+ROOM_SCHEDULED, ROOM_OPEN = RoomState.SCHEDULED, RoomState.OPEN
+ROOM_LIVE, ROOM_ENDED = RoomState.LIVE, RoomState.ENDED
+ROOM_STATES = tuple(RoomState)
 
 
 class Room(Base):

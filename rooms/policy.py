@@ -14,7 +14,9 @@ INVITABLE says which roles an invitation from whom may carry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+from rooms.errors import HubError
 from rooms.tokens import (
     ADMIN,
     COMMAND,
@@ -29,19 +31,52 @@ from rooms.tokens import (
     AccessToken,
 )
 
-# actions
-ORG_VIEW, ORG_MANAGE, USER_MANAGE = "org.view", "org.manage", "user.manage"
-CASE_VIEW, CASE_CREATE, CASE_TRANSITION = "case.view", "case.create", "case.transition"
-ROOM_CREATE, ROOM_END, ROOM_JOIN = "room.create", "room.end", "room.join"
-ROOM_MODERATE, ROOM_WATCH = "room.moderate", "room.watch"
-INVITE_CREATE, INVITE_REVOKE = "invitation.create", "invitation.revoke"
-RECORDING_VIEW, RECORDING_EXPORT = "recording.view", "recording.export"
-RECORDING_HOLD, RECORDING_DELETE = "recording.hold", "recording.delete"
-AUDIT_VIEW = "audit.view"
-# cameras: see the registry, keep it (admins), put one into a room and share it,
-# steer it (PTZ), take evidence from it (snapshot, clip)
-CAMERA_VIEW, CAMERA_MANAGE, CAMERA_ATTACH = "camera.view", "camera.manage", "camera.attach"
-CAMERA_CONTROL, CAMERA_CAPTURE = "camera.control", "camera.capture"
+
+class Action(StrEnum):
+    """What one may be allowed to do (the values pages see in `permissions`)."""
+
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    USER_MANAGE = "user.manage"
+    CASE_VIEW = "case.view"
+    CASE_CREATE = "case.create"
+    CASE_TRANSITION = "case.transition"
+    ROOM_CREATE = "room.create"
+    ROOM_END = "room.end"
+    ROOM_JOIN = "room.join"
+    ROOM_MODERATE = "room.moderate"  # mute, remove, record consent, start/stop recording
+    ROOM_WATCH = "room.watch"
+    ROOM_PUBLISH = "room.publish"  # send one's camera, microphone or screen into the room
+    INVITE_CREATE = "invitation.create"
+    INVITE_REVOKE = "invitation.revoke"
+    RECORDING_VIEW = "recording.view"
+    RECORDING_EXPORT = "recording.export"
+    RECORDING_HOLD = "recording.hold"
+    RECORDING_DELETE = "recording.delete"
+    AUDIT_VIEW = "audit.view"
+    # cameras: see the registry, keep it (admins), put one into a room and share it,
+    # steer it (PTZ), take evidence from it (snapshot, clip)
+    CAMERA_VIEW = "camera.view"
+    CAMERA_MANAGE = "camera.manage"
+    CAMERA_ATTACH = "camera.attach"
+    CAMERA_CONTROL = "camera.control"
+    CAMERA_CAPTURE = "camera.capture"
+
+
+ORG_VIEW, ORG_MANAGE, USER_MANAGE = Action.ORG_VIEW, Action.ORG_MANAGE, Action.USER_MANAGE
+CASE_VIEW, CASE_CREATE = Action.CASE_VIEW, Action.CASE_CREATE
+CASE_TRANSITION, ROOM_CREATE = Action.CASE_TRANSITION, Action.ROOM_CREATE
+ROOM_END, ROOM_JOIN, ROOM_MODERATE = Action.ROOM_END, Action.ROOM_JOIN, Action.ROOM_MODERATE
+ROOM_WATCH, ROOM_PUBLISH = Action.ROOM_WATCH, Action.ROOM_PUBLISH
+INVITE_CREATE, INVITE_REVOKE = Action.INVITE_CREATE, Action.INVITE_REVOKE
+RECORDING_VIEW, RECORDING_EXPORT = Action.RECORDING_VIEW, Action.RECORDING_EXPORT
+RECORDING_HOLD, RECORDING_DELETE = Action.RECORDING_HOLD, Action.RECORDING_DELETE
+AUDIT_VIEW = Action.AUDIT_VIEW
+CAMERA_VIEW, CAMERA_MANAGE = Action.CAMERA_VIEW, Action.CAMERA_MANAGE
+CAMERA_ATTACH, CAMERA_CONTROL = Action.CAMERA_ATTACH, Action.CAMERA_CONTROL
+CAMERA_CAPTURE = Action.CAMERA_CAPTURE
+
+ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 
 # org_path of a resource outside the organisation tree (an ad-hoc room made with
 # `mediation-hub invite`, its recordings)
@@ -61,6 +96,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_JOIN,
             ROOM_MODERATE,
             ROOM_WATCH,
+            ROOM_PUBLISH,
             INVITE_CREATE,
             INVITE_REVOKE,
             RECORDING_VIEW,
@@ -86,6 +122,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_END,
             ROOM_JOIN,
             ROOM_MODERATE,
+            ROOM_PUBLISH,
             INVITE_CREATE,
             INVITE_REVOKE,
             RECORDING_VIEW,
@@ -98,12 +135,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
+    # command staff may speak into a room they joined (barge-in)
     COMMAND: frozenset(
-        {ORG_VIEW, CASE_VIEW, ROOM_WATCH, ROOM_JOIN, CAMERA_VIEW, CAMERA_ATTACH, CAMERA_CONTROL}
+        {
+            ORG_VIEW,
+            CASE_VIEW,
+            ROOM_WATCH,
+            ROOM_JOIN,
+            ROOM_PUBLISH,
+            CAMERA_VIEW,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
+        }
     ),
-    PARTY: frozenset({ROOM_JOIN}),
-    GUEST: frozenset({ROOM_JOIN}),
-    OBSERVER: frozenset({ROOM_JOIN}),
+    PARTY: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
+    GUEST: frozenset({ROOM_JOIN, ROOM_PUBLISH}),
+    OBSERVER: frozenset({ROOM_JOIN}),  # watches and listens only
 }
 
 # Who may invite whom: staff invite people into a room as parties, and experts as
@@ -118,11 +165,10 @@ INVITABLE: dict[str, frozenset[str]] = {
 OPERATOR_INVITABLE = frozenset({*ROOM_ROLES, MEDIATOR})
 
 
-class Denied(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class Denied(HubError):
+    """Not allowed (403)."""
+
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -168,7 +214,7 @@ def authorize(
         raise Denied("forbidden", "无权执行此操作 / not allowed for your role")
     if subject.room is not None or subject.role in ROOM_ROLES:
         if room_id is None or room_id != subject.room:
-            raise Denied("forbidden", "此链接只能进入指定的调解室 / this link opens one room only")
+            raise Denied("forbidden", ONE_ROOM)
         return
     if org_path == UNOWNED:
         if not subject.root_admin:
@@ -209,6 +255,11 @@ CASE_ACTIONS = (CASE_TRANSITION, ROOM_CREATE, INVITE_CREATE, RECORDING_VIEW)
 def may_in_room(role: str, action: str) -> bool:
     """May a participant with `role`, inside a room it joined, do `action`?"""
     return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def may_remove(target_role: str) -> bool:
+    """May a moderator remove a participant with `target_role`? Not another moderator."""
+    return not may_in_room(target_role, ROOM_MODERATE)
 
 
 def room_permissions(role: str) -> list[str]:

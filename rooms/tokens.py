@@ -21,25 +21,37 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import jwt
 
+from rooms.errors import HubError
+
 ALGORITHM = "HS256"
 ISSUER = "mediation-hub"
 
-PARTY = "party"
-MEDIATOR = "mediator"
-ADMIN = "admin"
-INTAKE = "intake"
-REVIEWER = "reviewer"
-EVALUATOR = "evaluator"
-COMMAND = "command"
-# Room roles: invited people, scoped to the one room their invitation names.
-# A guest (an expert called in) takes part as a party does; an observer watches
-# and listens without publishing.
-GUEST = "guest"
-OBSERVER = "observer"
+
+class Role(StrEnum):
+    """Who someone is in the hub (a token's `role`). Room roles (party, guest,
+    observer) are invited people, scoped to the one room their invitation names:
+    a guest (an expert called in) takes part as a party does; an observer watches
+    and listens without publishing."""
+
+    ADMIN = "admin"
+    INTAKE = "intake"
+    MEDIATOR = "mediator"
+    REVIEWER = "reviewer"
+    EVALUATOR = "evaluator"
+    COMMAND = "command"
+    PARTY = "party"
+    GUEST = "guest"
+    OBSERVER = "observer"
+
+
+ADMIN, INTAKE, MEDIATOR, REVIEWER = Role.ADMIN, Role.INTAKE, Role.MEDIATOR, Role.REVIEWER
+EVALUATOR, COMMAND = Role.EVALUATOR, Role.COMMAND
+PARTY, GUEST, OBSERVER = Role.PARTY, Role.GUEST, Role.OBSERVER
 ROOM_ROLES = (PARTY, GUEST, OBSERVER)
 STAFF_ROLES = (ADMIN, INTAKE, MEDIATOR, REVIEWER, EVALUATOR, COMMAND)
 ROLES = (*STAFF_ROLES, *ROOM_ROLES)
@@ -53,13 +65,10 @@ def invited(role: str, subject: str) -> bool:
     return role in ROOM_ROLES or subject.startswith(INVITATION_SUBJECT_PREFIX)
 
 
-class TokenError(Exception):
-    """A token that can't be used. `code` is machine-readable."""
+class TokenError(HubError):
+    """A token that can't be used (401). `code` is machine-readable."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    status = 401
 
 
 @dataclass(frozen=True)

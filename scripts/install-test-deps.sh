@@ -18,6 +18,7 @@ for plugins in base good bad ugly; do
     dpkg -s "gstreamer1.0-plugins-$plugins" >/dev/null 2>&1 || need+=("gstreamer1.0-plugins-$plugins")
 done
 command -v sipp >/dev/null || need+=(sip-tester)
+command -v janus >/dev/null || need+=(janus)  # benchmarks/janus.py, the side-by-side baseline
 command -v fc-list >/dev/null && fc-list | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -gt 0 ]; then

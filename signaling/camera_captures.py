@@ -37,7 +37,7 @@ from rooms.cameras import CameraSpec
 from rooms.domain import DomainError
 from rooms.live_room import LiveRoom
 from rooms.models import Room
-from signaling.keys import CONFIG, DATABASE, LIVE_CAMERAS
+from signaling.keys import CAMERA_SETTINGS, DATABASE, LIVE_CAMERAS, RECORDINGS, SERVER
 from signaling.room_cameras import feed_of
 
 logger = logging.getLogger(__name__)
@@ -117,23 +117,22 @@ class CameraCaptures:
         buffer, spec = self._buffer(room, camera_id)
         await self._keyframe(buffer)
         gop = buffer.last_gop()
-        config = self.app[CONFIG]
         info = CaptureInfo(
             SNAPSHOT, spec.id, spec.name, source_text(spec), taker.name, taker.subject
         )
         try:
             sealer = await asyncio.to_thread(
                 take_snapshot,
-                recordings_dir(config.server.data_dir),
+                recordings_dir(self.app[SERVER].data_dir),
                 gop,
                 self._metadata(stored, taker),
                 info,
-                algorithm=config.recorder.hash_algorithm,
+                algorithm=self.app[RECORDINGS].settings.hash_algorithm,
             )
         except CaptureError as exc:
             raise DomainError("capture_failed", f"抓拍失败 / snapshot failed: {exc}", 500) from None
-        key = await asyncio.to_thread(load_or_create_signing_key, config.server.data_dir)
-        await finish(sealer, key, config.recorder.tsa_url)
+        key = await asyncio.to_thread(load_or_create_signing_key, self.app[SERVER].data_dir)
+        await finish(sealer, key, self.app[RECORDINGS].settings.tsa_url)
         evidence_id = sealer.state["id"]
         await self._audit(taker, "evidence.snapshot", evidence_id, room.id, camera_id)
         return {
@@ -159,14 +158,13 @@ class CameraCaptures:
             raise DomainError(
                 "clip_running", "此摄像机正在录制片段 / a clip is already running", 409
             )
-        config = self.app[CONFIG]
         info = CaptureInfo(CLIP, spec.id, spec.name, source_text(spec), taker.name, taker.subject)
         clip = CameraClip(
-            recordings_dir(config.server.data_dir),
+            recordings_dir(self.app[SERVER].data_dir),
             self._metadata(stored, taker),
             info,
-            algorithm=config.recorder.hash_algorithm,
-            segment_duration_s=config.recorder.segment_duration_s,
+            algorithm=self.app[RECORDINGS].settings.hash_algorithm,
+            segment_duration_s=self.app[RECORDINGS].settings.segment_duration_s,
         )
         running = _Running(clip, buffer, room.id, camera_id, taker)
         preroll = buffer.follow(clip.push)  # the pre-roll now, every live frame from here
@@ -178,7 +176,8 @@ class CameraCaptures:
         self._clips[key] = running
         loop = asyncio.get_running_loop()
         running.timer = loop.call_later(
-            config.cameras.clip_max_s, lambda: self._spawn(self.stop_clip(room.id, camera_id))
+            self.app[CAMERA_SETTINGS].clip_max_s,
+            lambda: self._spawn(self.stop_clip(room.id, camera_id)),
         )
         room.router.observer.once("close", lambda: self._spawn(self.stop_room(room.id)))
         live = self.app[LIVE_CAMERAS].get(camera_id)
@@ -204,9 +203,8 @@ class CameraCaptures:
         if running.timer is not None:
             running.timer.cancel()
         running.buffer.unfollow(running.clip.push)
-        config = self.app[CONFIG]
-        key = await asyncio.to_thread(load_or_create_signing_key, config.server.data_dir)
-        directory = await running.clip.stop(key, config.recorder.tsa_url)
+        key = await asyncio.to_thread(load_or_create_signing_key, self.app[SERVER].data_dir)
+        directory = await running.clip.stop(key, self.app[RECORDINGS].settings.tsa_url)
         clip = running.clip
         await self._audit(
             taker or Taker("system", "system"), "evidence.clip.stop", clip.id, room_id, camera_id

@@ -5,8 +5,9 @@
 nesting deeper than MAX_DEPTH, integers longer than 15 digits (beyond what a
 browser's numbers hold exactly), floats that aren't finite or are written with
 more than 32 characters, NaN/Infinity, NUL characters and lone surrogates in
-strings or keys. The field readers below refuse wrong types, empty strings and
-over-long values, naming the field.
+strings or keys. What is left is validated by the request's model
+(signaling.models, signaling/api/, signaling/room_messages.py), which refuses
+wrong types, empty strings and over-long values, naming the field.
 
 socket.io packets are decoded by python-socketio before any handler of ours
 runs; `HubPacket` (the server's `serializer`) decodes them with `decode_json`
@@ -40,8 +41,7 @@ class BadInput(SignalingError):
     """Input refused at the edge: REST answers `status`, socket.io an error ack."""
 
     def __init__(self, message: str, code: str = "bad_request", status: int = 400) -> None:
-        super().__init__(code, message)
-        self.status = status
+        super().__init__(code, message, status)
 
 
 def _bad(what: str) -> BadInput:
@@ -107,15 +107,7 @@ def decode_json(text: str | bytes) -> Any:
     return check_plain(value)
 
 
-# -- REST ------------------------------------------------------------------------------
-async def body(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object (aiohttp keeps the bytes: a retried unit reads it again)."""
-    data = decode_json(await request.read())
-    if not isinstance(data, dict):
-        raise BadInput("请求体必须是 JSON 对象 / body must be a JSON object")
-    return data
-
-
+# -- REST (bodies: signaling.api.routing.read_body) --------------------------------------
 def check_request_text(request: web.Request) -> None:
     """Path parameters and the query string carry no NUL or lone surrogate either."""
     try:
@@ -192,62 +184,3 @@ class HubPacket(sio_packet.Packet):  # type: ignore[misc]
             return super().reconstruct_binary(data, attachments)
         except (KeyError, IndexError, TypeError):
             return malformed(_bad("bad binary attachment"))
-
-
-# -- fields -------------------------------------------------------------------------------
-def text(
-    data: dict[str, Any],
-    key: str,
-    *,
-    max_len: int = 200,
-    required: bool = True,
-    strip: bool = True,
-) -> str:
-    """A non-empty string of at most max_len characters ("" when optional and absent)."""
-    value = data.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
-        raise BadInput(f"字段 {key} 无效 / field {key} must be a string (1-{max_len})")
-    return value.strip() if strip else value
-
-
-def choice(
-    data: dict[str, Any], key: str, choices: tuple[str, ...], *, required: bool = True
-) -> str | None:
-    if data.get(key) is None and not required:
-        return None
-    value = text(data, key, max_len=64, strip=False)
-    if value not in choices:
-        raise BadInput(f"字段 {key} 取值无效 / {key} must be one of {', '.join(choices)}")
-    return value
-
-
-def integer(data: dict[str, Any], key: str, *, default: int, low: int, high: int) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadInput(
-            f"字段 {key} 须为 {low}–{high} 的整数 / {key} must be an integer {low}-{high}"
-        )
-    return value
-
-
-def nullable_int(data: dict[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise BadInput(f"字段 {key} 须为整数或 null / {key} must be an integer or null")
-    return value
-
-
-def nullable_bool(data: dict[str, Any], key: str) -> bool | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise BadInput(f"字段 {key} 须为布尔值或 null / {key} must be true, false or null")
-    return value
-
-
-def flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise BadInput(f"字段 {key} 须为布尔值 / {key} must be true or false")
-    return value

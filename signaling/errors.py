@@ -1,25 +1,23 @@
-"""Signaling errors and the ack shapes every request gets."""
+"""Signaling's refusals: socket.io's (an error ack) and REST's error response."""
 
 from __future__ import annotations
 
-from typing import Any
+from aiohttp import web
+
+from rooms.errors import HubError
+from signaling.models import ErrorBody
 
 
-class SignalingError(Exception):
-    """Refuse a request: `code` is stable and machine-readable, `message` human."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class SignalingError(HubError):
+    """Refuse a signaling request (an error ack; 400 over REST)."""
 
 
-def ok(result: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"ok": True, **(result or {})}
-
-
-def error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A REST refusal: {"error": {"code", "message"}} (signaling.models.ErrorBody)."""
+    body = ErrorBody.of(code, message).model_dump(mode="json")
+    return web.json_response(body, status=status, headers=headers)
 
 
 # Human messages: Chinese first, then English. The pages show their own

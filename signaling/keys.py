@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 if TYPE_CHECKING:
     from media.counters import MediaCounters
+    from media.settings import MediaSettings
+    from recorder.control import RecordingControl
+    from recorder.retention import Retention
     from rooms.credentials import CredentialBox
     from rooms.db import Database
     from rooms.live_cameras import LiveCameras
     from rooms.live_room import LiveRooms
     from rooms.passwords import PasswordPool
+    from rooms.settings import CameraSettings, RoomsSettings
     from signaling.camera_captures import CameraCaptures
     from signaling.gb28181.bindings import GbService
-    from signaling.recording import Recordings
+    from signaling.gb28181.settings import GbSettings
     from signaling.room_namespace import RoomNamespace
+    from signaling.settings import ServerSettings, SignalingSettings
     from signaling.throttle import Throttle
 
-# The hub's Config (hub.config.Config); Any so that signaling doesn't import hub.
-CONFIG: web.AppKey[Any] = web.AppKey("config")
+# The settings sections signaling reads (hub.config.Config composes them; each
+# package declares its own): the HTTP server, signaling, rooms, media.
+SERVER: web.AppKey[ServerSettings] = web.AppKey("server_settings")
+SIGNALING: web.AppKey[SignalingSettings] = web.AppKey("signaling_settings")
+ROOMS_SETTINGS: web.AppKey[RoomsSettings] = web.AppKey("rooms_settings")
+MEDIA_SETTINGS: web.AppKey[MediaSettings] = web.AppKey("media_settings")
+# cameras in rooms and evidence from them; the GB/T 28181 platform
+CAMERA_SETTINGS: web.AppKey[CameraSettings] = web.AppKey("camera_settings")
+GB_SETTINGS: web.AppKey[GbSettings] = web.AppKey("gb28181_settings")
 TOKEN_SECRET: web.AppKey[bytes] = web.AppKey("token_secret")
 DATABASE: web.AppKey[Database] = web.AppKey("database")
 LIVE_ROOMS: web.AppKey[LiveRooms] = web.AppKey("live_rooms")
 MEDIA_COUNTERS: web.AppKey[MediaCounters] = web.AppKey("media_counters")
 # bearer token of GET /metrics (DATA_DIR/metrics.token)
 METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
-# This node's running recordings and the socket.io namespace of its rooms (set by
-# signaling.room_namespace.setup): REST reaches live sessions through these.
-RECORDINGS: web.AppKey[Recordings] = web.AppKey("recordings")
+# This node's running recordings (recorder.control): REST and the command center
+# see them here; the recordings' retention (deletions, the sweep).
+RECORDINGS: web.AppKey[RecordingControl] = web.AppKey("recordings")
+RETENTION: web.AppKey[Retention] = web.AppKey("retention")
+# The socket.io namespace of the rooms (the live rooms' Notifier).
 ROOM_NAMESPACE: web.AppKey[RoomNamespace] = web.AppKey("room_namespace")
 # Cameras: the key their credentials are sealed with, this node's live cameras,
 # the GB/T 28181 platform when configured (None otherwise); hub.app sets them.

@@ -3,7 +3,6 @@ and the static files and npm-installed client libraries they load."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -11,10 +10,13 @@ import segno
 from aiohttp import web
 
 from rooms import actions
+from rooms.admission import recording_required
+from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
-from signaling import retention
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.errors import error_response
+from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
+from signaling.rate_limit import RATE_LIMIT, RateLimited
 
 routes = web.RouteTableDef()
 
@@ -24,14 +26,14 @@ NODE_MODULES: web.AppKey[Path] = web.AppKey("node_modules")
 _STATUS = {"token_missing": 401, "token_invalid": 401, "token_expired": 410}
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
 def consent_notice(app: web.Application) -> dict[str, str]:
-    rooms_config = app[CONFIG].rooms
+    rooms_config = app[ROOMS_SETTINGS]
     zh, en = rooms_config.consent_notice_zh, rooms_config.consent_notice_en
-    return {"zh": zh, "en": en, "sha256": hashlib.sha256(f"{zh}\n{en}".encode()).hexdigest()}
+    return {"zh": zh, "en": en, "sha256": rooms_config.notice_sha256}
+
+
+def _refuse(exc: HubError) -> web.Response:
+    return error_response(exc.status, exc.code, exc.message)
 
 
 @routes.get("/join/{token}")
@@ -77,27 +79,31 @@ async def admin_page(request: web.Request) -> web.StreamResponse:
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""
     try:
+        await request.app[RATE_LIMIT].hit("/api/v1/join", request.remote or "?")
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    try:
         token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:
         room = await actions.get_room(db, token.room or "")
         if room is None:
-            return _error(404, "room_not_found", "调解室不存在 / no such room")
+            return _refuse(RoomNotFound())
         if room.state == ROOM_ENDED:
-            return _error(410, "room_ended", "调解室已结束 / the room has ended")
+            return _refuse(RoomEnded())
         # an invitation link that joining would refuse (as signaling's admission does);
         # someone who already entered may come back (reload, reconnect)
         invitation = await db.get(Invitation, token.inv) if token.inv else None
         if invitation is not None and invitation.revoked_at is not None:
-            return _error(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
+            return error_response(403, "invitation_revoked", "邀请已被撤销 / invitation revoked")
         if (
             invitation is not None
             and invitation.uses >= invitation.max_uses
             and not await actions.has_joined(db, room.id, token.sub)
         ):
-            return _error(403, "invitation_used", "邀请已被使用 / invitation already used")
-        rules = await retention.policy_for(request.app, db, room.organisation_id)
+            return error_response(403, "invitation_used", "邀请已被使用 / invitation already used")
+        required = await recording_required(db, request.app[ROOMS_SETTINGS], room)
     return web.json_response(
         {
             "room": {"id": room.id, "name": room.name, "state": room.state},
@@ -105,7 +111,7 @@ async def join_info(request: web.Request) -> web.Response:
             "role": token.role,
             "expiresAt": token.exp,
             "consent": consent_notice(request.app),
-            "recordingRequired": bool(room.case_id) and rules.required,
+            "recordingRequired": required,
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -118,8 +124,8 @@ async def join_qr(request: web.Request) -> web.Response:
     try:
         verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
-        return _error(_STATUS.get(exc.code, 401), exc.code, exc.message)
-    url = f"{request.app[CONFIG].base_url}/join/{raw}"
+        return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
+    url = f"{request.app[SERVER].base_url}/join/{raw}"
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
     return web.Response(

@@ -24,32 +24,43 @@ from rooms.domain import DomainError, org_path
 from rooms.models import Camera, Room
 from signaling import room_cameras
 from signaling.camera_captures import Taker
-from signaling.decoder import flag, text
+from signaling.camera_fields import flag, text
 from signaling.errors import fail
 from signaling.keys import CAMERA_BOX, DATABASE, LIVE_CAMERAS
+from signaling.models import Body
+from signaling.room_messages import (
+    CameraAnswer,
+    CameraPtzRequest,
+    CameraRequest,
+    CameraShareRequest,
+    Empty,
+)
 
 if TYPE_CHECKING:
     from rooms.live_room import LiveParticipant, LiveRoom
     from signaling.room_namespace import RoomNamespace, SocketSession
 
 Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
+ModelHandler = Callable[["SocketSession", Any], Awaitable[CameraAnswer | None]]
 
 
 class CameraEvents:
     def __init__(self, namespace: RoomNamespace) -> None:
         self.ns = namespace
 
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            "camera-list": self.list_,
-            "camera-attach": self.attach,
-            "camera-detach": self.detach,
-            "camera-share": self.share,
-            "camera-ptz": self.ptz,
-            "camera-snapshot": self.snapshot,
-            "camera-clip-start": self.clip_start,
-            "camera-clip-stop": self.clip_stop,
+    def events(self) -> dict[str, tuple[type[Body], ModelHandler]]:
+        """event -> (its request model, its handler), for RoomNamespace.events."""
+        table: dict[str, tuple[type[Body], Handler]] = {
+            "camera-list": (Empty, self.list_),
+            "camera-attach": (CameraRequest, self.attach),
+            "camera-detach": (CameraRequest, self.detach),
+            "camera-share": (CameraShareRequest, self.share),
+            "camera-ptz": (CameraPtzRequest, self.ptz),
+            "camera-snapshot": (CameraRequest, self.snapshot),
+            "camera-clip-start": (CameraRequest, self.clip_start),
+            "camera-clip-stop": (CameraRequest, self.clip_stop),
         }
+        return {name: (model, _answering(handler)) for name, (model, handler) in table.items()}
 
     @property
     def app(self) -> Any:
@@ -212,3 +223,13 @@ class CameraEvents:
             return await self.app[DATABASE].run(work)
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
+
+
+def _answering(handler: Handler) -> ModelHandler:
+    """A handler of the request's fields (camelCase keys) as a model handler."""
+
+    async def run(session: SocketSession, data: Body) -> CameraAnswer | None:
+        reply = await handler(session, data.model_dump(by_alias=True))
+        return None if reply is None else CameraAnswer.model_validate(reply)
+
+    return run

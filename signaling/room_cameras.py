@@ -19,7 +19,7 @@ from rooms.domain import DomainError
 from rooms.live_cameras import CameraFeed, CameraUnavailable
 from rooms.live_room import LiveRoom
 from rooms.models import Camera
-from signaling.decoder import integer
+from signaling.camera_fields import integer
 from signaling.gb28181.platform import GbError
 from signaling.keys import CAMERA_BOX, DATABASE, GB_SERVICE, LIVE_CAMERAS, LIVE_ROOMS
 

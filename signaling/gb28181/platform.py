@@ -17,7 +17,6 @@ import itertools
 import logging
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +40,7 @@ from signaling.gb28181.registry import (
     GbRegistry,
     Peer,
 )
+from signaling.gb28181.settings import GbSettings
 from signaling.gb28181.sip_message import (
     SipRequest,
     SipResponse,
@@ -60,27 +60,8 @@ GB_ID = re.compile(r"^\d{20}$")
 ALLOW = "INVITE, ACK, BYE, MESSAGE, NOTIFY, REGISTER, OPTIONS"
 
 
-@dataclass
-class GbConfig:
-    platform_id: str = "34020000002000000001"  # 20 digits: domain(10) + 200 + serial
-    domain: str = "3402000000"  # the SIP domain / digest realm
-    password: str = ""  # shared device password when the policy gives none
-    sip_host: str = "127.0.0.1"
-    sip_port: int = 5060
-    transports: tuple[str, ...] = ("udp", "tcp")
-    unknown_devices: str = "hold"  # "hold" for approval, or "refuse"
-    register_expires_min_s: int = 60
-    register_expires_max_s: int = 86400
-    keepalive_interval_s: float = 60.0  # what devices are configured with
-    keepalive_misses: int = 3  # offline after this many intervals without one
-    auth_failures_max: int = 5  # then refuse the device for auth_lockout_s
-    auth_lockout_s: float = 600.0
-    query_timeout_s: float = 10.0  # for a query's answer (a first catalogue page)
-    catalog_page_timeout_s: float = 5.0
-    request_timeout_s: float = 8.0  # for a final response to our request
-    auto_query: bool = True  # DeviceInfo + Catalog when a device registers
-    monitor_interval_s: float = 1.0
-    gb_version: str = "3.0"  # what we announce in X-GB-Ver to devices that send one
+# The platform's configuration is its settings section (signaling.gb28181.settings).
+GbConfig = GbSettings
 
 
 class GbError(Exception):

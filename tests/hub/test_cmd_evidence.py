@@ -9,8 +9,9 @@ import pytest
 
 from hub.app import build_app
 from hub.cli import main
-from hub.config import Config, RecorderConfig
+from hub.config import Config
 from recorder.export import REPORT_FILE
+from recorder.settings import RecorderSettings
 from recorder.signing import load_or_create_signing_key, public_key_pem
 from recorder.store import STATE_FILE, read_state, write_state
 from tests.recorder.conftest import record
@@ -23,7 +24,7 @@ async def recording(tmp_path: Path) -> tuple[Path, Path]:
     data_dir = tmp_path / "data"
     key = load_or_create_signing_key(data_dir)
     rec, _ = await record(
-        data_dir, key, RecorderConfig(segment_duration_s=0.5), [(OPUS_CODEC, opus_frames(60))]
+        data_dir, key, RecorderSettings(segment_duration_s=0.5), [(OPUS_CODEC, opus_frames(60))]
     )
     return data_dir, rec.directory
 
@@ -102,7 +103,7 @@ def test_recorder_config_from_environment():
     )
     assert config.recorder.tsa_url == "http://tsa.example/"
     assert config.recorder.hash_algorithm == "sm3"
-    assert from_env(env={}).recorder == RecorderConfig()
+    assert from_env(env={}).recorder == RecorderSettings()
 
 
 def test_verify_trusts_only_a_key_it_was_given(recording, tmp_path, capsys):

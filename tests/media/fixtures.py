@@ -33,6 +33,7 @@ from media import _aiortc_taps as taps
 from media.consumer import Consumer
 from media.peer_transport import PeerTransport
 from media.router import Router
+from media.transport import RouterOptions
 
 VIDEO_RATE = 90000
 AUDIO_RATE = 48000
@@ -268,8 +269,8 @@ class VideoSession:
 
 
 @asynccontextmanager
-async def video_session() -> AsyncIterator[VideoSession]:
-    router = Router()
+async def video_session(options: RouterOptions | None = None) -> AsyncIterator[VideoSession]:
+    router = Router(options)
     video = PacketTrack("video", encoded_video("libvpx"))
     publisher = await connect_publisher(router.create_peer_transport(), [video])
     transport = router.create_peer_transport()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.config import RecorderConfig
 from media.frames import EncodedFrame
 from media.producer import Producer
 from media.router import Router
 from recorder.manifest import Consent, Participant, RecordingMetadata
 from recorder.recording import RoomRecorder
+from recorder.settings import RecorderSettings
 from recorder.signing import load_or_create_signing_key
 
 
@@ -39,8 +39,8 @@ def key(tmp_path: Path) -> Ed25519PrivateKey:
 
 
 @pytest.fixture
-def recorder_config() -> RecorderConfig:
-    return RecorderConfig(segment_duration_s=0.5)
+def recorder_config() -> RecorderSettings:
+    return RecorderSettings(segment_duration_s=0.5)
 
 
 async def send_all(producer: Producer, frames: list[EncodedFrame]) -> None:
@@ -53,7 +53,7 @@ async def send_all(producer: Producer, frames: list[EncodedFrame]) -> None:
 async def record(
     tmp_path: Path,
     key: Ed25519PrivateKey,
-    config: RecorderConfig,
+    config: RecorderSettings,
     feeds: list[tuple[object, list[EncodedFrame]]],
 ) -> tuple[RoomRecorder, list[Producer]]:
     """Start a recorder on a router, publish each (codec, frames), stop; the recorder."""
@@ -70,3 +70,7 @@ async def record(
     await rec.stop()
     await router.close()
     return rec, producers
+
+
+# recorder/retention.py is tested against a running hub (tests/recorder/test_retention.py)
+from tests.signaling.conftest import town  # noqa: E402, F401

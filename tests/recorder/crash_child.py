@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from hub.config import RecorderConfig
 from media.frames import EncodedFrame
 from media.router import Router
 from recorder.recording import RoomRecorder
+from recorder.settings import RecorderSettings
 from recorder.signing import load_or_create_signing_key
 from tests.recorder.conftest import consent, metadata
 from tests.recorder.media_samples import (
@@ -60,7 +60,7 @@ async def main(recordings: Path, data_dir: Path) -> None:
         metadata("a"),
         [consent("a")],
         key,
-        RecorderConfig(segment_duration_s=1.5),
+        RecorderSettings(segment_duration_s=1.5),
     )
     await rec.start()
     print("started", rec.directory, flush=True)

@@ -37,10 +37,10 @@ def drop_segment_and_resign(
 async def record_in(data_dir: Path, room: str, organisation: str, frames: int = 100) -> str:
     """A sealed recording of `frames` Opus frames (20 ms each) in 0.5 s segments,
     signed with the data dir's own key, as the hub makes them; returns its id."""
-    from hub.config import RecorderConfig
     from media.router import Router
     from recorder.manifest import Consent, Participant, RecordingMetadata
     from recorder.recording import RoomRecorder
+    from recorder.settings import RecorderSettings
     from recorder.signing import load_or_create_signing_key
     from recorder.store import recordings_dir
     from tests.recorder.conftest import send_all
@@ -59,7 +59,7 @@ async def record_in(data_dir: Path, room: str, organisation: str, frames: int = 
         ),
         [Consent("p", "2026-01-01T00:00:00Z", "party-page-checkbox")],
         load_or_create_signing_key(data_dir),
-        RecorderConfig(segment_duration_s=0.5),
+        RecorderSettings(segment_duration_s=0.5),
     )
     await recorder.start()
     await send_all(producer, opus_frames(frames))

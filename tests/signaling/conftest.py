@@ -57,7 +57,7 @@ class Hub:
 
 @pytest.fixture
 async def hub(aiohttp_server: Callable[..., Awaitable[TestServer]], hub_config: Config) -> Hub:
-    hub_config.signaling.reconnect_grace_s = 2.0
+    hub_config.rooms.reconnect_grace_s = 2.0
     app = build_app(hub_config)
     server = await aiohttp_server(app)
     return Hub(app=app, server=server)

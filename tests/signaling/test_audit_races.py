@@ -24,7 +24,7 @@ from rooms.audit import verify_audit_chain
 from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
 from rooms.models import AuditEntry, RecordingDeletion
 from rooms.recording_policy import do_begin_recording_deletion
-from signaling.keys import DATABASE
+from signaling.keys import DATABASE, RETENTION
 from tests.pg import create_database, postgres_cluster
 from tests.signaling.conftest import case_room
 from tests.signaling.test_rest_authz import record_briefly
@@ -146,9 +146,7 @@ async def test_fifty_concurrent_audited_writes_and_deletes(city: City, db_config
         calls.append(call("reviewer", "GET", f"/api/v1/recordings/{held}"))
     calls.append(call("mediator-east", "GET", "/api/v1/recordings"))
     assert len(calls) >= 50
-    from signaling import retention
-
-    responses, swept = await asyncio.gather(asyncio.gather(*calls), retention.sweep(app, now=None))
+    responses, swept = await asyncio.gather(asyncio.gather(*calls), app[RETENTION].sweep(now=None))
     statuses = Counter(r.status for r in responses)
     bodies = [await r.json() for r in responses]
     assert all(status < 500 for status in statuses), (statuses, bodies)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from recorder.store import recordings_dir
 from recorder.verify import verify
 from rooms.models import AuditEntry
-from signaling.keys import CONFIG, DATABASE, LIVE_CAMERAS
+from signaling.keys import DATABASE, LIVE_CAMERAS, RECORDINGS, SERVER
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, staff_token
 from tests.signaling.test_room_cameras import city
@@ -33,7 +33,7 @@ def camera_sim() -> Iterator[RtspCamera]:
 async def test_snapshot_and_clip_with_preroll(
     hub: Hub, clients: list[ProtocolClient], camera_sim: RtspCamera
 ) -> None:
-    hub.app[CONFIG].recorder.segment_duration_s = 2.0
+    hub.app[RECORDINGS].settings.segment_duration_s = 2.0
     demo, (room,), camera_id = await city(hub, camera_sim.url())
     token = await staff_token(hub.app, demo.users["mediator-east"])
     mediator = await _connected(hub, clients, token)
@@ -49,7 +49,7 @@ async def test_snapshot_and_clip_with_preroll(
     assert shot["ok"], shot
     snapshot = shot["evidence"]
     assert snapshot["kind"] == "snapshot" and snapshot["picture"]["width"] == 640
-    root = recordings_dir(hub.app[CONFIG].server.data_dir)
+    root = recordings_dir(hub.app[SERVER].data_dir)
     report = verify(root / snapshot["evidenceId"])
     assert report.ok, report.text()
     with av.open(str(root / snapshot["evidenceId"] / "t01-00002.jpg")) as jpeg:

@@ -29,6 +29,7 @@ EVENTS: dict[str, set[str]] = {
     "mute": ANY_JOINED,
     "unmute": ANY_JOINED,
     "keyframe": ANY_JOINED,
+    "set-preferred-layer": ANY_JOINED,
     "consent": ANY_JOINED,
     "leave": ANY_JOINED,
     "mute-participant": MODERATORS,
@@ -61,7 +62,7 @@ DENIED = {"forbidden", "not_joined"}
 def test_every_event_is_in_the_table() -> None:
     namespace = RoomNamespace.__new__(RoomNamespace)
     RoomNamespace.__init__(namespace, app={})  # type: ignore[arg-type]
-    assert set(namespace._handlers) == set(EVENTS)
+    assert set(namespace.events) == set(EVENTS)
 
 
 async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient]) -> None:
@@ -102,6 +103,7 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "mute": {"producerId": "none"},
         "unmute": {"producerId": "none"},
         "keyframe": {"producerId": "none"},
+        "set-preferred-layer": {"producerId": "none", "layer": "low"},
         "consent": {"accepted": True},
         "mute-participant": {"participantId": target_id, "kind": "audio"},
         "record-consent": {"participantId": target_id},

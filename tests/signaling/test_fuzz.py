@@ -13,7 +13,7 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signaling.rest import ROUTES
+from signaling.api import ROUTES
 from signaling.room_namespace import RoomNamespace
 from tests.media.fixtures import PacketTrack, encoded_opus
 from tests.signaling.client import ProtocolClient
@@ -29,6 +29,7 @@ EVENTS = [
     "mute",
     "unmute",
     "keyframe",
+    "set-preferred-layer",
     "leave",
     "mute-participant",
     "remove-participant",
@@ -68,6 +69,8 @@ payloads = st.one_of(
             "cameraId": json_values,
             "shared": json_values,
             "pan": json_values,
+            "consumerId": json_values,
+            "layer": st.sampled_from(["low", "mid", "high"]) | json_values,
         },
     ),
 )
@@ -76,7 +79,7 @@ payloads = st.one_of(
 def test_event_table_covers_the_namespace() -> None:
     namespace = RoomNamespace.__new__(RoomNamespace)
     RoomNamespace.__init__(namespace, app=None)  # type: ignore[arg-type]
-    assert sorted(namespace._handlers) == sorted(EVENTS)
+    assert sorted(namespace.events) == sorted(EVENTS)
 
 
 async def test_random_payloads_never_break_anyone(hub: Hub, clients: list[ProtocolClient]) -> None:

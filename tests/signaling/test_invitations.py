@@ -8,12 +8,13 @@ from typing import Any
 
 import aiohttp
 
+from hub.app import HUB_CONFIG
 from rooms.demo import DEMO_PASSWORD, DemoCity, seed_demo_city
 from rooms.models import Room
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
 from rooms.tokens import verify
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.keys import DATABASE, TOKEN_SECRET
 from tests.media.fixtures import PacketTrack, encoded_opus
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
@@ -132,7 +133,7 @@ async def test_a_cli_invited_mediator_consents_like_any_invitee(
     from hub.cmd_invite import create_invitation
 
     _, room = await _world(hub, required=True)
-    path, _ = await create_invitation(hub.app[CONFIG], room.name, "临时调解员", "mediator", 600)
+    path, _ = await create_invitation(hub.app[HUB_CONFIG], room.name, "临时调解员", "mediator", 600)
     mediator = await _connected(hub, clients, path.rsplit("/", 1)[1])
     refused = await mediator.join()
     assert refused["error"]["code"] == "consent_required"

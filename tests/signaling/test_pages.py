@@ -9,7 +9,7 @@ import json
 import aiohttp
 
 from rooms import actions, domain
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.keys import DATABASE, ROOMS_SETTINGS, TOKEN_SECRET
 from tests.signaling.conftest import Hub
 
 
@@ -28,7 +28,7 @@ async def test_join_info_for_a_good_link(hub: Hub) -> None:
             body = await r.json()
     assert body["room"] == {"id": room, "name": "邻里纠纷调解", "state": "open"}
     assert body["role"] == "party" and body["name"] == "张三"
-    rooms_config = hub.app[CONFIG].rooms
+    rooms_config = hub.app[ROOMS_SETTINGS]
     notice = f"{rooms_config.consent_notice_zh}\n{rooms_config.consent_notice_en}"
     assert body["consent"]["zh"] == rooms_config.consent_notice_zh
     assert body["consent"]["sha256"] == hashlib.sha256(notice.encode()).hexdigest()

@@ -10,7 +10,7 @@ from rooms import domain
 from rooms.demo import seed_demo_city
 from rooms.policy import Subject
 from rooms.recording_policy import do_set_recording_policy
-from signaling.keys import CONFIG, DATABASE, TOKEN_SECRET
+from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
 from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
@@ -53,9 +53,7 @@ async def test_recording_needs_consent_and_seals_what_it_recorded(
     assert stopped["ok"] and stopped["recording"]["active"] is False
     await agreed.wait_event("recording", lambda e: not e["active"])
 
-    directory = (
-        recordings_dir(hub.app[CONFIG].server.data_dir) / started["recording"]["recordingId"]
-    )
+    directory = recordings_dir(hub.app[SERVER].data_dir) / started["recording"]["recordingId"]
     report = verify(directory)
     assert report.ok, report.text()
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -102,7 +100,7 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
     recording_id = joined["recording"]["recordingId"]
     await mediator.request("end-room")  # sealed before the acknowledgement
 
-    directory = recordings_dir(hub.app[CONFIG].server.data_dir) / recording_id
+    directory = recordings_dir(hub.app[SERVER].data_dir) / recording_id
     report = verify(directory)
     assert report.ok, report.text()
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -114,7 +112,7 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
 async def test_rooms_outside_the_policy_record_only_when_asked(
     hub: Hub, clients: list[ProtocolClient]
 ) -> None:
-    hub.app[CONFIG].recorder.recording_required = True  # the default, for case rooms
+    hub.app[ROOMS_SETTINGS].recording_required = True  # the default, for case rooms
     room = await hub.room()  # an ad-hoc room, no case: the policy is about case rooms
     mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
     joined = await mediator.join()

@@ -164,11 +164,11 @@ async def test_state_follows_a_real_camera_and_is_stored(
 async def test_gb_platform_started_by_the_hub_shows_a_bound_device_as_a_tree(
     aiohttp_client: Callable[..., Any], hub_config: Config, tmp_path: Path
 ) -> None:
-    hub_config.cameras.gb_sip_port = free_port()
+    hub_config.gb28181.enabled, hub_config.gb28181.sip_port = True, free_port()
     client, headers, demo = await _admin_client(aiohttp_client, hub_config)
     app = client.server.app
     gb = app[GB_SERVICE]
-    assert gb is not None and gb.platform.port == hub_config.cameras.gb_sip_port
+    assert gb is not None and gb.platform.port == hub_config.gb28181.sip_port
     nvr, area, camera = "34020000001180000001", "34020000002150000001", "34020000001320000001"
     scenario = DeviceScenario(
         device_id=nvr,

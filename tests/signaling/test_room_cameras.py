@@ -22,7 +22,15 @@ from rooms.demo import DemoCity, seed_demo_city
 from rooms.models import AuditEntry, Room
 from rooms.policy import Subject
 from rooms.tokens import issue
-from signaling.keys import CAMERA_BOX, CONFIG, DATABASE, GB_SERVICE, LIVE_CAMERAS, TOKEN_SECRET
+from signaling.keys import (
+    CAMERA_BOX,
+    CAMERA_SETTINGS,
+    DATABASE,
+    GB_SERVICE,
+    LIVE_CAMERAS,
+    SERVER,
+    TOKEN_SECRET,
+)
 from tests.media.camera_helpers import StateLog
 from tests.services import free_port
 from tests.signaling.client import ProtocolClient
@@ -135,7 +143,7 @@ async def test_staff_see_the_camera_parties_only_when_shared(
 async def test_one_pull_for_every_room_stopped_after_the_last(
     hub: Hub, clients: list[ProtocolClient], camera_sim: RtspCamera
 ) -> None:
-    hub.app[CONFIG].cameras.linger_s = 0.0
+    hub.app[CAMERA_SETTINGS].linger_s = 0.0
     demo, rooms, camera_id = await city(hub, camera_sim.url(), rooms=2)
     token = await staff_token(hub.app, demo.users["mediator-east"])
     command = await staff_token(hub.app, demo.users["command"])
@@ -187,9 +195,7 @@ async def test_attached_before_anyone_came_and_recorded_with_the_room(
     await mediator.frames_from(added["id"], at_least=60, limit=20)
     stopped = await mediator.request("record-stop")
     assert stopped["ok"]
-    directory = (
-        recordings_dir(hub.app[CONFIG].server.data_dir) / started["recording"]["recordingId"]
-    )
+    directory = recordings_dir(hub.app[SERVER].data_dir) / started["recording"]["recordingId"]
     report = verify(directory)
     assert report.ok, report.text()
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -207,11 +213,11 @@ async def test_a_gb_camera_plays_and_is_steered_from_the_room(
     # a hub with the SIP platform: the hub fixture's app is built already, so a new one
     from aiohttp.test_utils import TestServer
 
-    from hub.app import build_app
+    from hub.app import HUB_CONFIG, build_app
 
-    config = hub.app[CONFIG]
-    config.cameras.gb_sip_port = free_port()
-    config.cameras.gb_password = "12345678"
+    config = hub.app[HUB_CONFIG]
+    config.gb28181.enabled, config.gb28181.sip_port = True, free_port()
+    config.gb28181.password = "12345678"
     config.server.data_dir = tmp_path / "gb-hub"
     app = build_app(config)
     server = TestServer(app)
@@ -271,7 +277,7 @@ async def test_h265_cameras_are_transcoded_for_browsers_up_to_the_cap(
 
     from rooms.models import Camera
 
-    hub.app[CONFIG].cameras.h265_transcode_max = 1
+    hub.app[CAMERA_SETTINGS].h265_transcode_max = 1
     hub.app[LIVE_CAMERAS].max_transcodes = 1
     with RtspCamera(codec="h265", gop=25) as first, RtspCamera(codec="h265", gop=25) as second:
         demo, (room,), camera_id = await city(hub, first.url())
@@ -315,7 +321,7 @@ async def test_h265_cameras_are_transcoded_for_browsers_up_to_the_cap(
         # evidence keeps the camera's own H.265
         shot = await mediator.request("camera-snapshot", {"cameraId": camera_id})
         assert shot["ok"], shot
-        directory = recordings_dir(hub.app[CONFIG].server.data_dir) / shot["evidence"]["evidenceId"]
+        directory = recordings_dir(hub.app[SERVER].data_dir) / shot["evidence"]["evidenceId"]
         assert verify(directory).ok
         manifest = json.loads((directory / "manifest.json").read_text())
         assert manifest["tracks"]["t01"]["codec"] == "video/H265"

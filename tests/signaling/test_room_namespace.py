@@ -4,13 +4,22 @@ real aiortc peers over loopback."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import pytest
 import socketio
 
+from hub.app import build_app
+from hub.config import Config
 from signaling.keys import METRICS_TOKEN
-from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video, frame_digest
+from tests.media.fixtures import (
+    PacketTrack,
+    encoded_opus,
+    encoded_video,
+    frame_digest,
+    publisher_pc,
+)
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub
 
@@ -289,3 +298,129 @@ async def test_late_joiner_receives_producers_published_before_it_came(
     await late.negotiate()
     for producer in published["producers"]:
         await late.frames_from(producer["id"], at_least=10)
+
+
+async def test_too_many_published_lines_are_refused_and_late_joiners_still_get_media(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    """One party offering 25 video lines used to push the next subscribe offer
+    past the SDP limit, so nobody who joined later got any media."""
+    room = await hub.room()
+    flood = await _connected(hub, clients, hub.token(room, name="张三"))
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    await flood.join()
+    await mediator.join()
+    camera = await mediator.publish(
+        [PacketTrack("video", encoded_video("libvpx")), PacketTrack("audio", encoded_opus())]
+    )
+
+    many = [PacketTrack("video", encoded_video("libvpx")) for _ in range(25)]
+    lines = publisher_pc(many, codec="video/VP8")  # one codec: the offer fits in 32 KiB
+    await lines.setLocalDescription(await lines.createOffer())
+    refused = await flood.request("publish", {"sdp": lines.localDescription.sdp})
+    await lines.close()
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "too_many_producers"
+    assert refused["error"]["message"].startswith("每位参与者")
+    # two cameras in one offer are refused too, one camera and a mic are fine
+    two = publisher_pc([PacketTrack("video", encoded_video("libvpx")) for _ in range(2)])
+    await two.setLocalDescription(await two.createOffer())
+    assert (await flood.request("publish", {"sdp": two.localDescription.sdp}))["error"][
+        "code"
+    ] == "too_many_producers"
+    await two.close()
+    own = await flood.publish(
+        [PacketTrack("video", encoded_video("libvpx")), PacketTrack("audio", encoded_opus())]
+    )
+    assert {p["source"] for p in own["producers"]} == {"camera", "mic"}
+
+    late = await _connected(hub, clients, hub.token(room, name="王五"))
+    await late.join()
+    await late.negotiate()
+    for producer in camera["producers"] + own["producers"]:
+        await late.frames_from(producer["id"], at_least=10)
+    # a second camera added to the same connection later is refused as well, and
+    # what the party already sends keeps flowing
+    assert flood.pub_pc is not None
+    flood.pub_pc.addTransceiver(PacketTrack("video", encoded_video("libvpx")), "sendonly")
+    await flood.pub_pc.setLocalDescription(await flood.pub_pc.createOffer())
+    again = await flood.request("publish", {"sdp": flood.pub_pc.localDescription.sdp})
+    assert again["error"]["code"] == "too_many_producers"
+    seen = await late.frames_from(own["producers"][0]["id"])
+    await late.frames_from(own["producers"][0]["id"], at_least=seen + 10)
+
+
+async def test_a_media_connection_that_never_comes_up_is_closed(
+    aiohttp_server: Any, hub_config: Config, clients: list[ProtocolClient]
+) -> None:
+    hub_config.media.connect_timeout_s = 1.0
+    app = build_app(hub_config)
+    hub = Hub(app=app, server=await aiohttp_server(app))
+    room = await hub.room()
+    b = await _connected(hub, clients, hub.token(room, name="王五"))
+    await b.join()
+    published = await b.publish([PacketTrack("audio", encoded_opus())])
+    a = socketio.AsyncClient(reconnection=False)  # a page that dies mid-negotiation
+    await a.connect(hub.url, auth={"token": hub.token(room, name="张三")}, transports=["websocket"])
+    try:
+        assert (await a.call("join", {}, timeout=10))["ok"]
+        offer = await a.call("subscribe", {}, timeout=10)
+        assert offer["ok"] and offer["sdp"]  # ... and never answered
+        left = await b.wait_event("participant-left", limit=8)
+        assert left["reason"] == "disconnected"
+    finally:
+        await a.disconnect()
+    # b's own connection came up in time and stays
+    assert b.events.get("producer-removed", []) == []
+    c = await _connected(hub, clients, hub.token(room, name="赵六"))
+    await c.join()
+    await c.negotiate()
+    await c.frames_from(published["producers"][0]["id"], at_least=60)  # past the timeout
+    assert [e["reason"] for e in b.events["participant-left"]] == ["disconnected"]
+
+
+async def test_a_subscriber_chooses_the_layer_it_receives(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    a = await _connected(hub, clients, hub.token(room, name="张三"))
+    b = await _connected(hub, clients, hub.token(room, name="王五"))
+    await a.join()
+    await b.join()
+    published = await a.publish([PacketTrack("video", encoded_video("libvpx"))])
+    producer = published["producers"][0]["id"]
+    await b.negotiate()
+    ack = await b.request("set-preferred-layer", {"producerId": producer, "layer": "low"})
+    assert ack["ok"] and ack["layers"] == 1  # one encoding: nothing to choose, nothing breaks
+    again = await b.request(
+        "set-preferred-layer", {"consumerId": ack["consumerId"], "layer": "high"}
+    )
+    assert again["ok"] and again["consumerId"] == ack["consumerId"]
+    await b.frames_from(producer, at_least=10)
+    bad = await b.request("set-preferred-layer", {"producerId": producer, "layer": "huge"})
+    assert bad["error"]["code"] == "bad_request"
+    # only what one receives: its own producer is not something a publisher consumes
+    own = await a.request("set-preferred-layer", {"producerId": producer, "layer": "low"})
+    assert own["error"]["code"] == "not_found"
+
+
+async def test_subscribe_offers_stay_bounded_as_people_come_and_go(
+    hub: Hub, clients: list[ProtocolClient]
+) -> None:
+    room = await hub.room()
+    mediator = await _connected(hub, clients, hub.token(room, name="李调解", role="mediator"))
+    await mediator.join()
+    lines = []
+    for i in range(5):  # a party joins, talks, leaves; the next one comes
+        party = await _connected(hub, clients, hub.token(room, name=f"当事人{i}"))
+        await party.join()
+        published = await party.publish(
+            [PacketTrack("video", encoded_video("libvpx")), PacketTrack("audio", encoded_opus())]
+        )
+        for producer in published["producers"]:
+            await mediator.frames_from(producer["id"], at_least=5)
+        assert mediator.sub_pc is not None
+        lines.append(mediator.sub_pc.remoteDescription.sdp.count("\nm="))
+        await party.request("leave")
+        await party.close()
+    assert lines == [2] * 5, lines  # the m-lines of who left are reused

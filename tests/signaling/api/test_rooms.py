@@ -9,7 +9,7 @@ from recorder.store import recordings_dir
 from recorder.verify import verify
 from rooms.audit import verify_audit_chain
 from rooms.models import AuditEntry
-from signaling.keys import CONFIG, DATABASE, LIVE_ROOMS
+from signaling.keys import DATABASE, LIVE_ROOMS, SERVER
 from tests.media.fixtures import PacketTrack, encoded_opus
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, staff_token
@@ -42,7 +42,7 @@ async def test_ending_over_rest_seals_the_recording_and_tells_everyone(
         assert await client.wait_event("room-ended") == {"reason": "room-ended"}
         await client.wait_disconnected()
     assert hub.app[LIVE_ROOMS].get(room.id) is None
-    report = verify(recordings_dir(hub.app[CONFIG].server.data_dir) / recording_id)
+    report = verify(recordings_dir(hub.app[SERVER].data_dir) / recording_id)
     assert report.ok, report.text()
 
     async with hub.app[DATABASE].session() as s:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from recorder.retention import SWEEPER
 from recorder.store import STATE_FILE, list_recordings, recordings_dir
 from rooms.audit import verify_audit_chain
 from rooms.models import AuditEntry
-from signaling import retention
-from signaling.keys import DATABASE
+from signaling.keys import DATABASE, RETENTION
 from tests.signaling.conftest import Town
 from tests.signaling.test_rest_authz import record_briefly
 
@@ -89,7 +89,7 @@ async def test_hold_blocks_deletion_by_hand_and_by_retention(town: Town) -> None
         "city-admin", "DELETE", f"/api/v1/recordings/{free}", json={"reason": "清理"}
     )
     assert (status, body["error"]["code"]) == (409, "retention_active")
-    assert await retention.sweep(app, now=time.time() + 1000 * DAY) == []
+    assert await app[RETENTION].sweep(now=time.time() + 1000 * DAY) == []
 
     await town.call("city-admin", "PUT", policy_url, json={"retentionDays": 10})
     # within the period: refused, naming the date
@@ -113,7 +113,7 @@ async def test_hold_blocks_deletion_by_hand_and_by_retention(town: Town) -> None
     assert (status, body["error"]["code"]) == (409, "legal_hold")
 
     # the sweep, 11 days on: the free one goes, the held one stays
-    assert await retention.sweep(app, now=time.time() + 11 * DAY) == [free]
+    assert await app[RETENTION].sweep(now=time.time() + 11 * DAY) == [free]
     assert [r.id for r in list_recordings(recordings_dir(town.config.server.data_dir))] == [held]
 
     status, body = await town.call(
@@ -140,7 +140,7 @@ async def test_hold_blocks_deletion_by_hand_and_by_retention(town: Town) -> None
     swept = [
         e for e in entries if e.target == f"recording:{free}" and e.action == "recording.delete"
     ]
-    assert [e.actor for e in swept] == [retention.SWEEPER]
+    assert [e.actor for e in swept] == [SWEEPER]
 
 
 async def test_hold_needs_a_reason(town: Town) -> None:

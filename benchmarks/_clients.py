@@ -1,0 +1,131 @@
+"""Light synthetic WebRTC peers for the benchmarks (not product code).
+
+On a 2-core machine aiortc's own per-packet Python on the client side costs
+more than the server under test, and the clients then starve it. These peers
+use aiortc for what must be real (ICE, DTLS, SRTP keys, SDP) and nothing per
+packet: a publisher sends pre-packetised VP8/Opus through the hub's own
+packet writer (media.rtp_stream.OutboundStream behind a tapped sender), paced
+in real time; a subscriber counts RTP packets and frames (marker bits) on
+video SSRCs straight off its socket, reading the clear-text RTP header, and
+never decrypts or parses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.rtp import RtpPacket
+
+from media import _aiortc_taps as taps
+from media._aiortc_codecs import Packetizer
+from media.rtp_stream import OutboundStream
+
+FPS = 30
+
+
+class LightPublisher:
+    """One camera (VP8 640x480 ~0.5 Mbps, 30 fps) and, optionally, one microphone
+    (Opus, 20 ms)."""
+
+    def __init__(self, video: tuple[bytes, ...], audio: tuple[bytes, ...] | None = None):
+        self.pc = RTCPeerConnection()
+        self._tasks: list[asyncio.Future[None]] = []
+        self._media: list[tuple[OutboundStream, asyncio.Event, list[list[bytes]], float, int]] = []
+        transceiver = self.pc.addTransceiver("video", direction="sendonly")
+        vp8 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.name == "VP8"]
+        transceiver.setCodecPreferences(vp8)
+        packetizer = Packetizer("video/VP8", 90000)
+        payloads = [[p.payload for p in packetizer.packetize(f, 0)] for f in video]
+        self._add(transceiver, payloads, 1 / FPS, 90000 // FPS)
+        if audio is not None:
+            transceiver = self.pc.addTransceiver("audio", direction="sendonly")
+            self._add(transceiver, [[a] for a in audio], 0.02, 960)
+
+    def _add(self, transceiver: Any, frames: list[list[bytes]], interval: float, step: int) -> None:
+        ready = asyncio.Event()
+        stream = OutboundStream(transceiver.kind, lambda s: ready.set())
+        taps.tap_sender(transceiver.sender, stream)
+        self._media.append((stream, ready, frames, interval, step))
+
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
+
+    async def answer(self, sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        for media in self._media:
+            self._tasks.append(asyncio.ensure_future(self._pace(*media)))
+
+    async def _pace(
+        self,
+        stream: OutboundStream,
+        ready: asyncio.Event,
+        frames: list[list[bytes]],
+        interval: float,
+        step: int,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        await ready.wait()  # the connection is up
+        start, i, seq = loop.time(), 0, 0
+        while True:
+            payloads = frames[i % len(frames)]
+            for k, payload in enumerate(payloads):
+                packet = RtpPacket(
+                    payload_type=96,
+                    marker=1 if k == len(payloads) - 1 else 0,
+                    sequence_number=seq & 0xFFFF,
+                    timestamp=(i * step) & 0xFFFFFFFF,
+                    ssrc=1,
+                    payload=payload,
+                )
+                if seq == 0:
+                    stream.restart(packet)
+                stream.send(packet)
+                seq += 1
+            i += 1
+            await asyncio.sleep(max(0.0, start + i * interval - loop.time()))  # real-time pace
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+
+
+class LightSubscriber:
+    """Receives what it is offered and counts it without decrypting."""
+
+    def __init__(self) -> None:
+        self.pc = RTCPeerConnection()
+        self.frames = 0  # RTP packets with the marker bit on video SSRCs
+        self.packets = 0
+        self._video_ssrcs: set[bytes] = set()
+
+    async def answer(self, offer: str) -> str:
+        self._video_ssrcs = {
+            int(ssrc).to_bytes(4, "big")
+            for section in offer.split("\nm=")[1:]
+            if section.startswith("video")
+            for ssrc in re.findall(r"^a=ssrc:(\d+) ", section, re.M)
+        }
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        connection = self.pc.getTransceivers()[0].receiver.transport.transport._connection
+        original = connection.data_received
+        video = self._video_ssrcs
+
+        def data_received(data: bytes, component: int) -> None:
+            if len(data) > 12 and 128 <= data[0] < 192 and not 192 <= data[1] <= 223:
+                self.packets += 1  # RTP (not RTCP): counted here, never decrypted
+                if data[1] & 0x80 and data[8:12] in video:
+                    self.frames += 1
+                return
+            original(data, component)
+
+        connection.data_received = data_received
+        return str(self.pc.localDescription.sdp)
+
+    async def close(self) -> None:
+        await self.pc.close()
