@@ -75,8 +75,8 @@ class EvidenceOut(Wire):
     evidence_id: str
     kind: str  # snapshot | clip
     camera_id: str
-    frame_at: float | None = None  # snapshot
-    picture: str | None = None  # snapshot: the picture's file
+    frame_at: str | None = None  # snapshot (ISO 8601)
+    picture: dict[str, Any] | None = None  # snapshot: the picture (file, width, height...)
     preroll_s: float | None = None  # clip
     started_at: float | None = None  # clip started
     frames: int | None = None  # clip stopped

@@ -84,11 +84,18 @@ class CameraList(RootModel[list[CameraOut]]):
 
 
 class CameraStateOut(Wire):
+    """The live state when pulled on this node (all fields), else the stored one."""
+
     camera_id: str
-    state: str
+    state: str  # idle | connecting | online | offline | auth_failed | unsupported_codec ...
     detail: str | None
     last_frame_at: str | float | None
     watchers: int
+    message: str | None = None  # the state said to a person (Chinese first)
+    codec: str | None = None
+    frames: int | None = None
+    source: str | None = None  # rtsp | gb28181 (PTZ)
+    transcoding: bool | None = None  # H.265 transcoded to H.264 for browsers
 
 
 class CameraDeleted(Wire):
