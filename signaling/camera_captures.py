@@ -1,6 +1,6 @@
 """Evidence from cameras in live rooms: snapshots and clips with pre-roll.
 
-Lives in signaling, as recording control does (signaling/recording.py): the live
+Lives in signaling (it joins a live room, the recorder and the audit log): the live
 camera knows the last seconds of video (rooms.live_cameras, a GopBuffer per
 pulled camera), the recorder knows evidence (recorder.camera_capture); this
 module joins them, and audits each capture with the person who took it.
