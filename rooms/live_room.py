@@ -402,15 +402,18 @@ class LiveRoom(CameraTiles):
                 self._consume(participant, producer)
         if producer.app_data.get("tile") is not None:  # a camera: only to those who see it
             self._to_viewers(producer.app_data["tile"], "producer-added", producer_info(producer))
-            producer.observer.on(
-                "close",
-                lambda: self._to_viewers(
+            self.observer.emit_soon(ProducerAdded(self, producer))
+
+            def camera_removed() -> None:
+                self._to_viewers(
                     producer.app_data["tile"],
                     "producer-removed",
                     {"producerId": producer.id, "participantId": owner},
                     gone_too=True,
-                ),
-            )
+                )
+                self.observer.emit_soon(ProducerRemoved(self, producer.id, owner))
+
+            producer.observer.on("close", camera_removed)
             return
         self._notifier.to_room(self.id, "producer-added", producer_info(producer))
         self.observer.emit_soon(ProducerAdded(self, producer))
