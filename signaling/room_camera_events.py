@@ -24,33 +24,35 @@ from rooms.domain import DomainError, org_path
 from rooms.models import Camera, Room
 from signaling import room_cameras
 from signaling.camera_captures import Taker
-from signaling.camera_fields import flag, text
 from signaling.errors import fail
 from signaling.keys import CAMERA_BOX, DATABASE, LIVE_CAMERAS
-from signaling.models import Body
+from signaling.models import Body, Wire
 from signaling.room_messages import (
-    CameraAnswer,
+    CameraListAnswer,
     CameraPtzRequest,
     CameraRequest,
+    CameraSharedAnswer,
     CameraShareRequest,
+    CameraTileAnswer,
     Empty,
+    EvidenceAnswer,
 )
+from signaling.socket_session import SocketSession
 
 if TYPE_CHECKING:
     from rooms.live_room import LiveParticipant, LiveRoom
-    from signaling.room_namespace import RoomNamespace, SocketSession
+    from signaling.room_namespace import RoomNamespace
 
-Handler = Callable[["SocketSession", dict[str, Any]], Awaitable[dict[str, Any] | None]]
-ModelHandler = Callable[["SocketSession", Any], Awaitable[CameraAnswer | None]]
+Handler = Callable[[SocketSession, Any], Awaitable[Wire | None]]
 
 
 class CameraEvents:
     def __init__(self, namespace: RoomNamespace) -> None:
         self.ns = namespace
 
-    def events(self) -> dict[str, tuple[type[Body], ModelHandler]]:
+    def events(self) -> dict[str, tuple[type[Body], Handler]]:
         """event -> (its request model, its handler), for RoomNamespace.events."""
-        table: dict[str, tuple[type[Body], Handler]] = {
+        return {
             "camera-list": (Empty, self.list_),
             "camera-attach": (CameraRequest, self.attach),
             "camera-detach": (CameraRequest, self.detach),
@@ -60,7 +62,6 @@ class CameraEvents:
             "camera-clip-start": (CameraRequest, self.clip_start),
             "camera-clip-stop": (CameraRequest, self.clip_stop),
         }
-        return {name: (model, _answering(handler)) for name, (model, handler) in table.items()}
 
     @property
     def app(self) -> Any:
@@ -83,19 +84,15 @@ class CameraEvents:
             raise fail("forbidden", "不在您的辖区内 / outside your organisation")
         return camera
 
-    @staticmethod
-    def _camera_id(data: dict[str, Any]) -> str:
-        return text(data, "cameraId", max_len=32, strip=False)
-
     # -- events -----------------------------------------------------------------------------
-    async def list_(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def list_(self, session: SocketSession, data: Empty) -> CameraListAnswer:
         """The cameras this staff member may put into the room (their subtree)."""
         room, _ = self._staff(session, policy.CAMERA_ATTACH)
         async with self.app[DATABASE].session() as db:
             rows = await cameras.cameras_under(db, await org_path(db, session.token.org))
         live = self.app[LIVE_CAMERAS]
-        return {
-            "cameras": [
+        return CameraListAnswer(
+            cameras=[
                 {
                     "id": c.id,
                     "name": c.name,
@@ -108,11 +105,11 @@ class CameraEvents:
                 }
                 for c in rows
             ]
-        }
+        )
 
-    async def attach(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def attach(self, session: SocketSession, data: CameraRequest) -> CameraTileAnswer:
         room, participant = self._staff(session, policy.CAMERA_ATTACH)
-        camera_id = self._camera_id(data)
+        camera_id = data.camera_id
 
         async def work(db: Any) -> Camera:
             camera = await self._camera(session, db, camera_id, policy.CAMERA_ATTACH)
@@ -129,11 +126,11 @@ class CameraEvents:
         if feed is None:
             raise fail("camera_unavailable", "本节点无法拉取此摄像机 / this node can't pull it")
         tile = room.cameras[feed.tile_id]
-        return {"camera": room.camera_info(tile)}
+        return CameraTileAnswer(camera=room.camera_info(tile))
 
-    async def detach(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def detach(self, session: SocketSession, data: CameraRequest) -> None:
         room, participant = self._staff(session, policy.CAMERA_ATTACH)
-        camera_id = self._camera_id(data)
+        camera_id = data.camera_id
 
         async def work(db: Any) -> bool:
             await self._camera(session, db, camera_id, policy.CAMERA_ATTACH)
@@ -147,12 +144,12 @@ class CameraEvents:
         await self.ns.captures.stop_camera(room.id, camera_id, self._taker(session))
         await room_cameras.detach_live(self.app, room.id, camera_id)
 
-    async def share(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def share(self, session: SocketSession, data: CameraShareRequest) -> CameraSharedAnswer:
         """Parties see the camera too (or stop): the mediator's call, audited either way."""
         room, participant = self._staff(session, policy.CAMERA_ATTACH)
         if not policy.may_in_room(participant.role, policy.ROOM_MODERATE):
             raise fail("forbidden", "只有调解员可以向当事人展示 / mediators only")
-        camera_id, shared = self._camera_id(data), flag(data, "shared")
+        camera_id, shared = data.camera_id, data.shared
 
         async def work(db: Any) -> None:
             await self._camera(session, db, camera_id, policy.CAMERA_ATTACH)
@@ -160,18 +157,20 @@ class CameraEvents:
 
         await self._run(work)
         room_cameras.share_live(self.app, room.id, camera_id, shared)
-        return {"cameraId": camera_id, "shared": shared}
+        return CameraSharedAnswer(camera_id=camera_id, shared=shared)
 
-    async def ptz(self, session: SocketSession, data: dict[str, Any]) -> None:
+    async def ptz(self, session: SocketSession, data: CameraPtzRequest) -> None:
         room, _ = self._staff(session, policy.CAMERA_CONTROL)
-        camera_id = self._camera_id(data)
+        camera_id = data.camera_id
         if f"camera:{camera_id}" not in room.cameras:
             raise fail("not_attached", "摄像机未接入本调解室 / camera not in this room")
         async with self.app[DATABASE].session() as db:
             camera = await self._camera(session, db, camera_id, policy.CAMERA_CONTROL)
             spec = cameras.camera_spec(camera, self.app[CAMERA_BOX])
         try:
-            await room_cameras.ptz_move(self.app, spec, data)
+            await room_cameras.ptz_move(
+                self.app, spec, pan=data.pan, tilt=data.tilt, zoom=data.zoom, speed=data.speed
+            )
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
 
@@ -181,10 +180,10 @@ class CameraEvents:
         return Taker(session.token.name, session.token.sub)
 
     async def _capture_target(
-        self, session: SocketSession, data: dict[str, Any]
+        self, session: SocketSession, data: CameraRequest
     ) -> tuple[Any, Room, str]:
         room, _ = self._staff(session, policy.CAMERA_CAPTURE)
-        camera_id = self._camera_id(data)
+        camera_id = data.camera_id
         async with self.app[DATABASE].session() as db:
             await self._camera(session, db, camera_id, policy.CAMERA_CAPTURE)
             stored = await db.get(Room, room.id)
@@ -192,15 +191,15 @@ class CameraEvents:
             raise fail("room_not_found")
         return room, stored, camera_id
 
-    async def snapshot(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def snapshot(self, session: SocketSession, data: CameraRequest) -> EvidenceAnswer:
         room, stored, camera_id = await self._capture_target(session, data)
         try:
             taken = await self.ns.captures.snapshot(room, stored, camera_id, self._taker(session))
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
-        return {"evidence": taken}
+        return EvidenceAnswer(evidence=taken)
 
-    async def clip_start(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def clip_start(self, session: SocketSession, data: CameraRequest) -> EvidenceAnswer:
         room, stored, camera_id = await self._capture_target(session, data)
         try:
             started = await self.ns.captures.start_clip(
@@ -208,28 +207,18 @@ class CameraEvents:
             )
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
-        return {"evidence": started}
+        return EvidenceAnswer(evidence=started)
 
-    async def clip_stop(self, session: SocketSession, data: dict[str, Any]) -> dict[str, Any]:
+    async def clip_stop(self, session: SocketSession, data: CameraRequest) -> EvidenceAnswer:
         room, _, camera_id = await self._capture_target(session, data)
         try:
             sealed = await self.ns.captures.stop_clip(room.id, camera_id, self._taker(session))
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
-        return {"evidence": sealed}
+        return EvidenceAnswer(evidence=sealed)
 
     async def _run(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
         try:
             return await self.app[DATABASE].run(work)
         except DomainError as exc:
             raise fail(exc.code, exc.message) from None
-
-
-def _answering(handler: Handler) -> ModelHandler:
-    """A handler of the request's fields (camelCase keys) as a model handler."""
-
-    async def run(session: SocketSession, data: Body) -> CameraAnswer | None:
-        reply = await handler(session, data.model_dump(by_alias=True))
-        return None if reply is None else CameraAnswer.model_validate(reply)
-
-    return run

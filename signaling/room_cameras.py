@@ -10,7 +10,6 @@ room nobody is in take effect when people come in.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +18,6 @@ from rooms.domain import DomainError
 from rooms.live_cameras import CameraFeed, CameraUnavailable
 from rooms.live_room import LiveRoom
 from rooms.models import Camera
-from signaling.camera_fields import integer
 from signaling.gb28181.platform import GbError
 from signaling.keys import CAMERA_BOX, DATABASE, GB_SERVICE, LIVE_CAMERAS, LIVE_ROOMS
 
@@ -92,10 +90,12 @@ async def refresh_camera(app: web.Application, camera: Camera) -> None:
         bind(app, room, camera, shared)
 
 
-async def ptz_move(app: web.Application, spec: CameraSpec, data: dict[str, Any]) -> None:
-    """Send one PTZ command (shared by REST and the room socket)."""
-    moves = {k: integer(data, k, default=0, low=-1, high=1) for k in ("pan", "tilt", "zoom")}
-    speed = integer(data, "speed", default=0x80, low=1, high=255)
+async def ptz_move(
+    app: web.Application, spec: CameraSpec, *, pan: int, tilt: int, zoom: int, speed: int
+) -> None:
+    """Send one PTZ command (shared by REST and the room socket; each axis -1, 0 or 1,
+    speed 1-255, as their models checked)."""
+    moves = {"pan": pan, "tilt": tilt, "zoom": zoom}
     gb = app[GB_SERVICE]
     if spec.source != "gb28181" or gb is None or not spec.gb_device_id:
         raise DomainError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from media.peer_transport import MAX_SDP_BYTES
 from signaling.models import Body, ErrorDetail, Id, Wire
@@ -186,11 +186,21 @@ class CameraPtzRequest(Body):
     speed: int = Field(0x80, ge=1, le=255)
 
 
-class CameraAnswer(Wire):
-    """What a camera event answers (cameras, camera, evidence, shared: see
-    docs/protocol.md, "Cameras"); passed through as the handler built it."""
+class CameraListAnswer(Wire):
+    cameras: list[dict[str, Any]]  # id, name, tileName, location, source, ptz, state, attached
 
-    model_config = ConfigDict(extra="allow")
+
+class CameraTileAnswer(Wire):
+    camera: dict[str, Any]  # a CameraTile (docs/protocol.md)
+
+
+class CameraSharedAnswer(Wire):
+    camera_id: str
+    shared: bool
+
+
+class EvidenceAnswer(Wire):
+    evidence: dict[str, Any]  # evidenceId, kind, cameraId, ... (docs/protocol.md)
 
 
 def ack(answer: Wire | None) -> dict[str, Any]:
@@ -203,14 +213,17 @@ def error_ack(code: str, message: str) -> dict[str, Any]:
 
 __all__ = [
     "AnswerRequest",
-    "CameraAnswer",
+    "CameraListAnswer",
     "CameraPtzRequest",
     "CameraRequest",
     "CameraShareRequest",
+    "CameraSharedAnswer",
+    "CameraTileAnswer",
     "ConsentAnswer",
     "ConsentRequest",
     "Empty",
     "ErrorAck",
+    "EvidenceAnswer",
     "JoinAnswer",
     "JoinRequest",
     "LayerAnswer",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -32,7 +31,7 @@ from rooms.accounts import check_session
 from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
-from rooms.tokens import AccessToken, TokenError, verify
+from rooms.tokens import TokenError, verify
 from signaling.camera_captures import CameraCaptures
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
@@ -69,6 +68,7 @@ from signaling.room_messages import (
     ack,
     error_ack,
 )
+from signaling.socket_session import SocketSession
 
 logger = logging.getLogger(__name__)
 
@@ -80,29 +80,6 @@ SEAT_TAKEN = (
     " / this link was opened on another device; this one has left"
 )
 LAYERS_INDEX: dict[str, int | None] = {"low": 0, "mid": 1, "high": None}
-
-
-@dataclass
-class SocketSession:
-    sid: str
-    token: AccessToken
-    room: LiveRoom | None = None
-    participant: LiveParticipant | None = None
-    checked_at: float = 0.0  # loop time the login session was last found live
-
-    def joined(self) -> tuple[LiveRoom, LiveParticipant]:
-        if self.room is None or self.participant is None or self.room.closed:
-            raise fail("not_joined")
-        if self.room.get(self.participant.id) is not self.participant:
-            raise fail("not_joined")
-        return self.room, self.participant
-
-    def may(self, action: str, message: str) -> tuple[LiveRoom, LiveParticipant]:
-        """The room and participant, if its role may do `action` in the room."""
-        room, participant = self.joined()
-        if not policy.may_in_room(participant.role, action):
-            raise fail("forbidden", message)
-        return room, participant
 
 
 class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]

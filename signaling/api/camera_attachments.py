@@ -160,7 +160,8 @@ async def ptz(ctx: Ctx[PtzBody, NoQuery]) -> PtzOut:
         ctx.session, ctx.who, room_id, camera_id, policy.CAMERA_CONTROL
     )
     spec = cameras.camera_spec(camera, ctx.app[CAMERA_BOX])
-    await room_cameras.ptz_move(ctx.app, spec, ctx.body.model_dump())
+    b = ctx.body
+    await room_cameras.ptz_move(ctx.app, spec, pan=b.pan, tilt=b.tilt, zoom=b.zoom, speed=b.speed)
     return PtzOut()
 
 

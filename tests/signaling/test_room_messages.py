@@ -34,6 +34,7 @@ def test_answers_keep_their_wire_names() -> None:
         "permissions",
         "resumed",
         "participants",
+        "cameras",
         "iceServers",
         "consents",
         "recording",
