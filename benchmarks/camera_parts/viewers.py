@@ -35,6 +35,11 @@ class _Quiet:
     ) -> None:
         pass
 
+    async def dismiss(
+        self, room_id: str, participant_id: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        pass
+
 
 async def run_server(url: str, count: int) -> None:
     """Hub side: N cameras, each in a room of its own; viewers come over HTTP."""
@@ -47,7 +52,8 @@ async def run_server(url: str, count: int) -> None:
     from rooms.cameras import CameraSpec
     from rooms.credentials import Credentials
     from rooms.live_cameras import LiveCameras
-    from rooms.live_room import LiveRooms
+    from rooms.live_room import LiveRooms, RoomFacts
+    from rooms.settings import RoomsSettings
 
     announce_host_addresses(["127.0.0.1"], discover=False)
 
@@ -58,12 +64,15 @@ async def run_server(url: str, count: int) -> None:
         )
 
     cameras = LiveCameras(factory, options=RouterOptions(consumer_queue_frames=128))
-    rooms = LiveRooms(None, counters=cameras.router.counters)
+    rooms = LiveRooms(
+        RoomsSettings(empty_timeout_s=3600),
+        RouterOptions(),
+        _Quiet(),
+        counters=cameras.router.counters,
+    )
     feeds, viewers = [], {}
     for i in range(count):
-        room = rooms.open(
-            f"room-{i}", f"room {i}", _Quiet(), reconnect_grace_s=30, empty_timeout_s=3600
-        )
+        room = await rooms.open(RoomFacts(f"room-{i}", f"room {i}"))
         spec = CameraSpec(f"cam{i}", f"camera {i}", "rtsp", url, "tcp", None, None, Credentials())
         feeds.append(cameras.attach(room, spec))
     proc = psutil.Process()
