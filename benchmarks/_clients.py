@@ -129,3 +129,21 @@ class LightSubscriber:
 
     async def close(self) -> None:
         await self.pc.close()
+
+
+async def serve_forever(routes: list[Any]) -> None:
+    """Run a benchmark's hub-side HTTP app on a free loopback port, print
+    {"port": N} for the parent process, and serve until killed."""
+    import json
+
+    from aiohttp import web
+
+    app = web.Application()
+    app.add_routes(routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(json.dumps({"port": port}), flush=True)
+    await asyncio.Event().wait()

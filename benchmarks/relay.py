@@ -154,8 +154,9 @@ async def run_server(mode: str) -> None:
             }
         )
 
-    app = web.Application()
-    app.add_routes(
+    from benchmarks._clients import serve_forever
+
+    await serve_forever(
         [
             web.post("/publish", publish),
             web.post("/subscribe", subscribe),
@@ -163,13 +164,6 @@ async def run_server(mode: str) -> None:
             web.get("/stats", stats),
         ]
     )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(json.dumps({"port": port}), flush=True)
-    await asyncio.Event().wait()
 
 
 # -- clients -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting
     try:
         return int(args.func(args) or 0)
     except (ConfigError, ValidationError) as exc:

@@ -81,6 +81,7 @@ def run_admin_create(args: argparse.Namespace) -> int:
                 organisation=root,
                 password_hash=hashed,
                 actor="cli",
+                must_change_password=True,  # one-time: changed at the first login
             )
         except DomainError as exc:
             print(exc.message, file=sys.stderr)

@@ -15,7 +15,7 @@ import sys
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.cmd_serve import add_common, config_from_args
+from hub.cmd_serve import add_common, config_from_args, public_url
 from hub.config import Config
 from hub.keyfile import load_or_create_token_secret
 from rooms import actions, domain
@@ -59,8 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 async def create_invitation(
     config: Config, room_name: str, name: str, role: str, ttl_s: int, uses: int = 1
-) -> tuple[str, str]:
-    """Create the room if needed and an invitation; return (join path, 6-digit code)."""
+) -> tuple[str, str, str]:
+    """Create the room if needed and an invitation; return (join path, 6-digit
+    code, short-link path)."""
     secret = load_or_create_token_secret(config.server.data_dir)  # creates the data dir too
     database = Database(config.database_url)
     try:
@@ -75,7 +76,8 @@ async def create_invitation(
         invitation = await database.run(work)
     finally:
         await database.close()
-    return f"/join/{domain.invitation_token(secret, invitation)}", invitation.code
+    token = domain.invitation_token(secret, invitation)
+    return f"/join/{token}", invitation.code, f"/j/{invitation.short_code}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,14 +86,23 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("--name must be 1-50 characters")
     if not 1 <= args.uses <= 100:
         raise SystemExit("--uses must be 1-100")
-    path, code = asyncio.run(
+    base, known = (args.base_url.rstrip("/"), True) if args.base_url else public_url(config)
+    if not known:
+        print(
+            f"未知服务器公开地址，链接按 {base} 生成；"
+            "请先运行 serve 或设置 MEDIATION_HUB_PUBLIC_URL"
+            f" / the server's public URL is unknown: links use {base}; start `serve` on this"
+            " data dir first, or set MEDIATION_HUB_PUBLIC_URL or --base-url",
+            file=sys.stderr,
+        )
+    path, code, short = asyncio.run(
         create_invitation(config, args.room, args.name.strip(), args.role, args.ttl, args.uses)
     )
-    url = (args.base_url or config.base_url).rstrip("/") + path
-    print(url)
+    print(base + path)  # the full link (line 1)
+    print(base + short)  # the short link (line 2): the token stays on the server
     print(f"邀请码 / code: {code}", file=sys.stderr)
     if args.qr:
         import segno
 
-        segno.make(url, error="m").terminal(compact=True)
+        segno.make((base + short).upper(), error="m").terminal(compact=True)
     return 0

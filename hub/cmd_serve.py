@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import ssl
+import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from hub.config import Config, from_env
 from hub.keyfile import METRICS_TOKEN_FILE
+from signaling.log_redaction import RedactingAccessLogger
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -99,16 +103,78 @@ def run(args: argparse.Namespace) -> int:
         config.server.tls_cert, config.server.tls_key = args.tls_cert, args.tls_key
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+    if _port_taken(config.server.host, config.server.port):
+        return _say_port_taken(config.server.host, config.server.port)
     app = build_app(config)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
+    record_public_url(config)
+    print(f"邀请链接的公开地址 / public URL in invitations: {config.base_url}")
     metrics_token = config.server.data_dir / METRICS_TOKEN_FILE
     print(f"/metrics: Authorization: Bearer <the token in {metrics_token}>")
     if args.self_signed:
         _print_phone_hint(config.base_url, args.tls_cert)
-    web.run_app(
-        app, host=config.server.host, port=config.server.port, ssl_context=ssl_context, print=None
-    )
+    try:
+        web.run_app(
+            app,
+            host=config.server.host,
+            port=config.server.port,
+            ssl_context=ssl_context,
+            print=None,
+            access_log_class=RedactingAccessLogger,  # join tokens and short codes stay out of logs
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        return _say_port_taken(config.server.host, config.server.port)  # taken since the check
     return 0
+
+
+def _port_taken(host: str, port: int) -> bool:
+    """Is something already listening on host:port? (bind as the server will)"""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False  # let the server say what is wrong with the address
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return True
+    return False
+
+
+def _say_port_taken(host: str, port: int) -> int:
+    print(
+        f"端口 {port} 已被占用（{host}），请用 --port 换一个端口 / "
+        f"port {port} on {host} is already in use: choose another with --port",
+        file=sys.stderr,
+    )
+    return 1
+
+
+PUBLIC_URL_FILE = "public-url"  # the URL the server runs at, for `mediation-hub invite`
+
+
+def record_public_url(config: Config) -> None:
+    """Leave the server's public URL in the data dir: `mediation-hub invite` run
+    beside it prints links that open this server, whatever port it uses."""
+    (config.server.data_dir / PUBLIC_URL_FILE).write_text(config.base_url + "\n")
+
+
+def public_url(config: Config) -> tuple[str, bool]:
+    """The base URL for links: the configured public URL, else the one the last
+    `serve` on this data dir recorded; (url, known). Unknown: the default guess."""
+    if config.server.public_url:
+        return config.base_url, True
+    recorded = config.server.data_dir / PUBLIC_URL_FILE
+    if recorded.is_file():
+        url = recorded.read_text().strip()
+        if url.startswith(("http://", "https://")):
+            return url.rstrip("/"), True
+    return config.base_url, False
 
 
 def _print_phone_hint(base_url: str, cert: Path) -> None:

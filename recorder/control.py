@@ -171,10 +171,14 @@ class RecordingControl:
         await self.stop(event.room.id, actor=event.by or SYSTEM)
 
     async def _start_if_required(self, room: LiveRoom, by: LiveParticipant) -> None:
-        """Recording is required here: start it as soon as everyone present
-        consented (one who joined before the policy may still owe it)."""
+        """Recording is required here: start it as soon as a party is in the room
+        (admitted from the waiting room, or entered where there is none; never while
+        staff are alone) and everyone present consented (one who joined before the
+        policy may still owe it)."""
         if not room.recording_required or room.closed or room.id in self._active:
             return
+        if not any(_invitee(p) for p in room.participants):
+            return  # nobody admitted yet: nothing is recorded before the first party
         try:
             await self.start(room, by, required=True)
         except ConsentMissing as exc:

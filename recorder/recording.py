@@ -68,6 +68,7 @@ class _Track:
     writer: SegmentWriter
     task: asyncio.Task[None] | None = None
     progress: asyncio.Future[None] | None = None
+    listeners: tuple[Callable[[], None], Callable[[], None]] | None = None
 
 
 class RoomRecorder:
@@ -230,10 +231,43 @@ class RoomRecorder:
             "app_data": {k: v for k, v in producer.app_data.items() if _plain(v)},
             "joined_at": iso(time.time()),
             "left_at": None,
+            # when the producer sent nothing because it was paused (a muted microphone, a
+            # camera turned off) and by whom: the player says why a track is missing
+            "pauses": [],
         }
         snapshot = copy.deepcopy(info)
         self._on_disk(lambda state: state["tracks"].__setitem__(track_id, snapshot))
+        track.listeners = (
+            lambda: self._paused(track, True),
+            lambda: self._paused(track, False),
+        )
+        producer.observer.on("pause", track.listeners[0])
+        producer.observer.on("resume", track.listeners[1])
+        if producer.paused:
+            self._paused(track, True)
         track.task = asyncio.get_running_loop().create_task(self._pump(track))
+
+    def _paused(self, track: _Track, paused: bool) -> None:
+        """Log a pause (or its end) of a track's producer, with who paused it."""
+        if self._sealer is None or self._stopped:
+            return
+        pauses: list[dict[str, Any]] = self._track_info[track.id]["pauses"]
+        now = time.time()
+        if paused:
+            participant = track.producer.app_data.get("participant")
+            by = track.producer.app_data.get("paused_by")
+            entry = {
+                "from": now,
+                "to": None,
+                "by": "self" if by is None or str(by) == str(participant) else "moderator",
+            }
+            pauses.append(entry)
+        elif pauses and pauses[-1]["to"] is None:
+            pauses[-1]["to"] = now
+        else:
+            return
+        snapshot = copy.deepcopy(pauses)
+        self._on_disk(lambda state: state["tracks"][track.id].__setitem__("pauses", snapshot))
 
     async def _pump(self, track: _Track) -> None:
         seen_clock: tuple[int, float] | None = None
@@ -267,6 +301,10 @@ class RoomRecorder:
                 await track.progress
 
     def _mark_left(self, track: _Track) -> None:
+        if track.listeners is not None:
+            track.producer.observer.off("pause", track.listeners[0])
+            track.producer.observer.off("resume", track.listeners[1])
+            track.listeners = None
         if self._sealer is None:
             return
         left = {

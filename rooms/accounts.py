@@ -23,6 +23,7 @@ from rooms.audit import do_append_audit
 from rooms.db import Database
 from rooms.domain import DomainError, org_path
 from rooms.models import StaffSession, User, utcnow
+from rooms.password_rules import weak_password
 from rooms.passwords import PasswordPool
 from rooms.policy import Denied, Subject
 from rooms.tokens import AccessToken, TokenError
@@ -41,10 +42,11 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-def check_new_password(password: str) -> None:
-    """May this be a password? (Asked before it is hashed.)"""
-    if len(password) < 8:
-        raise DomainError("bad_request", "密码至少 8 位 / password needs 8+ characters")
+def check_new_password(password: str, username: str = "") -> None:
+    """May this be a password? (Asked before it is hashed: rooms.password_rules.)"""
+    problem = weak_password(password, username=username)
+    if problem is not None:
+        raise DomainError("weak_password", problem)
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -120,6 +122,12 @@ async def _end_sessions(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def do_end_user_sessions(session: AsyncSession, user_id: str, reason: str) -> int:
+    """End every live session of a user (an administrator set a new password, ...),
+    in the caller's unit of work. Returns how many ended."""
+    return await _end_sessions(session, user_id, reason)
+
+
 async def do_end_session(session: AsyncSession, token: AccessToken, ip: str | None = None) -> None:
     """Logout: end the token's session, audited."""
     if token.sid is None:
@@ -163,6 +171,7 @@ async def do_set_password(
             "conflict", "密码刚被修改，请重试 / the password just changed: retry", 409
         )
     user.password_hash = new_hash
+    user.must_change_password = False  # chosen by the user now
     ended = await _end_sessions(session, user.id, PASSWORD_CHANGED, keep=keep_session)
     await do_append_audit(
         session,
@@ -191,11 +200,9 @@ async def change_password(
         user = await s.get(User, user_id)
     if user is None or not await passwords.check(user.password_hash, current):
         raise DomainError("bad_credentials", "当前密码不正确 / wrong current password", 403)
-    check_new_password(new)
     if new == current:
-        raise DomainError(
-            "bad_request", "新密码至少 8 位且不同于旧密码 / 8+ chars, not the old one"
-        )
+        raise DomainError("weak_password", "新密码不能与旧密码相同 / choose a new password")
+    check_new_password(new, user.username)
     new_hash = await passwords.hash(new)
     checked = user.password_hash
     return await database.run(

@@ -12,6 +12,11 @@ doesn't count again); where the organisation's policy requires recording, an
 invitee enters only having accepted the notice (now, or before in this live
 room). A participant new to the stored room is added to it (audited).
 
+`must_wait` comes first for parties: where the room's organisation keeps a
+waiting room (rooms.lobby), an invitee of a case room not admitted yet waits
+there until a mediator admits them (what `admit` would refuse of the invitation
+is refused before anyone waits for nothing).
+
 `enter` opens the live room and seats the participant: a subject already seated
 is taken over (reconnect, another device); a consent given with the join is
 recorded. Recording control (recorder.control) hears the events and starts a
@@ -30,10 +35,11 @@ from rooms.domain import DomainError
 from rooms.errors import RoomEnded, RoomNotFound
 from rooms.live_events import ConsentMethod
 from rooms.live_room import LiveParticipant, LiveRoom, LiveRooms, RoomFacts
+from rooms.lobby import Lobbies, effective_waiting_room
 from rooms.models import ROOM_ENDED, Invitation, Room
 from rooms.recording_policy import effective_policy
 from rooms.settings import RoomsSettings
-from rooms.tokens import AccessToken
+from rooms.tokens import ROOM_ROLES, AccessToken
 
 CONSENT_REQUIRED = (
     "本次调解依规定全程录音录像，同意后方可进入"  # Chinese first
@@ -133,6 +139,41 @@ async def _check_invitation(session: AsyncSession, token: AccessToken, room_id: 
         await domain.do_redeem_invitation(session, invitation.id)
 
 
+async def must_wait(
+    database: Database, live_rooms: LiveRooms, lobbies: Lobbies, token: AccessToken
+) -> Room | None:
+    """The stored room this token's holder must wait for in its lobby, or None:
+    an invitee (party, guest, observer) of a case room whose organisation keeps a
+    waiting room, neither admitted before nor back after a reload or reconnect."""
+    if token.role not in ROOM_ROLES or not token.room_scoped or not token.room:
+        return None
+    live = live_rooms.get(token.room)
+    if live is not None and not live.closed and live.by_subject(token.sub) is not None:
+        return None
+    lobby = lobbies.find(token.room)
+    if lobby is not None and token.sub in lobby.admitted:
+        return None
+    async with database.session() as session:
+        stored = await actions.get_room(session, token.room)
+        if stored is None or stored.state == ROOM_ENDED or not stored.case_id:
+            return None  # `admit` says why not, or there is no lobby
+        if not await effective_waiting_room(
+            session, stored.organisation_id, live_rooms.settings.waiting_room
+        ):
+            return None
+        if token.inv:
+            invitation = await session.get(Invitation, token.inv)
+            if invitation is None or invitation.room_id != stored.id:
+                raise DomainError("token_invalid", "邀请无效 / invalid invitation", 401)
+            if invitation.revoked_at is not None:
+                raise DomainError("invitation_revoked", "邀请已被撤销 / invitation revoked", 403)
+            if invitation.uses >= invitation.max_uses and not await actions.has_joined(
+                session, stored.id, token.sub
+            ):
+                raise DomainError("invitation_used", "邀请已被使用 / invitation already used", 403)
+    return stored
+
+
 async def enter(live_rooms: LiveRooms, ticket: Ticket) -> tuple[LiveRoom, LiveParticipant, bool]:
     """Seat the admitted participant in the live room (opened if it isn't)."""
     room = await live_rooms.open(ticket.facts)
@@ -145,4 +186,4 @@ async def enter(live_rooms: LiveRooms, ticket: Ticket) -> tuple[LiveRoom, LivePa
     return room, participant, resumed
 
 
-__all__ = ["Ticket", "admit", "enter", "recording_required"]
+__all__ = ["Ticket", "admit", "enter", "must_wait", "recording_required"]

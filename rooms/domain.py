@@ -17,6 +17,7 @@ from rooms import policy
 from rooms.audit import do_append_audit
 from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import (
+    ASSIGNED,
     CASE_TRANSITIONS,
     LEVELS,
     RECEIVED,
@@ -106,11 +107,13 @@ async def do_create_user(
     password_hash: str,
     actor: str,
     ip: str | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """A staff user. The password is hashed by the caller before the unit of work
     (Argon2 on rooms.passwords.PasswordPool: never on the event loop, never while
     the unit holds the database's write lock); rooms.accounts.check_new_password
-    says whether a password may be used."""
+    says whether a password may be used. `must_change_password`: someone else chose
+    it (an administrator, the first start), so the user changes it at first login."""
     if role not in STAFF_ROLES:
         raise DomainError("bad_request", f"角色无效 / role must be one of {STAFF_ROLES}")
     if await session.scalar(select(User).where(User.username == username)):
@@ -121,6 +124,7 @@ async def do_create_user(
         role=role,
         organisation_id=organisation.id,
         password_hash=password_hash,
+        must_change_password=must_change_password,
     )
     session.add(user)
     await session.flush()
@@ -180,29 +184,6 @@ async def do_create_case(
     return case
 
 
-async def list_cases(
-    session: AsyncSession,
-    subject: Subject,
-    *,
-    status: str | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[list[Case], int]:
-    _authorize(subject, policy.CASE_VIEW)
-    query = (
-        select(Case)
-        .join(Organisation, Organisation.id == Case.organisation_id)
-        .where(Organisation.path.startswith(subject.org_path or "\0"))
-    )
-    if status:
-        query = query.where(Case.status == status)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.execute(
-        query.order_by(Case.created_at.desc()).offset((page - 1) * per_page).limit(per_page)
-    )
-    return list(rows.scalars()), total
-
-
 async def access_case_by_id(
     session: AsyncSession, subject: Subject, case_id: str, action: str = policy.CASE_VIEW
 ) -> tuple[Case, str]:
@@ -233,6 +214,12 @@ async def do_transition_case(
             "invalid_transition",
             f"案件不能从 {case.status} 转为 {to_status} / "
             f"a {case.status} case can move to: {', '.join(allowed) or 'nothing'}",
+            409,
+        )
+    if to_status == ASSIGNED and not case.mediator_id:
+        raise DomainError(
+            "mediator_required",
+            "请先指派调解员，再转为已指派 / assign a mediator before moving the case to assigned",
             409,
         )
     from_status, version = case.status, case.version
@@ -327,6 +314,7 @@ async def do_create_invitation(
         name=name,
         role=role,
         code=f"{secrets.randbelow(10**6):06d}",
+        short_code=await _new_short_code(session),
         max_uses=max_uses,
         uses=0,
         expires_at=utcnow() + dt.timedelta(seconds=ttl_s),
@@ -342,6 +330,38 @@ async def do_create_invitation(
         ip=ip,
         detail={"room": room.id, "role": role, "maxUses": max_uses},
     )
+    return invitation
+
+
+# Short links /j/<code>: 10 characters from 31 that can't be mistaken for one another
+# (no 0/O, 1/I/L): about 49 bits, and upper case, so a QR code of the link can use
+# its compact alphanumeric mode.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_CODE_LENGTH = 10
+
+
+async def _new_short_code(session: AsyncSession) -> str:
+    for _ in range(5):
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if await session.scalar(select(Invitation.id).where(Invitation.short_code == code)) is None:
+            return code
+    raise DomainError("internal", "无法生成短链接 / no free short code", 500)
+
+
+async def find_invitation_by_short_code(session: AsyncSession, code: str) -> Invitation:
+    """The invitation behind a short link (/j/<code>), if it can still be used to
+    come in: not revoked, not expired, its room not ended."""
+    code = code.strip().upper()
+    invitation = None
+    if len(code) == SHORT_CODE_LENGTH and all(c in SHORT_CODE_ALPHABET for c in code):
+        invitation = await session.scalar(select(Invitation).where(Invitation.short_code == code))
+    if invitation is None:
+        raise DomainError("token_invalid", "链接无效 / invalid link", 404)
+    if invitation.revoked_at is not None:
+        raise DomainError("invitation_revoked", "邀请已被撤销 / invitation revoked", 403)
+    expires = invitation.expires_at
+    if (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) < utcnow():
+        raise DomainError("token_expired", "链接已过期 / the link has expired", 410)
     return invitation
 
 
@@ -448,6 +468,7 @@ async def do_bootstrap_admin(
         organisation=root,
         password_hash=password_hash,
         actor="system",
+        must_change_password=True,
     )
     return "admin", password
 

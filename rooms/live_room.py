@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ class LiveParticipant:
     transport: PeerTransport
     connected: bool = True
     grace: asyncio.TimerHandle | None = None
+    hand_raised: bool = False  # asks the mediator for the floor
     consumers: dict[str, Consumer] = field(default_factory=dict)  # producer id -> consumer
 
     @property
@@ -140,6 +142,7 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
         "id": p.id,
         "name": p.name,
         "role": p.role,
+        "hand": p.hand_raised,
         "producers": [producer_info(x) for x in p.producers],
     }
 
@@ -160,6 +163,7 @@ class LiveRoom(CameraTiles):
         self.facts = facts
         self.router = router
         self.closed = False
+        self.started_at = time.time()  # the session timer's zero
         self.observer: Observer[LiveRoomEvent] = Observer()
         self.removed_subjects: set[str] = set()
         self.consents: dict[str, Consent] = {}  # participant id -> consent
@@ -476,6 +480,7 @@ class LiveRoom(CameraTiles):
     def set_paused(self, producer: Producer, paused: bool, by: str) -> None:
         if paused == producer.paused:
             return
+        producer.app_data["paused_by"] = by  # the recorder notes who paused it
         producer.pause() if paused else producer.resume()
         self._notifier.to_room(
             self.id,

@@ -10,7 +10,17 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -56,6 +66,12 @@ class Organisation(Base):
     # Recording policy. None: as the parent organisation (at the root: the config).
     recording_required: Mapped[bool | None] = mapped_column(nullable=True)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Parties wait in a lobby until a mediator admits them. None: as the parent
+    # (at the root: the config, on by default).
+    waiting_room: Mapped[bool | None] = mapped_column(nullable=True)
+    # The mediation agreement's template (rooms.agreement_template keys); None: as
+    # the parent (at the root: the built-in template).
+    agreement_template: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class User(Base):
@@ -70,6 +86,9 @@ class User(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # set when an administrator chose the password (first start, new user, reset): the
+    # user must change it before doing anything else (signaling.api.routing refuses other calls)
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -213,6 +232,8 @@ class Invitation(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(6), index=True)
+    # the short link /j/<short_code>: the token stays on the server
+    short_code: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
     max_uses: Mapped[int] = mapped_column(Integer, default=1)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -335,3 +356,97 @@ class RoomCamera(Base):
     attached_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     shared: Mapped[bool] = mapped_column(default=False)
     detached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ChatMessage(Base):
+    """A text message in a room's chat, kept with the case (audited on sending)."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    participant_id: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoomMinutes(Base):
+    """The minutes (笔录) a mediator keeps during a session: one text per room."""
+
+    __tablename__ = "room_minutes"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Agreement states: proposed (parties read and sign) -> sealed (PDF made, evidence
+# sealed); a proposed agreement can be withdrawn (a new draft replaces it).
+AGREEMENT_SIGNING, AGREEMENT_SEALED, AGREEMENT_WITHDRAWN = "signing", "sealed", "withdrawn"
+
+
+class Agreement(Base):
+    """A mediation agreement (调解协议书) drafted in a room: its text (content, as
+    JSON, hashed), who must sign it, and once everyone signed the sealed PDF."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=AGREEMENT_SIGNING)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    # participants who must sign: [{subject, name, role}]
+    signers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    evidence_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AgreementSignature(Base):
+    """One signer's finger signature (PNG) on one agreement's exact text."""
+
+    __tablename__ = "agreement_signatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("agreement_id", "subject"),)
+
+
+class Feedback(Base):
+    """A party's satisfaction form (评价) after a session, kept with the case."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    rating: Mapped[int] = mapped_column(Integer)  # 1 (very unsatisfied) .. 5 (very satisfied)
+    fair: Mapped[bool | None] = mapped_column(nullable=True)  # was the mediator fair?
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("room_id", "subject"),)

@@ -28,6 +28,7 @@ from rooms.tokens import (
     PARTY,
     REVIEWER,
     ROOM_ROLES,
+    STAFF_ROLES,
     AccessToken,
 )
 
@@ -270,3 +271,12 @@ def room_permissions(role: str) -> list[str]:
 def case_permissions(subject: Subject, case_org_path: str | None) -> list[str]:
     """What `subject` may do on a case of the organisation at `case_org_path`."""
     return [a for a in CASE_ACTIONS if allowed(subject, a, org_path=case_org_path)]
+
+
+def grantable_roles(subject: Subject) -> list[str]:
+    """The staff roles `subject` may give someone (on a user of its subtree): those that
+    can do nothing `subject` can't. Nobody grants a role they don't hold."""
+    if USER_MANAGE not in ROLE_ACTIONS.get(subject.role, frozenset()):
+        return []
+    mine = ROLE_ACTIONS[subject.role]
+    return [role for role in STAFF_ROLES if ROLE_ACTIONS[role] <= mine]

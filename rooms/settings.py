@@ -48,6 +48,13 @@ class RoomsSettings(BaseModel):
     consent_notice_en: str = Field(
         DEFAULT_NOTICE_EN, min_length=1, description="the same notice in English"
     )
+    waiting_room: bool = Field(
+        True,
+        description="default of the organisations' waiting-room setting: parties of case "
+        "rooms wait in a lobby until a mediator admits them (each organisation may set its "
+        "own: `PUT /api/v1/organisations/{id}/waiting-room`)",
+        json_schema_extra={"env": "MEDIATION_HUB_WAITING_ROOM"},
+    )
     recording_required: bool = Field(
         False,
         description="default of the organisations' recording policy: record every case room",

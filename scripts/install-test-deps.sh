@@ -20,6 +20,7 @@ done
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v janus >/dev/null || need+=(janus)  # benchmarks/janus.py, the side-by-side baseline
 command -v fc-list >/dev/null && fc-list | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || need+=(poppler-utils)  # reading the agreement PDF in tests
 
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

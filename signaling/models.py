@@ -10,9 +10,10 @@ generated from them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 from pydantic.alias_generators import to_camel
 
 
@@ -54,6 +55,55 @@ Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+def _blank_is_none(value: object) -> object:
+    """A query parameter left empty ("?q=") is no filter."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _query_time(value: object) -> object:
+    """An ISO 8601 time ("2026-11-27T00:00:00+08:00", or a date: UTC midnight)."""
+    if not isinstance(value, str):
+        return value
+    raw = value.strip()
+    if not raw:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("应为 ISO 8601 时间 / must be an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# Query-string filters: trimmed, bounded, empty means absent.
+QueryText16 = Annotated[
+    Annotated[str, StringConstraints(max_length=16)] | None, BeforeValidator(_blank_is_none)
+]
+QueryText32 = Annotated[
+    Annotated[str, StringConstraints(max_length=32)] | None, BeforeValidator(_blank_is_none)
+]
+QueryText40 = Annotated[
+    Annotated[str, StringConstraints(max_length=40)] | None, BeforeValidator(_blank_is_none)
+]
+QueryText64 = Annotated[
+    Annotated[str, StringConstraints(max_length=64)] | None, BeforeValidator(_blank_is_none)
+]
+QueryText100 = Annotated[
+    Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_is_none)
+]
+QueryText200 = Annotated[
+    Annotated[str, StringConstraints(max_length=200)] | None, BeforeValidator(_blank_is_none)
+]
+QueryTime = Annotated[dt.datetime | None, BeforeValidator(_query_time)]
+
+
+class Query(BaseModel):
+    """Query parameters: text from the URL (numbers parsed), unknown keys ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
 class ErrorDetail(Wire):
     code: str
     message: str
@@ -90,6 +140,14 @@ __all__ = [
     "Id",
     "NoBody",
     "NoQuery",
+    "Query",
+    "QueryText16",
+    "QueryText32",
+    "QueryText40",
+    "QueryText64",
+    "QueryText100",
+    "QueryText200",
+    "QueryTime",
     "Text16",
     "Text32",
     "Text40",

@@ -4,19 +4,23 @@ and the static files and npm-installed client libraries they load."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import segno
 from aiohttp import web
 
-from rooms import actions
+from rooms import actions, domain
 from rooms.admission import recording_required
 from rooms.errors import HubError, RoomEnded, RoomNotFound
 from rooms.models import ROOM_ENDED, Invitation
 from rooms.tokens import TokenError, verify
+from signaling.api.accounts import code_attempt_allowed_at, code_attempt_failed_at
 from signaling.errors import error_response
 from signaling.keys import DATABASE, ROOMS_SETTINGS, SERVER, TOKEN_SECRET
 from signaling.rate_limit import RATE_LIMIT, RateLimited
+from signaling.security_headers import content_security_policy
+from signaling.staff_shell import IMPORT_MAP, STAFF_SHELL, VENDOR_CACHE, StaffShell, VendorCache
 
 routes = web.RouteTableDef()
 
@@ -51,39 +55,76 @@ async def code_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(request.app[STATIC_DIR] / "join" / "code.html")
 
 
+@routes.get("/")
+async def home_page(request: web.Request) -> web.StreamResponse:
+    """Two ways in: a party enters a code, staff log in to the console."""
+    return web.FileResponse(request.app[STATIC_DIR] / "home" / "index.html")
+
+
 @routes.get("/console")
-async def console_page(request: web.Request) -> web.StreamResponse:
-    """The staff console; its data comes from the authorised /api/v1 routes."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "index.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@routes.get("/console/recordings/{recording_id}")
-async def recording_page(request: web.Request) -> web.StreamResponse:
-    """A recording played back; the page holds no data (the API checks who asks)."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "console" / "recording.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
+@routes.get("/console/{view:.+}")
 @routes.get("/admin")
-async def admin_page(request: web.Request) -> web.StreamResponse:
-    """Administration of the organisation tree and users (data: admin-only API)."""
-    response = web.FileResponse(request.app[STATIC_DIR] / "admin" / "index.html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+@routes.get("/admin/{view:.+}")
+async def staff_page(request: web.Request) -> web.StreamResponse:
+    """The staff shell (console and administration in one page, which routes by URL:
+    /console/cases/<id>, /console/recordings/<id>, /admin ...). The page holds no
+    data: it comes from the authorised /api/v1 routes."""
+    page = request.app[STAFF_SHELL].page(request.app[STATIC_DIR] / "console" / "index.html")
+    return web.Response(
+        text=page.html,
+        content_type="text/html",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": content_security_policy(
+                request.host, script_hashes=(page.import_map_hash,)
+            ),
+        },
+    )
+
+
+@routes.get("/j/{code}")
+@routes.get("/J/{code}")
+async def short_link_page(request: web.Request) -> web.StreamResponse:
+    """A short invitation link: the same page; it asks /api/v1/j/<code>."""
+    return await join_page(request)
+
+
+@routes.get("/api/v1/j/{code}")
+async def short_link_info(request: web.Request) -> web.Response:
+    """What a short link opens: the join page's data and, in the body (never in a
+    URL), the invitation's access token for the room's socket."""
+    code, address = request.match_info["code"], request.remote or "?"
+    try:
+        await code_attempt_allowed_at(request.app, address, code[:16])
+    except RateLimited as exc:
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    async with request.app[DATABASE].session() as db:
+        try:
+            invitation = await domain.find_invitation_by_short_code(db, code)
+        except HubError as exc:
+            await code_attempt_failed_at(request.app, address, code[:16])
+            return _refuse(exc)
+        token = domain.invitation_token(request.app[TOKEN_SECRET], invitation)
+    response = await join_info_for(request, token)
+    if response.status != 200:
+        return response
+    data = json.loads(response.body)  # type: ignore[arg-type]
+    return web.json_response({**data, "token": token}, headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""
+    return await join_info_for(request, request.match_info["token"])
+
+
+async def join_info_for(request: web.Request, raw: str) -> web.Response:
     try:
         await request.app[RATE_LIMIT].hit("/api/v1/join", request.remote or "?")
     except RateLimited as exc:
         return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
     try:
-        token = verify(request.app[TOKEN_SECRET], request.match_info["token"])
+        token = verify(request.app[TOKEN_SECRET], raw)
     except TokenError as exc:
         return error_response(_STATUS.get(exc.code, 401), exc.code, exc.message)
     async with request.app[DATABASE].session() as db:
@@ -138,16 +179,23 @@ VENDOR = {
     # an ES module: `import { io } from "/vendor/socket.io.esm.min.js"`
     "/vendor/socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
     "/vendor/socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    # the staff shell: Vue's runtime-only build (no template compiler, so no eval) and
+    # Element Plus, whose one bare import ("vue") the shell's import map resolves
+    "/vendor/vue.runtime.esm-browser.prod.js": "vue/dist/vue.runtime.esm-browser.prod.js",
+    "/vendor/element-plus.mjs": "element-plus/dist/index.full.min.mjs",
+    "/vendor/element-plus.css": "element-plus/dist/index.css",
+    "/vendor/element-plus-zh-cn.mjs": "element-plus/dist/locale/zh-cn.min.mjs",
+    "/vendor/element-plus-en.mjs": "element-plus/dist/locale/en.min.mjs",
 }
 
 
-async def vendor_file(request: web.Request) -> web.FileResponse:
+async def vendor_file(request: web.Request) -> web.StreamResponse:
     path = request.app[NODE_MODULES] / VENDOR[request.path]
     if not path.exists():
         raise web.HTTPServiceUnavailable(
             text="front-end packages are not installed: run `make web-deps` (npm ci in web/)"
         )
-    return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
+    return await request.app[VENDOR_CACHE].respond(request, path)
 
 
 async def _revalidate_code(request: web.Request, response: web.StreamResponse) -> None:
@@ -160,6 +208,8 @@ async def _revalidate_code(request: web.Request, response: web.StreamResponse) -
 def setup(app: web.Application, *, static_dir: Path, node_modules: Path) -> None:
     app[STATIC_DIR] = static_dir
     app[NODE_MODULES] = node_modules
+    app[STAFF_SHELL] = StaffShell(IMPORT_MAP)
+    app[VENDOR_CACHE] = VendorCache()
     app.on_response_prepare.append(_revalidate_code)
     app.add_routes(routes)
     for url in VENDOR:

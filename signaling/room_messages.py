@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import (
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from media.peer_transport import MAX_SDP_BYTES
-from signaling.models import Body, ErrorDetail, Id, Wire
+from signaling.models import Body, ErrorDetail, Id, Text500, Wire
 
 Sdp = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SDP_BYTES)]
 
@@ -67,6 +71,42 @@ class ConsentRequest(Body):
     accepted: Literal[True]
 
 
+# -- the session (signaling.session_events) -----------------------------------------------
+class RaiseHandRequest(Body):
+    raised: bool = True  # false lowers the hand
+
+
+class ChatRequest(Body):
+    text: Text500
+
+
+class MinutesRequest(Body):
+    text: str  # bounded by rooms.session_record (and the message size)
+    version: int = Field(0, ge=0, le=10**9)  # the version edited from
+
+
+# -- the waiting room (signaling.lobby_events) --------------------------------------------
+class WaitingRequest(Body):
+    waiting_id: Id
+
+
+# -- the agreement and feedback (signaling.agreement_events) -------------------------------
+class ProposeRequest(Body):
+    content: dict[str, Any]  # checked by rooms.agreement_template.check_content
+
+
+class SignRequest(Body):
+    agreement_id: Id
+    content_sha256: Id  # of the text the signer read
+    image: Annotated[str, StringConstraints(max_length=64 * 1024)]  # data:image/png;base64,...
+
+
+class FeedbackRequest(Body):
+    rating: int = Field(ge=1, le=5)
+    fair: bool | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
 # -- answers ----------------------------------------------------------------------------
 class RoomBrief(Wire):
     id: str
@@ -87,6 +127,7 @@ class ParticipantInfo(Wire):
     id: str
     name: str
     role: str
+    hand: bool = False  # asks the mediator for the floor
     producers: list[ProducerInfo]
 
 
@@ -130,7 +171,58 @@ class JoinAnswer(Wire):
     ice_servers: list[IceServer]
     consents: list[ConsentInfo]
     recording: RecordingInfo
+    # the session (signaling.session_events, lobby_events, agreement_events)
+    started_at: float  # the session timer's zero (epoch seconds)
+    server_time: float  # the hub's clock now (a phone's may be off)
+    chat: list[dict[str, Any]]  # the room's chat so far
+    agreement: dict[str, Any] | None  # the agreement out for signing or sealed
     cameras: list[dict[str, Any]] = Field(default_factory=list)  # camera tiles one sees
+    # moderators only (absent, not null, for the others)
+    minutes: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
+    waiting: list[dict[str, Any]] | None = Field(None, exclude_if=lambda v: v is None)
+
+
+class WaitingAnswer(Wire):
+    """`join` for a party held in the waiting room (the socket stays open)."""
+
+    waiting: Literal[True] = True
+    room: RoomBrief
+    self_: dict[str, str] = Field(alias="self")  # {name, role}
+    waiting_since: float
+
+
+class RaiseHandAnswer(Wire):
+    raised: bool
+
+
+class ChatAnswer(Wire):
+    message: dict[str, Any]
+
+
+class MinutesAnswer(Wire):
+    minutes: dict[str, Any]
+
+
+class AdmitAnswer(Wire):
+    admitted: dict[str, Any]
+
+
+class TurnAwayAnswer(Wire):
+    turned_away: dict[str, Any]
+
+
+class DraftAnswer(Wire):
+    draft: dict[str, Any]
+    signers: list[str]
+
+
+class AgreementAnswer(Wire):
+    agreement: dict[str, Any]
+    sealing: bool | None = None  # after a signature: everyone signed, the PDF is being made
+
+
+class FeedbackAnswer(Wire):
+    thanks: bool = True
 
 
 class PublishAnswer(Wire):
@@ -212,6 +304,8 @@ def error_ack(code: str, message: str) -> dict[str, Any]:
 
 
 __all__ = [
+    "AdmitAnswer",
+    "AgreementAnswer",
     "AnswerRequest",
     "CameraListAnswer",
     "CameraPtzRequest",
@@ -219,25 +313,39 @@ __all__ = [
     "CameraShareRequest",
     "CameraSharedAnswer",
     "CameraTileAnswer",
+    "ChatAnswer",
+    "ChatRequest",
     "ConsentAnswer",
     "ConsentRequest",
+    "DraftAnswer",
     "Empty",
     "ErrorAck",
     "EvidenceAnswer",
+    "FeedbackAnswer",
+    "FeedbackRequest",
     "JoinAnswer",
     "JoinRequest",
     "LayerAnswer",
     "LayerRequest",
+    "MinutesAnswer",
+    "MinutesRequest",
     "MuteParticipantRequest",
     "ParticipantInfo",
     "ParticipantRequest",
     "ProducerInfo",
     "ProducerRequest",
+    "ProposeRequest",
     "PublishAnswer",
     "PublishRequest",
+    "RaiseHandAnswer",
+    "RaiseHandRequest",
     "RecordingAnswer",
     "RecordingInfo",
+    "SignRequest",
     "SubscribeAnswer",
+    "TurnAwayAnswer",
+    "WaitingAnswer",
+    "WaitingRequest",
     "ack",
     "error_ack",
 ]

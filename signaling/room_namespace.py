@@ -26,12 +26,13 @@ from media.errors import (
 )
 from media.producer import Producer
 from recorder.control import RecordingControl, RecordingStarted, RecordingStopped
-from rooms import admission, live_actions, policy
+from rooms import admission, live_actions, policy, users
 from rooms.accounts import check_session
 from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
 from rooms.tokens import TokenError, verify
+from signaling.agreement_events import AgreementEvents
 from signaling.camera_captures import CameraCaptures
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
@@ -45,6 +46,7 @@ from signaling.keys import (
     SIGNALING,
     TOKEN_SECRET,
 )
+from signaling.lobby_events import LobbyEvents
 from signaling.models import Body, Wire, refusal
 from signaling.room_camera_events import CameraEvents
 from signaling.room_cameras import sync_room
@@ -65,9 +67,11 @@ from signaling.room_messages import (
     RecordingAnswer,
     RecordingInfo,
     SubscribeAnswer,
+    WaitingAnswer,
     ack,
     error_ack,
 )
+from signaling.session_events import SessionEvents
 from signaling.socket_session import SocketSession
 
 logger = logging.getLogger(__name__)
@@ -112,6 +116,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.captures = CameraCaptures(app)
         self.camera_events = CameraEvents(self)
         self.events.update(self.camera_events.events())
+        # the session beyond media (hands, chat, minutes, screens), the waiting room,
+        # the agreement and feedback: their own modules, their events listed here too
+        self.session_events = SessionEvents(self)
+        self.lobby_events = LobbyEvents(self)
+        self.agreement_events = AgreementEvents(self)
+        for part in (self.session_events, self.lobby_events, self.agreement_events):
+            self.events.update(part.events())
 
     def listen(self, recordings: RecordingControl) -> None:
         """Tell a room whenever its recording starts or stops."""
@@ -184,7 +195,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not await self._session_live(session):
             return error_ack("session_ended", "登录已失效，请重新登录 / your session has ended")
         model, handler = known
-        if event != "join" and session.participant is None:  # seated first, then read
+        if event != "join" and session.participant is None:  # seated (not waiting) first
             return error_ack("not_joined", MESSAGES["not_joined"])
         try:
             data = payload(rest, self.app[SIGNALING].max_message_bytes)
@@ -209,6 +220,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             access = verify(self.app[TOKEN_SECRET], token)
             async with self.app[DATABASE].session() as db:
                 await check_session(db, access)
+                # a staff login (or its seat) whose password an administrator set
+                refusal = (
+                    await users.account_refusal(db, access.sub) if access.needs_session else None
+                )
+            if refusal is not None:
+                raise TokenError(*refusal)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
@@ -259,6 +276,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
+        if session is not None:
+            self.lobby_events.disconnected(session)
         if session is None or session.participant is None or session.room is None:
             return
         pid = session.participant.id
@@ -267,9 +286,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session.room.disconnected(pid)
 
     # -- joining --------------------------------------------------------------------------
-    async def join(self, session: SocketSession, data: JoinRequest) -> JoinAnswer:
+    async def join(self, session: SocketSession, data: JoinRequest) -> JoinAnswer | WaitingAnswer:
         if session.participant is not None:
             raise fail("already_joined")
+        if data.room in (None, session.token.room):  # a party's link: its lobby first
+            stored = await self.lobby_events.must_wait(session.token)
+            if stored is not None:
+                return await self.lobby_events.wait(session, stored, session.token)
+        session.waiting = None
         ticket = await admission.admit(
             self.app[DATABASE],
             self.app[LIVE_ROOMS],
@@ -314,6 +338,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "consents": [c.as_dict() for c in room.consents.values()],
                 "recording": self.recording_state(room),
                 "cameras": room.visible_cameras(participant),
+                **await self.session_events.join_extras(room, participant),
+                **self.lobby_events.extras(room.id, participant),
+                **await self.agreement_events.extras(room),
             }
         )
 
@@ -358,6 +385,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             policy.ROOM_PUBLISH, "旁听者不能发布音视频 / observers watch and listen only"
         )
         source = Source(data.source) if data.source else None
+        if source == Source.SCREEN:  # mediators, one screen in a room at a time
+            self.session_events.check_screen(room, participant)
         answer, producers = await room.publish(participant, data.sdp, source)
         return PublishAnswer.model_validate(
             {"sdp": answer, "producers": [producer_info(p) for p in producers]}
@@ -440,6 +469,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await live_actions.end_room(
             self.app[DATABASE], self.app[LIVE_ROOMS], room.id, actor=participant.subject
         )
+        await self.lobby_events.room_ended(room.id)  # nobody waits on
 
 
 def validate(model: type[Body], data: dict[str, Any]) -> Body:
@@ -464,6 +494,11 @@ def setup(app: web.Application, *, client_manager: Any = None) -> RoomNamespace:
     server.register_namespace(namespace)
     app[ROOM_NAMESPACE] = namespace
     app[CAMERA_CAPTURES] = namespace.captures
+
+    async def stop_pdf_worker(app: web.Application) -> None:
+        namespace.agreement_events.close()
+
+    app.on_shutdown.append(stop_pdf_worker)
     server.attach(app)
 
     async def stop_captures(app: web.Application) -> None:

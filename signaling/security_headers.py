@@ -39,13 +39,18 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1
 _TOKEN_PATHS = ("/join/", "/j/")
 
 
-def content_security_policy(host: str | None) -> str:
+def content_security_policy(host: str | None, *, script_hashes: tuple[str, ...] = ()) -> str:
     """The policy for a request to `host` ("hub.example:8443"). 'self' covers ws: and wss:
-    in CSP 3; older browsers (some WebViews) need the WebSocket origins written out."""
+    in CSP 3; older browsers (some WebViews) need the WebSocket origins written out.
+    `script_hashes` ("sha256-<base64>") allow exactly those inline scripts: the staff
+    shell's import map, which browsers only read inline."""
     connect = "connect-src 'self'"
     if host and _HOST.match(host):
         connect += f" ws://{host} wss://{host}"
-    return "; ".join((*_POLICY, connect))
+    policy = list(_POLICY)
+    if script_hashes:
+        policy[1] = "script-src 'self' " + " ".join(f"'{h}'" for h in script_hashes)
+    return "; ".join((*policy, connect))
 
 
 async def _add_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -43,7 +43,10 @@ class ServerSettings(BaseModel):
     )
     public_url: str | None = Field(
         None,
-        description="base URL printed in invitations (none: from host and port)",
+        description="base URL in invitations (links, short links, QR codes, WeChat text; "
+        "none: from host and port); `serve` prints it and records it in "
+        "`data_dir/public-url`, which `mediation-hub invite` uses when neither this nor "
+        "`--base-url` is given",
         json_schema_extra={"env": "MEDIATION_HUB_PUBLIC_URL"},
     )
 

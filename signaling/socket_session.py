@@ -18,6 +18,7 @@ class SocketSession:
     room: LiveRoom | None = None
     participant: LiveParticipant | None = None
     checked_at: float = 0.0  # loop time the login session was last found live
+    waiting: str | None = None  # room id whose lobby this socket waits in
 
     def joined(self) -> tuple[LiveRoom, LiveParticipant]:
         if self.room is None or self.participant is None or self.room.closed:

@@ -17,6 +17,7 @@ from signaling.api import (
     organisations,
     recordings,
     rooms,
+    session_record,
 )
 from signaling.api.openapi import document
 from signaling.api.routing import API, Route, wrap
@@ -33,6 +34,7 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *organisations.ROUTES[2:],
     *cameras.ROUTES,
     *camera_attachments.ROUTES,
+    *session_record.ROUTES,
 )
 OPENAPI = f"{API}/openapi.json"
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import ConfigDict, RootModel
+from pydantic import ConfigDict, RootModel, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import accounts, domain, policy
+from rooms import accounts, domain, policy, users
 from rooms.audit import do_append_audit
 from rooms.domain import DomainError
 from rooms.models import User
-from rooms.tokens import ROOM_ROLES, issue
+from rooms.tokens import ROOM_ROLES, STAFF_ROLES, issue
 from signaling.api.routing import ACCESS_TOKEN, API, Ctx, Route
 from signaling.keys import (
     DATABASE,
@@ -35,7 +35,17 @@ from signaling.keys import (
     THROTTLE,
     TOKEN_SECRET,
 )
-from signaling.models import Body, NoBody, NoQuery, Text16, Text32, Text64, Text200, Wire
+from signaling.models import (
+    Body,
+    NoBody,
+    NoQuery,
+    Text16,
+    Text32,
+    Text64,
+    Text100,
+    Text200,
+    Wire,
+)
 from signaling.rate_limit import RateLimited
 from signaling.settings import SignalingSettings
 from signaling.throttle import Limits, Throttle, Verdict
@@ -56,6 +66,8 @@ class UserOut(Wire):
     role: str
     organisation_id: str | None
     active: bool
+    # a password an administrator set: the user must change it before anything else
+    must_change_password: bool
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -66,6 +78,7 @@ class UserOut(Wire):
             role=user.role,
             organisation_id=user.organisation_id,
             active=user.active,
+            must_change_password=user.must_change_password,
         )
 
 
@@ -85,9 +98,17 @@ class LoginOut(Wire):
 
 
 class MeOut(Wire):
+    """Who I am and what the staff pages may offer me: `permissions` are my role's
+    actions (rooms.policy), `grantable_roles` the roles I may give others."""
+
     id: str
     name: str
+    username: str | None
     role: str
+    organisation_id: str | None
+    must_change_password: bool
+    permissions: list[str]
+    grantable_roles: list[str]
     severity_levels: list[str]
 
 
@@ -114,11 +135,25 @@ class UserBody(Body):
 
 
 class UserUpdateBody(Body):
-    """Disable (every session of the user ends) or enable."""
+    """Any of name, role, organisationId, active, password (rooms.users says who may
+    change what); at least one."""
 
     model_config = ConfigDict(extra="forbid")
 
-    active: bool
+    name: Text100 | None = None
+    role: Text16 | None = None
+    organisation_id: Text32 | None = None
+    active: bool | None = None
+    password: Text200 | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> UserUpdateBody:
+        if not self.model_fields_set:
+            raise ValueError(
+                "可修改的字段：name, role, organisationId, active, password / "
+                "fields: active, name, organisationId, password, role"
+            )
+        return self
 
 
 class Unlocked(Wire):
@@ -237,10 +272,16 @@ async def logout(ctx: Ctx[NoBody, NoQuery]) -> LoggedOut:
 
 async def me(ctx: Ctx[NoBody, NoQuery]) -> MeOut:
     who = ctx.who
+    user = None if who.role not in STAFF_ROLES else await ctx.session.get(User, who.id)
     return MeOut(
         id=who.id,
-        name=who.name,
+        name=user.display_name if user else who.name,
+        username=user.username if user else None,
         role=who.role,
+        organisation_id=user.organisation_id if user else None,
+        must_change_password=bool(user and user.must_change_password),
+        permissions=sorted(policy.ROLE_ACTIONS.get(who.role, frozenset())),
+        grantable_roles=policy.grantable_roles(who),
         severity_levels=ctx.app[ROOMS_SETTINGS].severity_levels,
     )
 
@@ -277,7 +318,8 @@ async def create_user(ctx: Ctx[UserBody, NoQuery]) -> UserOut:
     await domain.access_organisation_by_id(
         ctx.session, who, body.organisation_id, policy.USER_MANAGE
     )
-    accounts.check_new_password(body.password)
+    users.check_grantable(who, body.role)  # nobody grants a role they don't hold
+    accounts.check_new_password(body.password, body.username)
     await ctx.session.commit()  # ends the read; Argon2 runs with no transaction open
     hashed = await ctx.app[PASSWORDS].hash(body.password)
 
@@ -294,22 +336,36 @@ async def create_user(ctx: Ctx[UserBody, NoQuery]) -> UserOut:
             password_hash=hashed,
             actor=who.id,
             ip=ctx.ip,
+            must_change_password=True,  # the administrator knows it: the user picks their own
         )
 
     return UserOut.of(await ctx.app[DATABASE].run(unit))
 
 
 async def update_user(ctx: Ctx[UserUpdateBody, NoQuery]) -> UserOut:
-    """Disable (every session of the user ends) or enable."""
-    who, active, user_id = ctx.who, ctx.body.active, ctx.param("user_id")
-    await ctx.session.commit()  # ends the read; the change is its own unit of work
+    """Disabling ends every session of the user; so does a new password, which the
+    user must then change at the next login."""
+    who, body, user_id = ctx.who, ctx.body, ctx.param("user_id")
+    target = await accounts.access_user_by_id(ctx.session, who, user_id)
+    if body.password is not None:
+        accounts.check_new_password(body.password, target.username)
+    await ctx.session.commit()  # ends the read: Argon2 and the change run outside it
+    hashed = None if body.password is None else await ctx.app[PASSWORDS].hash(body.password)
+    changes = users.UserChanges(
+        name=body.name,
+        role=body.role,
+        organisation_id=body.organisation_id,
+        active=body.active,
+        password_hash=hashed,
+    )
 
     async def unit(u: AsyncSession) -> User:
         user = await accounts.access_user_by_id(u, who, user_id)
-        return await accounts.do_set_user_active(u, who, user, active, ip=ctx.ip)
+        return await users.do_update_user(u, who, user, changes, ip=ctx.ip)
 
     user = await ctx.app[DATABASE].run(unit)
-    if not user.active:  # after the commit: close this node's sockets of the user
+    if not user.active or (hashed is not None and user.id != who.id):
+        # after the commit: close this node's sockets of the user
         await ctx.app[ROOM_NAMESPACE].end_staff_sockets(user.id)
     return UserOut.of(user)
 
@@ -338,16 +394,25 @@ async def unlock_user(ctx: Ctx[NoBody, NoQuery]) -> Unlocked:
 
 async def code_attempt_allowed(ctx: Ctx[Any, Any], code: str) -> None:
     """Before a 6-digit code is looked up: refuse (429) a throttled address or code."""
-    throttle: Throttle = ctx.app[THROTTLE]
-    keys = (f"code:code:{code[:6]}", f"code:addr:{_address(ctx)}")
-    _refuse_if_throttled([await throttle.check(k) for k in keys])
+    await code_attempt_allowed_at(ctx.app, _address(ctx), code)
 
 
 async def code_attempt_failed(ctx: Ctx[Any, Any], code: str) -> None:
-    c = ctx.app[SIGNALING]
-    throttle: Throttle = ctx.app[THROTTLE]
+    await code_attempt_failed_at(ctx.app, _address(ctx), code)
+
+
+async def code_attempt_allowed_at(app: web.Application, address: str, code: str) -> None:
+    """The same for a code that arrives outside the route table (a short link's)."""
+    throttle: Throttle = app[THROTTLE]
+    keys = (f"code:code:{code[:6]}", f"code:addr:{address}")
+    _refuse_if_throttled([await throttle.check(k) for k in keys])
+
+
+async def code_attempt_failed_at(app: web.Application, address: str, code: str) -> None:
+    c = app[SIGNALING]
+    throttle: Throttle = app[THROTTLE]
     await throttle.failure(f"code:code:{code[:6]}", _backoff(c, c.code_free_failures_code))
-    await throttle.failure(f"code:addr:{_address(ctx)}", _backoff(c, c.code_free_failures_address))
+    await throttle.failure(f"code:addr:{address}", _backoff(c, c.code_free_failures_address))
 
 
 USER = f"{API}/users/{{user_id}}"
@@ -384,7 +449,7 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     Route(
         "PATCH",
         USER,
-        "停用或启用用户 / disable or enable a user",
+        "修改用户（姓名、角色、机构、启用、密码）/ edit, disable or enable a user",
         update_user,
         UserOut,
         body=UserUpdateBody,
@@ -405,4 +470,12 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     ),
 )
 
-__all__ = ["ROUTES", "UserOut", "code_attempt_allowed", "code_attempt_failed", "setup"]
+__all__ = [
+    "ROUTES",
+    "UserOut",
+    "code_attempt_allowed",
+    "code_attempt_allowed_at",
+    "code_attempt_failed",
+    "code_attempt_failed_at",
+    "setup",
+]

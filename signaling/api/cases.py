@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
-from rooms import domain, policy
+from rooms import case_search, domain, policy
 from rooms.models import Case
 from signaling.access_log import audit_access
 from signaling.api.routing import API, Ctx, Route, iso
 from signaling.keys import ROOMS_SETTINGS
-from signaling.models import Body, NoBody, NoQuery, Text16, Text32, Text40, Text200, Wire
+from signaling.models import (
+    Body,
+    NoBody,
+    NoQuery,
+    Query,
+    QueryText16,
+    QueryText32,
+    QueryText40,
+    QueryText100,
+    QueryTime,
+    Text16,
+    Text32,
+    Text40,
+    Text200,
+    Wire,
+)
 
 
 class Party(Body):
@@ -53,19 +68,18 @@ class CaseOut(Wire):
         return cls.model_validate(cls.fields_of(case))
 
 
-class CaseQuery(BaseModel):
-    """GET /cases?status=&page=&per_page= (query strings: numbers from text)."""
+class CaseQuery(Query):
+    """GET /cases: q (number, title or a party's name), type, status, organisationId
+    (its subtree), from / to (ISO 8601, registration time; to exclusive), page, per_page."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    status: str | None = Field(None, max_length=16)
+    q: QueryText100 = None
+    type: QueryText40 = None
+    status: QueryText16 = None
+    organisation_id: QueryText32 = Field(None, alias="organisationId")
+    created_from: QueryTime = Field(None, alias="from")
+    created_to: QueryTime = Field(None, alias="to")
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(20, ge=1, le=100)
-
-    @field_validator("status")
-    @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
-        return value or None
 
 
 class CasePage(Wire):
@@ -73,6 +87,7 @@ class CasePage(Wire):
     total: int
     page: int
     per_page: int
+    types: list[str]  # the dispute types of the cases I see (the type filter's choices)
 
 
 class CaseBody(Body):
@@ -107,11 +122,23 @@ class AssignBody(Body):
 
 async def list_cases(ctx: Ctx[NoBody, CaseQuery]) -> CasePage:
     q = ctx.query
-    cases, total = await domain.list_cases(
-        ctx.session, ctx.who, status=q.status, page=q.page, per_page=q.per_page
+    where = case_search.CaseFilter(
+        text=q.q,
+        type=q.type,
+        status=q.status,
+        organisation_id=q.organisation_id,
+        created_from=q.created_from,
+        created_to=q.created_to,
+    )
+    cases, total = await case_search.list_cases(
+        ctx.session, ctx.who, page=q.page, per_page=q.per_page, where=where
     )
     return CasePage(
-        items=[CaseOut.of(c) for c in cases], total=total, page=q.page, per_page=q.per_page
+        items=[CaseOut.of(c) for c in cases],
+        total=total,
+        page=q.page,
+        per_page=q.per_page,
+        types=await case_search.case_types(ctx.session, ctx.who),
     )
 
 

@@ -3,9 +3,6 @@ seats it opened), its QR code, and entering with a 6-digit code."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from aiohttp import web
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +13,7 @@ from rooms.models import Invitation
 from rooms.policy import Subject
 from signaling.api import accounts
 from signaling.api.routing import API, Ctx, Route, iso
+from signaling.invitation_links import invitation_json, qr_png, short_link
 from signaling.keys import DATABASE, LIVE_ROOMS, SERVER, TOKEN_SECRET
 from signaling.models import Body, NoBody, NoQuery, Text16, Text50, Wire
 
@@ -28,10 +26,20 @@ class InvitationBody(Body):
 
 
 class InvitationOut(Wire):
+    """An invitation as a page hands it on (signaling.invitation_links)."""
+
     id: str
-    url: str
-    code: str
+    name: str
+    role: str
+    url: str  # the long link (the token in the URL)
+    short_url: str | None  # /j/<short code>: the token stays on the server
+    code: str  # the 6-digit code, with the person's name
+    qr: str  # address of the QR code (of the short link)
+    wechat_text: str  # a ready message to paste into WeChat
     expires_at: str | None
+    revoked_at: str | None
+    uses: int
+    max_uses: int
 
 
 class RevokedOut(Wire):
@@ -68,12 +76,8 @@ async def create_invitation(ctx: Ctx[InvitationBody, NoQuery]) -> InvitationOut:
         max_uses=body.max_uses,
         ip=ctx.ip,
     )
-    return InvitationOut(
-        id=invitation.id,
-        url=invitation_link(ctx.app, invitation),
-        code=invitation.code,
-        expires_at=iso(invitation.expires_at),
-    )
+    # links, code, QR address and a ready WeChat text (signaling.invitation_links)
+    return InvitationOut.model_validate(invitation_json(ctx.app, invitation, room))
 
 
 async def _invitation(s: AsyncSession, who: Subject, invitation_id: str, action: str) -> Invitation:
@@ -109,9 +113,10 @@ async def invitation_qr(ctx: Ctx[NoBody, NoQuery]) -> web.Response:
     invitation = await _invitation(
         ctx.session, ctx.who, ctx.param("invitation_id"), policy.INVITE_CREATE
     )
-    buffer = io.BytesIO()
-    segno.make(invitation_link(ctx.app, invitation), error="m").save(buffer, kind="png", scale=6)
-    return web.Response(body=buffer.getvalue(), content_type="image/png")
+    link = short_link(ctx.app, invitation) or invitation_link(ctx.app, invitation)
+    return web.Response(
+        body=qr_png(link), content_type="image/png", headers={"Cache-Control": "no-store"}
+    )
 
 
 async def join_by_code(ctx: Ctx[JoinCodeBody, NoQuery]) -> JoinCodeOut:

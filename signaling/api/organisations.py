@@ -1,4 +1,4 @@
-"""The organisation tree and its recording policy."""
+"""The organisation tree, its recording policy and its waiting room."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 from pydantic import RootModel
 
 from rooms import domain, policy
+from rooms.lobby import do_set_waiting_room, effective_waiting_room
 from rooms.models import Organisation
 from rooms.recording_policy import do_set_recording_policy
 from signaling.api.routing import API, Ctx, Route
-from signaling.keys import RETENTION
+from signaling.keys import RETENTION, ROOMS_SETTINGS
 from signaling.models import Body, NoBody, NoQuery, Text16, Text32, Text100, Wire
 
 
@@ -72,6 +73,18 @@ class RecordingPolicyBody(Body):
     retention_days: int | None = None
 
 
+class WaitingRoomOut(Wire):
+    organisation_id: str
+    waiting_room: bool | None  # this organisation's own setting; null: inherited
+    effective: bool  # what its case rooms do
+
+
+class WaitingRoomBody(Body):
+    """`{waitingRoom: true|false|null}`: null hands the setting back to the parent."""
+
+    waiting_room: bool | None = None
+
+
 async def list_organisations(ctx: Ctx[NoBody, NoQuery]) -> OrganisationList:
     orgs = await domain.list_organisations(ctx.session, ctx.who)
     return OrganisationList([OrganisationOut.of(o) for o in orgs])
@@ -125,6 +138,28 @@ async def set_recording_policy(ctx: Ctx[RecordingPolicyBody, NoQuery]) -> Record
     return await _policy(ctx, org)
 
 
+async def _waiting_room(ctx: Ctx[Any, Any], org: Organisation) -> WaitingRoomOut:
+    default = ctx.app[ROOMS_SETTINGS].waiting_room
+    return WaitingRoomOut(
+        organisation_id=org.id,
+        waiting_room=org.waiting_room,
+        effective=await effective_waiting_room(ctx.session, org.id, default),
+    )
+
+
+async def get_waiting_room(ctx: Ctx[NoBody, NoQuery]) -> WaitingRoomOut:
+    org = await domain.access_organisation_by_id(ctx.session, ctx.who, ctx.param("org_id"))
+    return await _waiting_room(ctx, org)
+
+
+async def set_waiting_room(ctx: Ctx[WaitingRoomBody, NoQuery]) -> WaitingRoomOut:
+    org = await do_set_waiting_room(
+        ctx.session, ctx.who, ctx.param("org_id"), ctx.body.waiting_room, ip=ctx.ip
+    )
+    await ctx.session.flush()
+    return await _waiting_room(ctx, org)
+
+
 ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     Route(
         "GET",
@@ -157,6 +192,22 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
         set_recording_policy,
         RecordingPolicyOut,
         body=RecordingPolicyBody,
+        unit=True,
+    ),
+    Route(
+        "GET",
+        f"{API}/organisations/{{org_id}}/waiting-room",
+        "机构的等候室设置（含继承）/ waiting room setting, effective",
+        get_waiting_room,
+        WaitingRoomOut,
+    ),
+    Route(
+        "PUT",
+        f"{API}/organisations/{{org_id}}/waiting-room",
+        "设置机构等候室（null 为继承）/ set the waiting room (null inherits)",
+        set_waiting_room,
+        WaitingRoomOut,
+        body=WaitingRoomBody,
         unit=True,
     ),
 )

@@ -6,6 +6,7 @@ goes to the audit log."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import tempfile
 import time
@@ -89,6 +90,8 @@ class Verification(Wire):
 
 
 class RecordingDetail(RecordingOut):
+    # what this viewer may do with this recording: the page shows only these
+    permissions: list[str]
     hold: HoldOut | None
     retention_days: int | None
     deletable_after: float | None  # epoch seconds; null: never
@@ -103,6 +106,15 @@ class SegmentOut(Wire):
     url: str
 
 
+class PauseOut(Wire):
+    """A span the track's producer sent nothing because it was paused (a muted
+    microphone, a camera turned off): Unix seconds; `to` null while still paused."""
+
+    from_: float | None = Field(alias="from")
+    to: float | None
+    by: str  # "self" | "moderator"
+
+
 class TrackOut(Wire):
     id: str
     kind: str
@@ -113,6 +125,10 @@ class TrackOut(Wire):
     role: str
     source: str | None
     aligned_by: str  # "sender-clock" | "arrival"
+    # why the track has no media at some time: joined later, left, paused
+    joined_at: float | None
+    left_at: float | None
+    pauses: list[PauseOut]
     segments: list[SegmentOut]
 
 
@@ -199,11 +215,25 @@ async def list_(ctx: Ctx[NoBody, RecordingQuery]) -> RecordingList:
     )
 
 
+_RECORDING_ACTIONS = (policy.RECORDING_EXPORT, policy.RECORDING_HOLD, policy.RECORDING_DELETE)
+
+
+def _unix(value: Any) -> float | None:
+    """An ISO 8601 time of the recording's state as Unix seconds (None if absent)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 async def get(ctx: Ctx[NoBody, NoQuery]) -> RecordingDetail:
     found = await _find(ctx, policy.RECORDING_VIEW)
     report = await asyncio.to_thread(_verify_trusted, ctx.app, found.path)
     hold = await hold_of(ctx.session, found.id)
     rules = await ctx.app[RETENTION].policy_for(ctx.session, found.organisation)
+    may = [str(a) for a in _RECORDING_ACTIONS if await _may(ctx.session, ctx.who, a, found)]
     await audit_access(
         ctx.request,
         ctx.session,
@@ -214,6 +244,7 @@ async def get(ctx: Ctx[NoBody, NoQuery]) -> RecordingDetail:
     return RecordingDetail.model_validate(
         {
             **RecordingOut.fields_of(found, hold is not None),
+            "permissions": may,
             "hold": None
             if hold is None
             else HoldOut(
@@ -332,6 +363,13 @@ async def tracks(ctx: Ctx[NoBody, NoQuery]) -> TracksOut:
                 "role": person.get("role", ""),
                 "source": track.get("app_data", {}).get("source"),
                 "alignedBy": "sender-clock" if timeline.uses_sender_clock(track_id) else "arrival",
+                "joinedAt": _unix(track.get("joined_at")),
+                "leftAt": _unix(track.get("left_at")),
+                "pauses": [
+                    {"from": p.get("from"), "to": p.get("to"), "by": p.get("by", "self")}
+                    for p in track.get("pauses", [])
+                    if isinstance(p, dict)
+                ],
                 "segments": [
                     {
                         "seq": seg["seq"],

@@ -22,12 +22,12 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms import domain
+from rooms import domain, users
 from rooms.accounts import check_session
 from rooms.errors import HubError
 from rooms.passwords import PoolBusy
 from rooms.policy import Subject
-from rooms.tokens import PARTY, AccessToken, TokenError, verify
+from rooms.tokens import PARTY, STAFF_ROLES, AccessToken, TokenError, verify
 from signaling.decoder import BadInput, check_request_text, decode_json
 from signaling.errors import error_response
 from signaling.keys import DATABASE, TOKEN_SECRET
@@ -133,11 +133,31 @@ async def subject_of(request: web.Request, s: AsyncSession) -> Subject:
     return Subject.from_token(token, await domain.org_path(s, token.org))
 
 
+# what a user who must change their password may still do
+PASSWORD_CHANGE_ROUTES = frozenset(
+    {("GET", f"{API}/me"), ("POST", f"{API}/me/password"), ("POST", f"{API}/logout")}
+)
+
+
+async def check_account(s: AsyncSession, who: Subject, route: Route[Any, Any]) -> None:
+    """A disabled user's token stops working at once; a user whose password an
+    administrator chose may only change it (403 password_change_required)."""
+    if who.role not in STAFF_ROLES or who.room is not None:
+        return  # invitations and seat tokens: their session checks cover them
+    refusal = await users.account_refusal(s, who.id)
+    if refusal == users.ACCOUNT_DISABLED:
+        raise TokenError(*refusal)
+    if refusal is not None and (route.method, route.path) not in PASSWORD_CHANGE_ROUTES:
+        raise HubError(*refusal, 403)
+
+
 def wrap(route: Route[Any, Any]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def run(request: web.Request, s: AsyncSession) -> web.StreamResponse:
         if route.public:
             await request.app[RATE_LIMIT].hit(route.path, request.remote or "?")
         who = None if route.public else await subject_of(request, s)
+        if who is not None:
+            await check_account(s, who, route)
         query = validate(route.query, dict(request.query), "query ")
         body = await read_body(request, route.body) if route.has_body else NoBody()
         reply = await route.handler(Ctx(request, s, body, query, who))

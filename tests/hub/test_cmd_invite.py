@@ -21,7 +21,7 @@ def test_ttl_is_parsed_and_capped_at_seven_days() -> None:
 
 
 async def test_a_cli_mediator_is_the_mediator_of_that_room_only(hub_config: Config) -> None:
-    path, code = await create_invitation(hub_config, "临时会议", "王调解员", "mediator", 600)
+    path, code, _ = await create_invitation(hub_config, "临时会议", "王调解员", "mediator", 600)
     token = verify(load_or_create_token_secret(hub_config.server.data_dir), path.split("/")[-1])
     assert token.role == "mediator" and token.room and token.org is None and token.room_scoped
     assert token.invited and len(code) == 6

@@ -66,7 +66,7 @@ async def test_passwords_are_hashed_and_checked(
     assert wrong.value.code == "bad_credentials"
     with pytest.raises(DomainError) as short:
         await change_password(database, passwords, user.id, "a-new-password", "short")
-    assert short.value.code == "bad_request"
+    assert short.value.code == "weak_password"
 
 
 async def test_a_password_changed_meanwhile_is_not_overwritten(

@@ -46,6 +46,17 @@ EVENTS: dict[str, set[str]] = {
     "camera-clip-start": CAPTURE,
     "camera-clip-stop": CAPTURE,
     "camera-detach": CAMERA_STAFF,
+    "raise-hand": ANY_JOINED,
+    "chat": ANY_JOINED,
+    "allow-speak": MODERATORS,
+    "minutes": MODERATORS,
+    "admit": MODERATORS,
+    "turn-away": MODERATORS,
+    "agreement-draft": MODERATORS,
+    "agreement-propose": MODERATORS,
+    "agreement-sign": ANY_JOINED,  # then refused unless one is a signer of that agreement
+    "feedback-request": MODERATORS,
+    "feedback": {"party-here"},  # parties (and guests) give feedback
 }
 PRINCIPALS = (
     "party-here",
@@ -115,6 +126,19 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "camera-snapshot": {"cameraId": camera.id},
         "camera-clip-start": {"cameraId": camera.id},
         "camera-clip-stop": {"cameraId": camera.id},
+        "raise-hand": {"raised": True},
+        "chat": {"text": "你好"},
+        "allow-speak": {"participantId": target_id},
+        "minutes": {"text": "笔录", "version": 0},
+        "admit": {"waitingId": "nobody"},
+        "turn-away": {"waitingId": "nobody"},
+        "agreement-propose": {"content": {}},
+        "agreement-sign": {
+            "agreementId": "nobody",
+            "contentSha256": "0" * 64,
+            "image": "data:image/png;base64,AAAA",
+        },
+        "feedback": {"rating": 5},
     }
     order = [e for e in EVENTS if e not in ("join", "leave", "end-room")] + ["leave"]
     wrong: list[str] = []

@@ -46,6 +46,17 @@ EVENTS = [
     "camera-snapshot",
     "camera-clip-start",
     "camera-clip-stop",
+    "raise-hand",
+    "allow-speak",
+    "chat",
+    "minutes",
+    "admit",
+    "turn-away",
+    "agreement-draft",
+    "agreement-propose",
+    "agreement-sign",
+    "feedback-request",
+    "feedback",
 ]
 
 json_values = st.recursive(

@@ -133,7 +133,9 @@ async def test_a_cli_invited_mediator_consents_like_any_invitee(
     from hub.cmd_invite import create_invitation
 
     _, room = await _world(hub, required=True)
-    path, _ = await create_invitation(hub.app[HUB_CONFIG], room.name, "临时调解员", "mediator", 600)
+    path, _, _ = await create_invitation(
+        hub.app[HUB_CONFIG], room.name, "临时调解员", "mediator", 600
+    )
     mediator = await _connected(hub, clients, path.rsplit("/", 1)[1])
     refused = await mediator.join()
     assert refused["error"]["code"] == "consent_required"

@@ -88,6 +88,8 @@ async def test_case_answer_names_its_next_statuses_and_actions(hub: Hub) -> None
             assert stored is not None
             admin = demo.users["city-admin"]
             boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+            path = demo.orgs["east-1"].path
+            await domain.do_assign_case(s, boss, stored, path, demo.users["mediator-east"].id)
             for to in ("accepted", "assigned", "mediating", "failed", "archived"):
                 stored = await domain.do_transition_case(s, boss, stored, to)
         headers = {"Authorization": f"Bearer {await staff_token(hub.app, admin)}"}

@@ -84,13 +84,15 @@ async def test_an_organisation_can_require_recording_in_every_case_room(
     )
     joined = await mediator.join(room=room.id)
     assert joined["recording"]["required"] is True
-    assert joined["recording"]["active"] is True  # started when the first person came in
+    # a mediator alone is not recorded: it starts when the first party comes in (issue 14)
+    assert joined["recording"]["active"] is False
 
     party = await _connected(hub, clients, domain.invitation_token(secret, link))
     refused = await party.join()
     assert refused["error"]["code"] == "consent_required"
     joined = await party.join(consent=True)
     assert joined["recording"] == {**joined["recording"], "active": True, "required": True}
+    await mediator.wait_event("recording", lambda r: r["active"])
     published = await party.publish([PacketTrack("audio", encoded_opus())])
     await mediator.negotiate()
     await mediator.frames_from(published["producers"][0]["id"], at_least=25)

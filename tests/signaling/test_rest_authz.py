@@ -29,6 +29,7 @@ from rooms.models import Room
 from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
+from tests.signaling.camera_authz import CAMERA_ROUTES, camera_bodies
 from tests.signaling.conftest import staff_token
 
 STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
@@ -51,6 +52,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/users"): {"city-admin"},
     ("PATCH", "/api/v1/users/{user_id}"): {"city-admin"},
     ("POST", "/api/v1/users/{user_id}/unlock"): {"city-admin"},
+    ("GET", "/api/v1/audit"): {"city-admin"},
+    ("GET", "/api/v1/cases/{case_id}/rooms"): set(STAFF),
+    ("GET", "/api/v1/rooms"): set(STAFF),
     ("GET", "/api/v1/cases"): set(STAFF),
     ("POST", "/api/v1/cases"): {"city-admin", "intake", "mediator-east"},
     ("GET", "/api/v1/cases/{case_id}"): set(STAFF),
@@ -102,45 +106,20 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
-    # cameras: staff who use them see them; administrators keep the registry
-    ("GET", "/api/v1/cameras"): {"city-admin", "command", "mediator-east"},
-    ("POST", "/api/v1/cameras"): {"city-admin"},
-    ("GET", "/api/v1/cameras/{camera_id}"): {"city-admin", "command", "mediator-east"},
-    ("PATCH", "/api/v1/cameras/{camera_id}"): {"city-admin"},
-    ("DELETE", "/api/v1/cameras/{camera_id}"): {"city-admin"},
-    ("GET", "/api/v1/cameras/{camera_id}/state"): {"city-admin", "command", "mediator-east"},
-    ("GET", "/api/v1/gb-devices"): {"city-admin", "command", "mediator-east"},
-    ("POST", "/api/v1/gb-devices"): {"city-admin"},
-    ("DELETE", "/api/v1/gb-devices/{device_id}"): {"city-admin"},
-    ("GET", "/api/v1/gb-devices/{device_id}/channels"): {"city-admin", "command", "mediator-east"},
-    # mediators and command-center staff put cameras into rooms and steer them
-    ("GET", "/api/v1/rooms/{room_id}/cameras"): {"city-admin", "command", "mediator-east"},
-    ("POST", "/api/v1/rooms/{room_id}/cameras"): {"city-admin", "command", "mediator-east"},
-    ("DELETE", "/api/v1/rooms/{room_id}/cameras/{camera_id}"): {
-        "city-admin",
-        "command",
-        "mediator-east",
-    },
-    # showing a camera to parties is the mediator's call (room.moderate)
-    ("PUT", "/api/v1/rooms/{room_id}/cameras/{camera_id}/shared"): {"city-admin", "mediator-east"},
-    ("POST", "/api/v1/rooms/{room_id}/cameras/{camera_id}/ptz"): {
-        "city-admin",
-        "command",
-        "mediator-east",
-    },
-    # evidence from a camera (refused with 409 room_not_live here: nobody is in the room)
-    ("POST", "/api/v1/rooms/{room_id}/cameras/{camera_id}/snapshot"): {
-        "city-admin",
-        "mediator-east",
-    },
-    ("POST", "/api/v1/rooms/{room_id}/cameras/{camera_id}/clip"): {"city-admin", "mediator-east"},
-    ("POST", "/api/v1/rooms/{room_id}/cameras/{camera_id}/clip/stop"): {
-        "city-admin",
-        "mediator-east",
-    },
+    **CAMERA_ROUTES,  # tests/signaling/camera_authz.py
+    ("GET", "/api/v1/j/{code}"): set(PRINCIPALS),  # a short link: the code is the credential
+    ("GET", "/api/v1/organisations/{org_id}/waiting-room"): set(STAFF),
+    ("PUT", "/api/v1/organisations/{org_id}/waiting-room"): {"city-admin"},
+    ("GET", "/api/v1/cases/{case_id}/record"): set(STAFF),
+    # no agreement here: 404 for anyone signed in (who may fetch a sealed one:
+    # tests/signaling/test_agreement_events.py)
+    ("GET", "/api/v1/agreements/{agreement_id}/pdf"): {*STAFF, "party-east", "party-west"},
 }
+UNSCOPED = {"/api/v1/j/{code}", "/api/v1/agreements/{agreement_id}/pdf"}
 # routes whose resource lives in a subtree (east or west); the others are global
-SCOPED = {path for (_, path) in ALLOWED if "{" in path and "join" not in path} | {
+SCOPED = {
+    path for (_, path) in ALLOWED if "{" in path and "join" not in path and path not in UNSCOPED
+} | {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
@@ -285,7 +264,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
     if method == "DELETE" and path in DOOMED:
         key = path.rsplit("{", 1)[1].rstrip("}")
         ids = {**ids, key: ids[DOOMED[path]]}
-    url = path.format(**ids, token=token or "x")
+    url = path.format(**ids, token=token or "x", code="NOSUCHCODE", agreement_id="none")
     bodies = {
         "/api/v1/login": {"username": "nobody", "password": "wrong-password"},
         "/api/v1/organisations": {
@@ -320,20 +299,8 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "required": None,
             "retentionDays": None,
         },
-        "/api/v1/cameras": {
-            "organisationId": ids["org"],
-            "name": "新摄像机",
-            "rtspUrl": "rtsp://user:pw@127.0.0.1:9/new",
-        },
-        "/api/v1/cameras/{camera_id}": {"name": "改名"},
-        "/api/v1/gb-devices": {
-            "organisationId": ids["org"],
-            "deviceId": ids["new_device"],
-            "name": "新设备",
-        },
-        "/api/v1/rooms/{room_id}/cameras": {"cameraId": ids["camera_id"]},
-        "/api/v1/rooms/{room_id}/cameras/{camera_id}/shared": {"shared": True},
-        "/api/v1/rooms/{room_id}/cameras/{camera_id}/ptz": {"pan": 1},
+        **camera_bodies(ids),
+        "/api/v1/organisations/{org_id}/waiting-room": {"waitingRoom": None},
     }
     return {
         "method": method,
@@ -408,7 +375,8 @@ async def test_openapi_describes_every_route(world: World) -> None:
     document = await (await world.client.get("/api/v1/openapi.json")).json()
     assert document["openapi"].startswith("3.1")
     described = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
-    rest = {k for k in ALLOWED if k[1] not in ("/api/v1/openapi.json", "/api/v1/join/{token}")}
+    outside = ("/api/v1/openapi.json", "/api/v1/join/{token}", "/api/v1/j/{code}")
+    rest = {k for k in ALLOWED if k[1] not in outside}
     assert described == rest
 
 
@@ -538,7 +506,7 @@ async def test_room_scoped_tokens_reach_their_room_only(world: World, hub_config
     async with app[DATABASE].session() as s:
         room = await s.get(Room, world.ids["east"]["room_id"])
         assert room is not None
-    path, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
+    path, _, _ = await create_invitation(hub_config, room.name, "临时调解员", "mediator", 600)
     cli_mediator = {"Authorization": f"Bearer {path.rsplit('/', 1)[1]}"}
     for method, url in (
         ("GET", "/api/v1/recordings"),
@@ -583,6 +551,12 @@ async def test_recordings_outside_the_tree_are_for_city_administrators(
         "/api/v1/login", json={"username": "east-admin", "password": "long-enough-1"}
     )
     township = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    changed = await world.client.post(  # the administrator chose it: the user changes it first
+        "/api/v1/me/password",
+        headers=township,
+        json={"current": "long-enough-1", "new": "东城管理员自己的密码"},
+    )
+    assert changed.status == 200
     adhoc = await record_briefly(hub_config, "临时会议", "")
     listed = await (await world.client.get("/api/v1/recordings", headers=admin)).json()
     assert adhoc in [r["id"] for r in listed]

@@ -1,49 +1,60 @@
-"""Staff console in a real browser: a mediator logs in, registers a case, opens a
-room, invites a party who joins from a phone; another township can't see it."""
+"""Staff console in a real browser: a mediator registers a case, moves it along its
+workflow (assigned needs a mediator), opens a room, invites parties (link, QR, code,
+copy), one joins from a phone and one with the code; an invitation is revoked; opening
+a room again offers the open one; another township can't see the case."""
 
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from rooms.demo import DEMO_PASSWORD
+from tests.web.case_session import ensure_demo
 from tests.web.conftest import HubProcess, open_page, screenshot
+from tests.web.staff import choose, log_in, settled
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
 
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/console")
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login").click()
-    expect(page.get_by_test_id("logout")).to_be_visible()
+__all__ = ["log_in"]  # the other browser tests log in through this module
 
 
 def test_mediator_runs_a_case_from_the_console(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     console = open_page(browser, contexts, phone=False)
+    console.context.grant_permissions(["clipboard-read", "clipboard-write"])
     log_in(console, hub_process.base_url, "mediator-east")
-    console.get_by_test_id("case-org").select_option(label="东城街道花园社区")
+    console.get_by_test_id("new-case").click()
+    choose(console, "case-org", "东城街道花园社区")
     console.get_by_test_id("case-title").fill("楼上漏水纠纷")
     console.get_by_test_id("case-party").fill("张三")
     console.get_by_test_id("case-create").click()
-    expect(console.locator("#case-heading")).to_contain_text("楼上漏水纠纷")
+    expect(console.get_by_test_id("case-heading")).to_have_text("楼上漏水纠纷")
+    assert re.search(r"/console/cases/\w+$", console.url)
     console.get_by_test_id("transition-accepted").click()
-    expect(console.locator("#case-meta")).to_contain_text("已受理")
-    console.get_by_test_id("assign-mediator").select_option(label="东城调解员")
-    console.get_by_test_id("assign").click()
-    expect(console.locator("#case-meta")).to_contain_text("调解员: 东城调解员")
+    expect(console.get_by_test_id("case-meta")).to_contain_text("已受理")
+    # "assigned" names a mediator: the button asks for one first
+    console.get_by_test_id("transition-assigned").click()
+    choose(console, "dialog-mediator", "东城调解员")
+    console.get_by_test_id("assign-and-move").click()
+    expect(console.get_by_test_id("case-meta")).to_contain_text("已指派")
+    expect(console.get_by_test_id("case-mediator")).to_have_text("东城调解员")
+
     console.get_by_test_id("open-room").click()
-    console.get_by_test_id("invite-name").fill("张三")
+    expect(console.get_by_test_id("room")).to_have_count(1)
+    expect(console.get_by_test_id("invite-name")).to_have_value("张三")  # the case's party
     console.get_by_test_id("invite").click()
     link = console.get_by_test_id("invite-link")
     expect(link).to_have_attribute("href", re.compile(r"/join/[\w.-]+$"))
     expect(console.get_by_test_id("invite-code")).to_have_text(re.compile(r"^\d{6}$"))
-    screenshot(console, "console-case")
+    console.wait_for_function(
+        "() => document.querySelector('[data-testid=invite-qr]')?.naturalWidth > 0"
+    )
     party_url = link.get_attribute("href") or ""
+    console.get_by_test_id("copy-link").click()
+    expect(console.locator(".el-message--success")).to_contain_text("邀请链接已复制")
+    assert console.evaluate("() => navigator.clipboard.readText()") == party_url
+    screenshot(console, "console-case-invited")
 
     # the mediator joins the room from the console; the party from a phone
     with console.context.expect_page() as opened:
@@ -51,7 +62,7 @@ def test_mediator_runs_a_case_from_the_console(
     mediator_room = opened.value
     join(mediator_room, mediator_room.url, tap=False)
     phone = open_page(browser, contexts, phone=True)
-    join(phone, party_url, tap=True)
+    join(phone, party_url, tap=True, admitted_by=mediator_room)  # from the waiting room
     wait_until(phone, VIDEOS_PLAYING, 1)
     wait_until(mediator_room, VIDEOS_PLAYING, 1)
 
@@ -68,88 +79,42 @@ def test_mediator_runs_a_case_from_the_console(
     by_code.get_by_test_id("enter").tap()
     expect(by_code.get_by_test_id("consent")).to_be_visible()
     assert "/join/" in by_code.url
+    second_code = code.inner_text()
+
+    # the case page remembers the room's invitations: after leaving it and coming back
+    console.get_by_test_id("back").click()
+    console.get_by_test_id("case-row").filter(has_text="楼上漏水纠纷").first.click()
+    rows = console.get_by_test_id("invitations").locator("tbody tr")
+    expect(rows).to_have_count(2)  # 张三 and 李四 (the mediator entered with a seat of their own)
+    zhang = rows.filter(has_text="张三")
+    expect(zhang.get_by_test_id("invitation-status")).to_have_text("已使用")
+    li = rows.filter(has_text="李四")
+    li.get_by_test_id("revoke").click()
+    console.locator(".el-message-box").get_by_role("button", name="撤销").click()
+    expect(li.get_by_test_id("invitation-status")).to_have_text("已撤销")
+    revoked = open_page(browser, contexts, phone=True)
+    revoked.goto(hub_process.base_url + "/join")
+    revoked.get_by_test_id("name").fill("李四")
+    revoked.get_by_test_id("code").fill(second_code)
+    revoked.get_by_test_id("enter").tap()
+    expect(revoked.locator("#code-error")).to_be_visible()
+
+    # opening a room again offers the open one instead of silently making "#2"
+    console.get_by_test_id("open-room").click()
+    box = console.locator(".el-message-box")
+    expect(box).to_contain_text("尚未结束")
+    box.get_by_role("button", name="使用现有调解室").click()
+    expect(console.get_by_test_id("room")).to_have_count(1)
+    console.get_by_test_id("open-room").click()
+    console.locator(".el-message-box").get_by_role("button", name="另开一间").click()
+    expect(console.get_by_test_id("room")).to_have_count(2)
+    expect(console.get_by_test_id("room-name").first).to_contain_text("#2")
 
     # a mediator of the other township doesn't see the case
     other = open_page(browser, contexts, phone=False)
     log_in(other, hub_process.base_url, "mediator-west")
-    expect(other.locator("#case-rows")).not_to_contain_text("楼上漏水纠纷")
-    own = console.locator("#case-rows")
-    console.get_by_role("button", name="返回列表").click()
-    expect(own).to_contain_text("楼上漏水纠纷")
-
-
-def test_admin_keeps_the_organisation_tree_and_users(
-    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
-) -> None:
-    hub_process.cli("seed-demo")
-    page = open_page(browser, contexts, phone=False)
-    log_in(page, hub_process.base_url, "city-admin")
-    page.goto(hub_process.base_url + "/admin")
-    tree = page.get_by_test_id("org-tree")
-    expect(tree).to_contain_text("东城街道花园社区")
-    page.get_by_test_id("org-parent").select_option(label="西城镇")
-    page.get_by_test_id("org-code").fill("330102009")
-    page.get_by_test_id("org-name").fill("西城镇桥头社区")
-    page.get_by_test_id("org-create").click()
-    expect(tree).to_contain_text("西城镇桥头社区")
-    page.get_by_test_id("user-username").fill("mediator-qiaotou")
-    page.get_by_test_id("user-name").fill("桥头调解员")
-    page.get_by_test_id("user-org").select_option(label="西城镇桥头社区")
-    page.get_by_test_id("user-password").fill("a-long-password")
-    page.get_by_test_id("user-create").click()
-    expect(page.locator("#users")).to_contain_text("桥头调解员")
-    screenshot(page, "admin")
-
-    # a mediator is not an administrator
-    other = open_page(browser, contexts, phone=False)
-    log_in(other, hub_process.base_url, "mediator-east")
-    other.goto(hub_process.base_url + "/admin")
-    expect(other.locator("#error")).to_be_visible()
-    expect(other.locator("#admin")).to_be_hidden()
-
-
-def test_an_organisation_that_requires_recording(
-    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
-) -> None:
-    """The city administrator makes a new community record every case room; its
-    party is told before joining, and the room records from the first entry."""
-    hub_process.cli("seed-demo")
-    admin = open_page(browser, contexts, phone=False)
-    log_in(admin, hub_process.base_url, "city-admin")
-    admin.goto(hub_process.base_url + "/admin")
-    admin.get_by_test_id("org-parent").select_option(label="东城街道")
-    admin.get_by_test_id("org-code").fill("330101777")
-    admin.get_by_test_id("org-name").fill("东城街道必录社区")
-    admin.locator("#new-org [name=level]").select_option("community")
-    admin.get_by_test_id("org-create").click()
-    expect(admin.get_by_test_id("org-tree")).to_contain_text("东城街道必录社区")
-    admin.get_by_test_id("policy-org").select_option(label="东城街道必录社区")
-    admin.get_by_test_id("policy-required").select_option(value="true")
-    admin.get_by_test_id("policy-retention").fill("3650")
-    admin.get_by_test_id("policy-save").click()
-    expect(admin.get_by_test_id("policy-effective")).to_contain_text("必须录制")
-    expect(admin.get_by_test_id("policy-effective")).to_contain_text("3650")
-    expect(admin.get_by_test_id("org-tree")).to_contain_text(
-        "东城街道必录社区（社区 · 330101777） · 必须录制 · 保存3650天"
-    )
-
-    console = open_page(browser, contexts, phone=False)
-    log_in(console, hub_process.base_url, "mediator-east")
-    console.get_by_test_id("case-org").select_option(label="东城街道必录社区")
-    console.get_by_test_id("case-title").fill("宅基地边界纠纷")
-    console.get_by_test_id("case-party").fill("王五")
-    console.get_by_test_id("case-create").click()
-    console.get_by_test_id("open-room").click()
-    console.get_by_test_id("invite-name").fill("王五")
-    console.get_by_test_id("invite").click()
-    link = console.get_by_test_id("invite-link")
-    expect(link).to_have_attribute("href", re.compile(r"/join/[\w.-]+$"))
-    party_url = link.get_attribute("href") or ""
-
-    phone = open_page(browser, contexts, phone=True)
-    phone.goto(party_url)
-    expect(phone.get_by_test_id("recording-required")).to_be_visible()
-    expect(phone.get_by_test_id("recording-required")).to_contain_text("全程录音录像")
-    join(phone, party_url, tap=True)
-    expect(phone.locator("#recording")).to_be_visible()  # 录制中, from the party's own entry
-    screenshot(phone, "party-recording-required")
+    settled(other)
+    expect(other.get_by_test_id("case-table")).not_to_contain_text("楼上漏水纠纷")
+    console.get_by_test_id("back").click()
+    settled(console)
+    expect(console.get_by_test_id("case-table")).to_contain_text("楼上漏水纠纷")

@@ -7,12 +7,18 @@ browser tests run under the same watch."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
 import re
+import threading
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from hub.config import Config
+from tests.signaling.test_rest_authz import record_briefly
 from tests.web.conftest import HubProcess, open_page, screenshot
-from tests.web.test_console import log_in
+from tests.web.staff import check_readable, choose, log_in, org_id, settled, token_of
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
 
 SIZES = {"390x844": True, "1440x900": False}  # name -> phone?
@@ -28,14 +34,27 @@ def sized(browser: Browser, contexts: list[BrowserContext], size: str) -> Page:
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.I)
 
 
+IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+
+
 def expect_policy(page: Page, url: str) -> None:
-    """Load a page: its document came with the policy, and has no inline code in it."""
+    """Load a page: its document came with the policy, and has no inline code in it but
+    the staff shell's import map, which the policy allows by its hash and nothing else."""
     response = page.goto(url)
     assert response is not None and response.ok, url
     policy = response.headers["content-security-policy"]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
     assert "frame-ancestors 'none'" in policy
-    assert INLINE.findall(response.text()) == [], url
+    html = response.text()
+    maps = IMPORT_MAP.findall(html)
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src"))
+    if maps:
+        digest = base64.b64encode(hashlib.sha256(maps[0].encode()).digest()).decode()
+        assert script_src == f"script-src 'self' 'sha256-{digest}'", script_src
+        html = IMPORT_MAP.sub("", html)
+    else:
+        assert script_src == "script-src 'self'", script_src
+    assert INLINE.findall(html) == [], url
 
 
 def test_party_pages(
@@ -77,7 +96,7 @@ def test_mediator_room_page(
         # the server said this participant may moderate and end the room
         for testid in ("end", "record"):
             expect(mediator.get_by_test_id(testid)).to_be_visible()
-        expect(mediator.locator("#people [data-testid=remove]")).to_have_count(1)
+        expect(mediator.locator("#people-list [data-testid=remove]")).to_have_count(1)
         wait_until(mediator, VIDEOS_PLAYING, 1)
         screenshot(mediator, f"join-room-mediator-{size}")
 
@@ -85,45 +104,106 @@ def test_mediator_room_page(
 def test_staff_pages(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
+    """Every page of the staff shell and the landing page, at both sizes: the policy,
+    readable text (nothing under 14 px, WCAG AA contrast), only what the role may do,
+    and a screenshot."""
     hub_process.cli("seed-demo")
+    base = hub_process.base_url
+    admin_token = token_of(base, "city-admin")
+    east = org_id(base, admin_token, "330101001")
+    recording_id = made_recording(hub_process, east)
     for size in SIZES:
         page = sized(browser, contexts, size)
-        expect_policy(page, hub_process.base_url + "/console")
+        expect_policy(page, base + "/")
+        expect(page.get_by_test_id("home-party")).to_contain_text("我是当事人")
+        check_readable(page)
+        screenshot(page, f"home-{size}")
+        page.get_by_test_id("home-staff").click()
+        expect(page.get_by_test_id("login")).to_be_visible()
+        check_readable(page)
         screenshot(page, f"console-login-{size}")
-        log_in(page, hub_process.base_url, "mediator-east")
-        page.get_by_test_id("case-org").select_option(label="东城街道花园社区")
+
+        log_in(page, base, "mediator-east")
+        page.get_by_test_id("new-case").click()
+        choose(page, "case-org", "东城街道花园社区")
         page.get_by_test_id("case-title").fill(f"噪音纠纷 {size}")
         page.get_by_test_id("case-party").fill("赵六")
+        screenshot(page, f"console-new-case-{size}")
         page.get_by_test_id("case-create").click()
         expect(page.get_by_test_id("transition-accepted")).to_be_visible()  # the server's list
-        expect(page.get_by_test_id("open-room")).to_be_visible()
         page.get_by_test_id("open-room").click()
-        page.get_by_test_id("invite-name").fill("赵六")
         page.get_by_test_id("invite").click()
-        page.wait_for_function("() => document.getElementById('invite-qr').naturalWidth > 0")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=invite-qr]')?.naturalWidth > 0"
+        )
+        check_readable(page)
         screenshot(page, f"console-case-{size}")
-        page.get_by_role("button", name="返回列表").click()
-        expect(page.locator("#case-rows")).to_contain_text(f"噪音纠纷 {size}")
-        screenshot(page, f"console-list-{size}")
+        page.get_by_test_id("invite-qr").scroll_into_view_if_needed()
+        screenshot(page, f"console-case-invited-{size}")
+        page.get_by_test_id("back").click()
+        settled(page)
+        expect(page.get_by_test_id("case-table")).to_contain_text(f"噪音纠纷 {size}")
+        check_readable(page)
+        screenshot(page, f"console-cases-{size}")
+        for path, name in (
+            ("/console/rooms", "rooms"),
+            ("/console/recordings", "recordings"),
+            (f"/console/recordings/{recording_id}", "recording"),
+            ("/console/password", "password"),
+        ):
+            expect_policy(page, base + path)
+            expect(page.locator(".view-title").first).to_be_visible()
+            settled(page)
+            check_readable(page)
+            screenshot(page, f"console-{name}-{size}")
+        if SIZES[size]:
+            page.get_by_test_id("menu").tap()
+            expect(page.get_by_test_id("nav")).to_be_visible()
+            page.wait_for_function("() => document.getAnimations().length === 0")  # slid in
+            screenshot(page, f"console-menu-{size}")
 
         # an evaluator sees the case, and no control it may not use
         evaluator = sized(browser, contexts, size)
-        log_in(evaluator, hub_process.base_url, "evaluator")
-        evaluator.locator("#case-rows tr", has_text=f"噪音纠纷 {size}").click()
-        expect(evaluator.locator("#case-heading")).to_contain_text(f"噪音纠纷 {size}")
-        expect(evaluator.locator("#transitions button")).to_have_count(0)
-        for hidden in ("#assign-row", "#rooms-section"):
-            expect(evaluator.locator(hidden)).to_be_hidden()
+        log_in(evaluator, base, "evaluator")
+        evaluator.get_by_test_id("case-row").filter(has_text=f"噪音纠纷 {size}").first.click()
+        expect(evaluator.get_by_test_id("case-heading")).to_have_text(f"噪音纠纷 {size}")
+        expect(evaluator.locator("[data-testid^=transition-]")).to_have_count(0)
+        for hidden in ("assign", "open-room", "invite", "revoke"):
+            expect(evaluator.get_by_test_id(hidden)).to_have_count(0)
         expect(evaluator.get_by_test_id("case-recordings")).to_be_visible()
+        check_readable(evaluator)
+        screenshot(evaluator, f"console-case-evaluator-{size}")
 
         admin = sized(browser, contexts, size)
-        log_in(admin, hub_process.base_url, "city-admin")
-        expect_policy(admin, hub_process.base_url + "/admin")
-        expect(admin.get_by_test_id("org-tree")).to_contain_text(
-            "东城街道花园社区（社区 · 330101001）"
-        )
-        screenshot(admin, f"admin-{size}")
+        log_in(admin, base, "city-admin")
+        for path, name in (
+            ("/admin", "organisations"),
+            ("/console/users", "users"),
+            ("/console/audit", "audit"),
+        ):
+            expect_policy(admin, base + path)
+            expect(admin.locator(".view-title").first).to_be_visible()
+            settled(admin)
+            check_readable(admin)
+            screenshot(admin, f"console-{name}-{size}")
+        expect_policy(admin, base + "/admin")
+        expect(admin.get_by_test_id("org-tree")).to_contain_text("东城街道花园社区社区330101001")
 
-        expect_policy(admin, hub_process.base_url + "/console/recordings/no-such-recording")
-        expect(admin.get_by_test_id("recording-error")).to_be_visible()
+        expect_policy(admin, base + "/console/recordings/no-such-recording")
+        expect(admin.get_by_test_id("recording-error")).to_have_attribute("data-code", "not_found")
         screenshot(admin, f"recording-missing-{size}")
+
+
+def made_recording(hub_process: HubProcess, organisation: str) -> str:
+    """A tiny sealed recording of an organisation's room, in the hub's data dir."""
+    config = Config()
+    config.server.data_dir = hub_process.data_dir
+    made: list[str] = []
+    worker = threading.Thread(  # Playwright's event loop runs in this thread
+        target=lambda: made.append(
+            asyncio.run(record_briefly(config, "页面测试调解室", organisation))
+        )
+    )
+    worker.start()
+    worker.join(60)
+    return made[0]

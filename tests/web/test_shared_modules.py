@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext
 
 from rooms.demo import DEMO_PASSWORD
+from tests.web.case_session import ensure_demo
 from tests.web.conftest import HubProcess, open_page
 from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
 
@@ -79,10 +80,18 @@ def test_a_watcher_built_from_the_shared_modules_alone(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     base = hub_process.base_url
-    hub_process.cli("seed-demo")
+    ensure_demo(hub_process)
     mediator = log_in(base, "mediator-east")
     org = next(
-        o for o in api(base, "GET", "/organisations", token=mediator) if o["code"] == "330101001"
+        o for o in api(base, "GET", "/organisations", token=mediator) if o["code"] == "330101002"
+    )
+    # this community lets parties straight in (no waiting room): nobody here admits them
+    api(
+        base,
+        "PUT",
+        f"/organisations/{org['id']}/waiting-room",
+        {"waitingRoom": False},
+        log_in(base, "city-admin"),
     )
     case = api(
         base,

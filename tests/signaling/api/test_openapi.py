@@ -14,8 +14,9 @@ from hub.config import Config
 from signaling.api import OPENAPI, ROUTES
 from signaling.api.routing import API
 
-# /api/v1 routes served outside the table (signaling.pages: the join page's data)
-OUTSIDE = {("GET", f"{API}/join/{{token}}"), ("GET", OPENAPI)}
+# /api/v1 routes served outside the table (signaling.pages: the join page's data,
+# by link or by short link)
+OUTSIDE = {("GET", f"{API}/join/{{token}}"), ("GET", f"{API}/j/{{code}}"), ("GET", OPENAPI)}
 
 
 def resolve(document: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -9,6 +9,34 @@ const MIME = {
   "video/mpegts": 'video/mp2t; codecs="avc1.42e01f"',
 };
 
+/**
+ * What a track is, in people's words: "张三 · 摄像头", "张三 · 麦克风", "张三 · 屏幕共享".
+ * (A camera's stream carries its microphone too: its audio is the microphone.)
+ */
+export function trackLabel(t, info) {
+  const screen = info.source === "screen";
+  const what = info.kind === "video" ? (screen ? "source_screen" : "source_camera")
+    : (screen ? "source_screen_audio" : "source_mic");
+  return `${info.name || t("someone")} · ${t(what)}`;
+}
+
+/**
+ * Why a track has nothing to play at session time `at`: paused (muted, camera off,
+ * by whom), not joined yet, left; null when it should have media. Pure.
+ * track: {kind, first, last, joinedAt, leftAt, pauses: [{at, end, by}], segments}.
+ */
+export function missingReason(track, at) {
+  const pause = track.pauses.find((p) => p.at - 0.5 <= at && (p.end === null || at < p.end + 0.5));
+  if (pause) {
+    const what = track.kind === "video" ? "camera_off" : "muted";
+    return pause.by === "moderator" ? `${what}_by_mediator` : what;
+  }
+  if (at < track.first) return track.joinedAt !== null && at < track.joinedAt ? "not_joined_yet" : "not_started";
+  if (at >= track.last) return track.leftAt !== null && at >= track.leftAt - 1 ? "left_room" : "ended";
+  if (!track.segments.some((s) => s.at <= at && at < s.end)) return "no_media_here";
+  return null;
+}
+
 export class Track {
   /**
    * info: the track from GET /recordings/<id>/tracks; t0: the session's start (Unix s);
@@ -21,7 +49,13 @@ export class Track {
     this.segments = placeSegments(info.segments, t0);
     this.first = this.segments[0].at;
     this.last = this.segments[this.segments.length - 1].end;
+    this.kind = info.kind;
+    const session = (unix) => (typeof unix === "number" ? unix - t0 : null);
+    this.joinedAt = session(info.joinedAt);
+    this.leftAt = session(info.leftAt);
+    this.pauses = (info.pauses || []).map((p) => ({ at: session(p.from), end: session(p.to), by: p.by }));
     this.loaded = new Set();
+    this.appendedSeqs = new Set(); // segments whose bytes are in the buffer
     this.queue = Promise.resolve();
     this.mime = MIME[`${info.kind}/${info.container}`] || MIME[`video/${info.container}`];
     this.supported = Boolean(window.MediaSource && MediaSource.isTypeSupported(this.mime));
@@ -32,10 +66,14 @@ export class Track {
   render() {
     const { info, t } = this;
     this.el = el(info.kind === "video" ? "video" : "audio", { playsInline: true, preload: "auto" });
-    this.veil = el("div", { className: "veil" });
+    this.veil = el("div", { className: "veil", dataset: { testid: "recording-veil" } });
+    this.veil.hidden = true;
     const meta = el("div", {
       className: "meta",
-      text: `${info.id} · ${t(info.kind)} · ${info.codec} · ` +
+      dataset: { testid: "recording-track-label" },
+      text: trackLabel(t, info),
+      // the technical details, for whoever needs them
+      title: `${info.id} · ${info.codec} · ` +
         t(info.alignedBy === "sender-clock" ? "aligned_sender" : "aligned_arrival"),
     });
     const box = el("div", { className: `track ${info.kind}`, dataset: { testid: "recording-tile", trackId: info.id } });
@@ -48,9 +86,10 @@ export class Track {
     return box;
   }
 
-  say(text) {
+  say(text, code) {
     this.veil.hidden = !text;
     this.veil.textContent = text || "";
+    this.veil.dataset.reason = code || "";
   }
 
   open() {
@@ -59,7 +98,10 @@ export class Track {
       this.source.addEventListener("sourceopen", () => {
         this.buffer = this.source.addSourceBuffer(this.mime);
         // "sequence": each segment lands where timestampOffset says, whatever
-        // timestamps its container starts from
+        // timestamps its container starts from. (It closes up a pause inside a segment:
+        // the pause's span is covered by the pause log, missingReason, and the segment's
+        // tail shows as a hole. "segments" mode would keep the gap in our WebM segments;
+        // see docs/evidence.md for why the page doesn't use it yet.)
         this.buffer.mode = "sequence";
         resolve();
       }, { once: true });
@@ -86,6 +128,7 @@ export class Track {
         const done = this.appended();
         this.buffer.appendBuffer(bytes);
         await done;
+        this.appendedSeqs.add(segment.seq);
       }).catch((err) => {
         console.warn("segment", segment.file, err);
         if (this.source.readyState === "open") this.loaded.delete(segment.seq); // fetch again
@@ -98,7 +141,10 @@ export class Track {
         const done = this.appended();
         this.buffer.remove(0, t - BEHIND_S);
         await done;
-        for (const s of stale) this.loaded.delete(s.seq);
+        for (const s of stale) {
+          this.loaded.delete(s.seq);
+          this.appendedSeqs.delete(s.seq);
+        }
       }).catch(() => {});
     }
   }
@@ -109,6 +155,12 @@ export class Track {
     return false;
   }
 
+  /** Is t a hole: its segment is in the buffer, but nothing was recorded at t? */
+  hole(t) {
+    const segment = this.segments.find((s) => s.at <= t && t < s.end);
+    return Boolean(segment && this.appendedSeqs.has(segment.seq) && !this.buffered(t));
+  }
+
   /** Follow the master clock. */
   sync(t, playing) {
     if (!this.supported) return;
@@ -116,14 +168,18 @@ export class Track {
       this.say(`${this.t("unplayable")} (${this.broken})`);
       return;
     }
-    if (t < this.first || t >= this.last) {
+    const why = missingReason(this, t);
+    const paused = this.pauses.some((p) => p.at <= t && (p.end === null || t < p.end));
+    if (why && (paused || t < this.first || t >= this.last || !this.buffered(t))) {
       if (!this.el.paused) this.el.pause();
-      this.say(this.t(t < this.first ? "not_started" : "ended"));
+      this.say(this.t(why), why);
       return;
     }
     if (!this.buffered(t)) {
+      // a hole in a loaded segment: nothing was recorded here (the element waits for t)
+      const hole = this.hole(t) ? "no_media_here" : "loading";
       if (!this.el.paused) this.el.pause();
-      this.say(this.t("loading"));
+      this.say(this.t(hole), hole);
       return;
     }
     this.say(null);
@@ -140,7 +196,10 @@ export class Track {
     return {
       id: this.info.id,
       kind: this.info.kind,
-      active: this.supported && t >= this.first && t < this.last,
+      active: this.supported && t >= this.first && t < this.last && missingReason(this, t) === null
+        && !this.hole(t),
+      reason: this.veil.hidden ? null : this.veil.dataset.reason,
+      label: trackLabel(this.t, this.info),
       supported: this.supported,
       currentTime: this.el.currentTime,
       paused: this.el.paused,

@@ -1,8 +1,18 @@
 // Cameras in the room page (docs/cameras.md, docs/protocol.md "Cameras"): each camera is a
 // tile like a participant's ("监控 · name"); staff get its controls on the tile (share with
-// the parties, snapshot, clip, PTZ for GB/T 28181 cameras, take out) and a panel that lists
-// the cameras of their organisation to put into the room. Parties only ever see tiles.
-import { el } from "../lib/dom.js";
+// the parties, snapshot, clip, PTZ for GB/T 28181 cameras, take out) and a tab of the side
+// panel (监控) that lists the cameras of their organisation to put into the room. Parties
+// only ever see tiles.
+import { byId, el } from "../lib/dom.js";
+import { isWide } from "./panel.js";
+
+/** Socket events (docs/protocol.md) -> the RoomCameras method that shows them. */
+export const CAMERA_EVENTS = {
+  "camera-added": "add",
+  "camera-removed": "remove",
+  "camera-state": "state",
+  "camera-shared": "shared",
+};
 
 const PTZ = [
   // [test id, label key, move]
@@ -24,14 +34,19 @@ export class RoomCameras {
    * @param noteProducer(producer) the page's way to learn a producer's owner
    * @param may(action) the page's permissions
    * @param notify(key, vars) a short message for the user (banner)
-   * @param panel      {root, list, toggle}: the staff's camera panel elements
+   * @param panel      the room's side Panel: its "cameras" tab (#camera-list) is the staff's;
+   *                   the control bar's #cameras button opens it
    */
   constructor({ t, request, tiles, noteProducer, may, notify, panel }) {
     Object.assign(this, { t, request, tiles, noteProducer, may, notify, panel });
+    this.list = byId("camera-list");
     this.cameras = new Map(); // tile id -> camera info (from the server)
     this.clips = new Set(); // camera ids with a clip running
     this.times = new Map(); // camera id -> {clicked, acked, firstFrame}: attach-to-first-frame
-    if (panel?.toggle) panel.toggle.onclick = () => this.togglePanel();
+    panel.offer("cameras", this.staff);
+    const toggle = byId("cameras");
+    toggle.hidden = !this.staff;
+    toggle.onclick = () => (panel.visible("cameras") && !isWide() ? panel.hide() : panel.show("cameras"));
   }
 
   get staff() {
@@ -59,7 +74,7 @@ export class RoomCameras {
     this.cameras.delete(event.id);
     this.clips.delete(event.cameraId);
     this.tiles.remove(event.id);
-    if (this.panel && !this.panel.root.hidden) this.refreshPanel();
+    if (this.panel.visible("cameras")) this.refreshPanel();
   }
 
   state(event) {
@@ -67,7 +82,7 @@ export class RoomCameras {
     if (!camera) return;
     camera.state = { ...camera.state, ...event };
     this.showState(this.tiles.get(event.id)?.tile, camera);
-    if (this.panel && !this.panel.root.hidden) this.refreshPanel();
+    if (this.panel.visible("cameras")) this.refreshPanel();
   }
 
   shared(event) {
@@ -166,16 +181,15 @@ export class RoomCameras {
     return this.tiles.get(`camera:${cameraId}`)?.tile;
   }
 
-  // -- the panel: cameras to put into the room -----------------------------------------------------
-  togglePanel() {
-    const root = this.panel.root;
-    root.hidden = !root.hidden;
-    if (!root.hidden) this.refreshPanel();
+  // -- the panel's tab: cameras to put into the room ---------------------------------------------
+  /** The panel showed or hid the cameras tab (Panel's onShow). */
+  showPanel(visible) {
+    if (visible && this.staff) this.refreshPanel();
   }
 
   async refreshPanel() {
     const ack = await this.request("camera-list", {});
-    const list = this.panel.list;
+    const list = this.list;
     if (!ack.ok) {
       list.replaceChildren(el("li", { className: "empty", text: this.t(ack.error.code) }));
       return;

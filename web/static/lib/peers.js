@@ -42,12 +42,29 @@ export function iceGathered(pc, timeoutMs = 4000) {
   });
 }
 
+/**
+ * Simulcast encodings of a desk camera, lowest first (the hub keeps them as layers of one
+ * producer; small tiles and wall screens take the low one). The page's 640x480 camera
+ * gives a 320x240 layer and the full picture. Phones send one encoding: their uplink is
+ * the scarce thing.
+ */
+export const SIMULCAST_LAYERS = [
+  { rid: "l", scaleResolutionDownBy: 2, maxBitrate: 200000 },
+  { rid: "f", maxBitrate: 900000 },
+];
+
+/** Whether this device should publish its camera in layers: a desk (fine pointer). */
+export function wantsSimulcast(win = globalThis) {
+  return Boolean(win.matchMedia?.("(pointer: fine)").matches);
+}
+
 /** Our own camera and microphone (or screen), sent to the hub. */
 export class Publisher {
-  constructor(signaling, { iceServers = [], forcedCodec = "" } = {}) {
+  constructor(signaling, { iceServers = [], forcedCodec = "", simulcast = false } = {}) {
     this.signaling = signaling;
     this.iceServers = iceServers;
     this.forcedCodec = forcedCodec;
+    this.simulcast = simulcast; // send the camera as SIMULCAST_LAYERS
     this.pc = null;
     this.producers = {}; // kind -> producer id
   }
@@ -60,7 +77,11 @@ export class Publisher {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     for (const track of tracks) {
-      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      const init = { direction: "sendonly", streams: [stream] };
+      if (track.kind === "video" && source === "camera" && this.simulcast) {
+        init.sendEncodings = SIMULCAST_LAYERS.map((layer) => ({ ...layer }));
+      }
+      const transceiver = pc.addTransceiver(track, init);
       if (track.kind === "video" && transceiver.setCodecPreferences) {
         const codecs = forwardableVideoCodecs(RTCRtpSender.getCapabilities("video")?.codecs, this.forcedCodec);
         if (codecs.length) transceiver.setCodecPreferences(codecs);
@@ -72,6 +93,50 @@ export class Publisher {
     if (!ack.ok) return ack;
     await pc.setRemoteDescription({ type: "answer", sdp: ack.sdp });
     for (const producer of ack.producers) this.producers[producer.kind] = producer.id;
+    return ack;
+  }
+
+  /**
+   * Add one more track (a shared screen) on the same connection: a new offer with one more
+   * m-line, published with `source`. Resolves to {ok, producerId, sender} or the error ack.
+   */
+  async addTrack(track, source) {
+    if (!this.pc) return { ok: false, error: { code: "invalid_state", message: "not publishing" } };
+    const pc = this.pc;
+    const transceiver = pc.addTransceiver(track, { direction: "sendonly" });
+    if (track.kind === "video" && transceiver.setCodecPreferences) {
+      const codecs = forwardableVideoCodecs(RTCRtpSender.getCapabilities("video")?.codecs, this.forcedCodec);
+      if (codecs.length) transceiver.setCodecPreferences(codecs);
+    }
+    const ack = await this.renegotiate(source);
+    if (!ack.ok) {
+      transceiver.stop();
+      await this.renegotiate(null).catch(() => {});
+      return ack;
+    }
+    const producer = ack.producers.find((p) => p.kind === track.kind);
+    return { ok: true, producerId: producer?.id, transceiver };
+  }
+
+  /** Stop sending a track added with addTrack(): its producer closes on the hub. */
+  async removeTrack(transceiver) {
+    if (!this.pc || !transceiver) return;
+    transceiver.stop();
+    await this.renegotiate(null);
+  }
+
+  async renegotiate(source) {
+    const pc = this.pc;
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGathered(pc);
+    const payload = { sdp: pc.localDescription.sdp };
+    if (source) payload.source = source;
+    const ack = await this.signaling.request("publish", payload);
+    if (!ack.ok) {
+      await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      return ack;
+    }
+    await pc.setRemoteDescription({ type: "answer", sdp: ack.sdp });
     return ack;
   }
 
@@ -103,6 +168,18 @@ export class Subscriber {
     this.midToProducer = new Map();
     this.negotiation = Promise.resolve();
     this.again = false;
+    this.layers = new Map(); // producer id -> the layer we last asked for
+  }
+
+  /**
+   * Ask for the "low", "mid" or "high" simulcast layer of a producer's video (small tiles
+   * take "low"). Asked once per change; a stream sent in one layer only ignores it.
+   */
+  async preferLayer(producerId, layer) {
+    if (this.layers.get(producerId) === layer) return;
+    this.layers.set(producerId, layer);
+    const ack = await this.signaling.request("set-preferred-layer", { producerId, layer });
+    if (!ack.ok) this.layers.delete(producerId); // not consumed yet: ask again next layout
   }
 
   /** Renegotiate now, or right after the round that runs. Resolves when done. */
@@ -154,6 +231,7 @@ export class Subscriber {
 
   forgetProducer(producerId) {
     this.producerOwner.delete(producerId);
+    this.layers.delete(producerId);
   }
 
   /** Close the connection (a new one is made on the next round: after a reconnect). */
@@ -161,5 +239,6 @@ export class Subscriber {
     this.pc?.close();
     this.pc = null;
     this.midToProducer.clear();
+    this.layers.clear();
   }
 }

@@ -6,13 +6,14 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import consoleStrings from "../../static/console/strings.js";
 import joinStrings from "../../static/join/strings.js";
+import homeStrings from "../../static/home/strings.js";
 
 const STATIC = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "static");
-const FAMILIES = { join: joinStrings, console: consoleStrings, admin: consoleStrings };
+const FAMILIES = { join: joinStrings, console: consoleStrings, "console/views": consoleStrings, home: homeStrings };
 
 const files = (folder, ext) => readdirSync(join(STATIC, folder)).filter((f) => f.endsWith(ext)).map((f) => join(STATIC, folder, f));
 
-for (const [name, table] of Object.entries({ join: joinStrings, console: consoleStrings })) {
+for (const [name, table] of Object.entries({ join: joinStrings, console: consoleStrings, home: homeStrings })) {
   test(`${name}: Chinese and English have the same keys, none empty`, () => {
     assert.deepEqual(Object.keys(table.en).sort(), Object.keys(table.zh).sort());
     for (const lang of ["zh", "en"]) {

@@ -1,0 +1,84 @@
+"""Simulcast on the room page: a desk publishes its camera in two layers, a phone in
+one; a tile that shares the screen with two others asks for and receives the low layer
+(the decoded size of the tile's video says which), a big tile asks for the high one.
+
+Whether the high layer then arrives depends on the desk browser's bandwidth estimate and
+CPU (Chromium stops its top layer on a busy machine), so that part is checked as the
+request the page makes; the hub's switching itself is tested in
+tests/media/test_simulcast.py."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.web.conftest import HubProcess, open_page
+from tests.web.test_room_page import VIDEOS_PLAYING, join, wait_until
+
+# rids of the video encodings this page sends (outbound-rtp with bytes flowing)
+SENT_LAYERS = """async () => {
+  const pc = window.hub.peers.publisher;
+  if (!pc) return [];
+  const stats = [...(await pc.getStats()).values()];
+  return stats.filter(s => s.type === 'outbound-rtp' && s.kind === 'video' && s.bytesSent > 0)
+              .map(s => s.rid || '').sort();
+}"""
+
+
+def tile_width(page: Page, participant_id: str) -> int:
+    return int(
+        page.eval_on_selector(
+            f'.tile[data-participant-id="{participant_id}"] video[data-producer-id]',
+            "v => v.videoWidth",
+        )
+    )
+
+
+def wait_preference(page: Page, producer_id: str, want: str, when: str) -> None:
+    deadline = time.monotonic() + 10
+    while (asked := page.evaluate("(id) => window.hub.layers[id]", producer_id)) != want:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{when}: the page asked for {asked!r}, wanted {want!r}")
+        page.wait_for_timeout(100)
+
+
+def wait_width(page: Page, participant_id: str, want: int, limit_s: float, when: str) -> None:
+    deadline = time.monotonic() + limit_s
+    while (width := tile_width(page, participant_id)) != want:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{when}: the tile is {width} px wide, wanted {want}")
+        page.wait_for_timeout(250)
+
+
+def test_small_tiles_take_the_low_layer_of_a_desk_camera(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    room = "邻里纠纷-分层"
+    mediator = open_page(browser, contexts, phone=False)
+    party = open_page(browser, contexts, phone=True)
+    join(mediator, hub_process.invite(room, "王调解员", role="mediator") + "?codec=vp8", tap=False)
+    join(party, hub_process.invite(room, "张三") + "?codec=vp8", tap=True)
+    wait_until(party, VIDEOS_PLAYING, 1)
+    mediator_id = mediator.evaluate("window.hub.self.id")
+
+    assert mediator.evaluate(SENT_LAYERS) == ["f", "l"]  # the desk: two layers
+    assert party.evaluate(SENT_LAYERS) == [""]  # the phone: one encoding
+    video = party.eval_on_selector(
+        f'.tile[data-participant-id="{mediator_id}"] video[data-producer-id]',
+        "v => v.dataset.producerId",
+    )
+    wait_preference(party, video, "high", "one tile")
+
+    others = [open_page(browser, contexts, phone=True) for _ in range(2)]
+    for n, page in enumerate(others):
+        join(page, hub_process.invite(room, f"李{n}") + "?codec=vp8", tap=True)
+    wait_until(party, VIDEOS_PLAYING, 3)
+    # three tiles share the phone's screen: the desk's low layer (320x240) is enough
+    wait_preference(party, video, "low", "three tiles")
+    wait_width(party, mediator_id, 320, limit_s=5, when="three tiles")
+
+    for page in others:
+        page.get_by_test_id("leave").tap()
+    wait_until(party, VIDEOS_PLAYING, 1)
+    wait_preference(party, video, "high", "alone again")
