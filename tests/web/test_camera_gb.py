@@ -1,6 +1,6 @@
 """GB/T 28181 in real Chromium pages: a SIPp lower platform that knocks is held, the
-administrator binds it on the admin page, opens its catalogue tree and adds a channel
-as a camera; the mediator attaches it in a case room, FFmpeg's PS over RTP plays in
+administrator binds it on the staff shell's cameras view, opens its catalogue tree and
+adds a channel as a camera; the mediator attaches it in a case room, FFmpeg's PS over RTP plays in
 the tile, and the PTZ pad sends PTZCmd to the device."""
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from tests.services import free_port, wait_for_port
 from tests.simulators.sipp import Channel, DeviceScenario, SippDevice
 from tests.web.conftest import ROOT, HubProcess, open_page, screenshot
+from tests.web.staff import choose
+from tests.web.staff import log_in as staff_log_in
 from tests.web.test_camera_room import CAMERA_PLAYING, case_room
-from tests.web.test_console import log_in as console_log_in
 from tests.web.test_room_page import join, wait_until
 from tests.web.test_shared_modules import log_in
 
@@ -70,8 +71,8 @@ def test_gb_device_bound_on_the_admin_page_and_steered_from_the_room(
     hub, sip = gb_hub
     hub.cli("seed-demo")
     admin = open_page(browser, contexts, phone=False, viewport={"width": 1440, "height": 900})
-    console_log_in(admin, hub.base_url, "city-admin")
-    admin.goto(hub.base_url + "/admin")
+    staff_log_in(admin, hub.base_url, "city-admin")
+    admin.goto(hub.base_url + "/admin/cameras")
     expect(admin.get_by_test_id("gb-platform")).to_contain_text(f"SIP 端口 {sip}")
 
     # an unknown lower platform knocks: held, shown as waiting
@@ -86,7 +87,7 @@ def test_gb_device_bound_on_the_admin_page_and_steered_from_the_room(
     expect(admin.get_by_test_id("gb-pending")).to_contain_text(NVR)
     approve.click()
     expect(admin.get_by_test_id("gb-device-id")).to_have_value(NVR)
-    admin.get_by_test_id("gb-org").select_option(label="东城街道花园社区")
+    choose(admin, "gb-org", "东城街道花园社区")
     admin.get_by_test_id("gb-device-name").fill("东城 NVR")
     admin.get_by_test_id("gb-device-password").fill("nvr-pass")
     admin.get_by_test_id("gb-bind").click()
@@ -98,18 +99,22 @@ def test_gb_device_bound_on_the_admin_page_and_steered_from_the_room(
         devices = admin.get_by_test_id("gb-devices")
         for _ in range(100):  # the catalogue arrives over SIP; reload until it shows
             admin.reload()
+            expect(devices).to_be_visible()
             if "2 个通道" in devices.inner_text():
                 break
             admin.wait_for_timeout(200)
         expect(devices).to_contain_text("2 个通道")
         admin.get_by_test_id("gb-tree").click()
-        expect(devices).to_contain_text("东城街道")
-        devices.get_by_role("button", name="展开").click()
+        catalogue = admin.get_by_test_id("gb-catalogue")
+        expect(catalogue).to_contain_text("东城街道")
+        catalogue.get_by_text("东城街道").click()  # opens the area: its channels load
         add = admin.get_by_test_id("gb-add-camera")
         expect(add).to_have_count(1)
         add.click()
-        expect(admin.locator("#cameras")).to_contain_text("小区东门")
-        expect(admin.locator("#cameras")).to_contain_text(f"GB {NVR} / {CAMERA}")
+        expect(catalogue).to_contain_text("已登记")
+        registry = admin.get_by_test_id("cameras")
+        expect(registry).to_contain_text("小区东门")
+        expect(registry).to_contain_text(f"GB {NVR} / {CAMERA}")
         screenshot(admin, "admin-gb-1440")
 
         # the mediator puts it into a case room and steers it

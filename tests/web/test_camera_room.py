@@ -17,6 +17,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.simulators.rtsp import RtspCamera
 from tests.web.conftest import ROOT, HubProcess, open_page, screenshot
+from tests.web.staff import check_readable, choose, settled
+from tests.web.staff import log_in as staff_log_in
 from tests.web.test_room_page import join, wait_until
 from tests.web.test_shared_modules import api, log_in
 
@@ -80,7 +82,7 @@ def test_camera_in_a_case_room(
     mediator = open_page(browser, contexts, phone=False, viewport={"width": 1440, "height": 900})
     join(mediator, room["seat"], tap=False)
     phone = open_page(browser, contexts, phone=True)
-    join(phone, room["party"], tap=True)
+    join(phone, room["party"], tap=True, admitted_by=mediator)  # the waiting room
 
     # the mediator opens the camera panel and puts the camera into the room
     mediator.get_by_test_id("cameras").click()
@@ -160,11 +162,13 @@ def test_camera_in_a_case_room(
     screenshot(phone, "camera-room-party-1440")
 
 
-def test_admin_registers_and_removes_a_camera(
+def test_admin_registers_edits_and_removes_a_camera(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext], camera: RtspCamera
 ) -> None:
-    from tests.web.test_console import log_in as console_log_in
-
+    """The cameras view of the staff shell (/admin/cameras): add an RTSP camera with
+    credentials (never shown again), edit it (credentials kept), delete it; a mediator
+    (who uses cameras but doesn't keep the registry) has no such section."""
+    base = hub_process.base_url
     hub_process.cli("seed-demo")
     secret = "Cam-Secret-7788"
     for size, name in (
@@ -172,27 +176,45 @@ def test_admin_registers_and_removes_a_camera(
         ({"width": 390, "height": 844}, "390"),
     ):
         page = open_page(browser, contexts, phone=False, viewport=size)
-        console_log_in(page, hub_process.base_url, "city-admin")
-        page.goto(hub_process.base_url + "/admin")
-        card = page.get_by_test_id("camera-admin")
-        expect(card).to_be_visible()
-        page.get_by_test_id("camera-org").select_option(label="东城街道花园社区")
+        staff_log_in(page, base, "city-admin")
+        page.goto(base + "/admin/cameras")
+        expect(page.get_by_test_id("camera-admin")).to_be_visible()
+        expect(page.get_by_test_id("gb-platform")).to_contain_text("未启用国标接入")
+        page.get_by_test_id("new-camera").click()
+        choose(page, "camera-org", "东城街道花园社区")
         page.get_by_test_id("camera-name").fill(f"小区北门 {name}")
         page.get_by_test_id("camera-location").fill("北门岗亭")
         page.get_by_test_id("camera-rtsp").fill(camera.url())
         page.get_by_test_id("camera-username").fill("admin")
         page.get_by_test_id("camera-password").fill(secret)
         page.get_by_test_id("camera-create").click()
-        row = page.locator("#cameras tr", has_text=f"小区北门 {name}")
+        row = page.locator(".camera-row", has_text=f"小区北门 {name}")
         expect(row).to_contain_text("已加密保存")
         expect(row).to_contain_text(camera.url())
         expect(row.get_by_test_id("camera-state")).to_have_text("未拉流")
         assert secret not in page.content()
-        expect(page.get_by_test_id("gb-platform")).to_contain_text("未启用国标接入")
-        page.get_by_test_id("camera-admin").scroll_into_view_if_needed()
+
+        # edit: the stored credentials are not shown, and kept when left empty
+        row.get_by_test_id("camera-edit").click()
+        expect(page.get_by_test_id("camera-password")).to_have_value("")
+        expect(page.get_by_test_id("camera-rtsp")).to_have_value(camera.url())
+        page.get_by_test_id("camera-location").fill("北门岗亭东侧")
+        page.get_by_test_id("camera-save").click()
+        expect(row).to_contain_text("北门岗亭东侧")
+        expect(row).to_contain_text("已加密保存")
+        settled(page)
+        expect(page.locator(".el-dialog:visible")).to_have_count(0)
+        expect(page.locator(".el-message")).to_have_count(0)  # the notes fade after 2.5 s
+        check_readable(page)
         screenshot(page, f"admin-cameras-{name}")
-        page.once("dialog", lambda dialog: dialog.accept())
+
         row.get_by_test_id("camera-delete").click()
+        page.locator(".el-message-box").get_by_role("button", name="删除").click()
         expect(row).to_have_count(0)
     listed = hub_process.cli("camera", "list")
     assert secret not in listed and "小区北门" not in listed
+
+    mediator = open_page(browser, contexts, phone=False, viewport={"width": 1440, "height": 900})
+    staff_log_in(mediator, base, "mediator-east")
+    expect(mediator.get_by_test_id("nav-cases")).to_be_visible()
+    expect(mediator.get_by_test_id("nav-cameras")).to_have_count(0)
