@@ -25,9 +25,19 @@ from rooms.domain import do_bootstrap_admin
 from rooms.live_room import LiveRooms
 from rooms.models import User
 from rooms.passwords import PasswordPool, one_time_password
-from signaling import api, health, metrics, pages, room_namespace, security_headers
+from signaling import (
+    alarm_service,
+    api,
+    health,
+    metrics,
+    pages,
+    room_namespace,
+    security_headers,
+    wall_namespace,
+)
 from signaling.keys import (
     CAMERA_SETTINGS,
+    COMMAND_CENTER_SETTINGS,
     DATABASE,
     GB_SETTINGS,
     LIVE_ROOMS,
@@ -134,6 +144,7 @@ def build_app(config: Config) -> web.Application:
     app[SERVER], app[SIGNALING] = config.server, config.signaling
     app[ROOMS_SETTINGS], app[MEDIA_SETTINGS] = config.rooms, config.media
     app[CAMERA_SETTINGS], app[GB_SETTINGS] = config.cameras, config.gb28181
+    app[COMMAND_CENTER_SETTINGS] = config.command_center
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
     app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
     app[MEDIA_COUNTERS] = MediaCounters()
@@ -168,6 +179,8 @@ def build_app(config: Config) -> web.Application:
     app[RATE_LIMIT] = public_rate_limit(config.signaling.redis_url, config.signaling.public_rate)
     api.setup(app)
     pages.setup(app, static_dir=web_pages.STATIC_DIR, node_modules=web_pages.NODE_MODULES)
+    wall_namespace.setup(app, namespace.server)
+    alarm_service.setup(app)
 
     async def seal_recordings(app: web.Application) -> None:
         await recordings.stop_all()

@@ -19,6 +19,7 @@ COMMANDS = (
     "hub.cmd_evidence",
     "hub.cmd_admin",
     "hub.cmd_camera",
+    "hub.cmd_wall",
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 
+from command_center.settings import CommandCenterSettings
 from media.settings import MediaSettings
 from recorder.settings import RecorderSettings
 from rooms.settings import CameraSettings, DatabaseSettings, RoomsSettings
@@ -40,6 +41,7 @@ class Config(BaseModel):
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     gb28181: GbSettings = Field(default_factory=GbSettings)
     cameras: CameraSettings = Field(default_factory=CameraSettings)
+    command_center: CommandCenterSettings = Field(default_factory=CommandCenterSettings)
 
     @property
     def database_url(self) -> str:

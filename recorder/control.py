@@ -97,6 +97,15 @@ class RecordingStopped(RecordingEvent):
     actor: str
 
 
+@dataclass(frozen=True)
+class RecordingFailed(RecordingEvent):
+    """The recording could not start, or its disk work failed (it is incomplete);
+    monitoring listens (the command center raises recording_failed)."""
+
+    recording_id: str
+    error: str
+
+
 def evidence_consent(consent: Consent) -> EvidenceConsent:
     return EvidenceConsent(
         participant_id=consent.participant_id,
@@ -225,7 +234,15 @@ class RecordingControl:
             load_or_create_signing_key(self.data_dir),
             self.settings,
         )
-        await recorder.start()
+        recorder.observer.on(
+            "failed",
+            lambda exc: self.observer.emit_soon(RecordingFailed(room, recorder.id, str(exc))),
+        )
+        try:
+            await recorder.start()
+        except Exception as exc:
+            await self.observer.emit(RecordingFailed(room, recorder.id, str(exc)))
+            raise
         running = RunningRecording(room.id, recorder.id, time.time(), by.subject, required)
         self._active[room.id] = (recorder, running, room)
         logger.info("recording %s started in room %s by %s", recorder.id, room.id, by.name)
@@ -274,6 +291,7 @@ class RecordingControl:
 __all__ = [
     "RecordingControl",
     "RecordingEvent",
+    "RecordingFailed",
     "RecordingStarted",
     "RecordingState",
     "RecordingStopped",

@@ -32,6 +32,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from media.consumer import Consumer, ConsumerClosed
+from media.observer import EventEmitter
 from media.producer import Producer
 from media.router import Router
 from media.transport import DirectTransport
@@ -100,6 +101,9 @@ class RoomRecorder:
         self._skipped: set[str] = set()  # producer ids left out (no consent, codec)
         self._done = asyncio.Event()
         self._stop_task: asyncio.Task[Path] | None = None
+        # "failed" (exception): disk work failed, the recording is incomplete (monitoring
+        # listens: the command center raises recording_failed)
+        self.observer = EventEmitter()
 
     # -- consent --------------------------------------------------------------------
     def missing_consents(self) -> list[str]:
@@ -171,6 +175,7 @@ class RoomRecorder:
     def _disk_failed(self, future: asyncio.Future[None]) -> None:
         if not future.cancelled() and future.exception() is not None:
             logger.error("recording %s: disk work failed", self.id, exc_info=future.exception())
+            self.observer.emit("failed", future.exception())
 
     async def _disk_drained(self) -> None:
         """Return once every disk job queued so far has run."""

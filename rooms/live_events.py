@@ -70,6 +70,14 @@ class ParticipantJoined(LiveRoomEvent):
 
 
 @dataclass(frozen=True)
+class ParticipantDropped(LiveRoomEvent):
+    """Its socket went; the reconnect grace runs (ParticipantJoined(resumed) if it
+    comes back, ParticipantLeft(DISCONNECTED) if not). Monitoring listens."""
+
+    participant: LiveParticipant
+
+
+@dataclass(frozen=True)
 class ParticipantLeft(LiveRoomEvent):
     participant: LiveParticipant
     reason: LeaveReason
@@ -111,6 +119,7 @@ __all__ = [
     "ConsentMethod",
     "LeaveReason",
     "LiveRoomEvent",
+    "ParticipantDropped",
     "ParticipantJoined",
     "ParticipantLeft",
     "ProducerAdded",

@@ -32,6 +32,7 @@ from rooms.live_events import (
     ConsentMethod,
     LeaveReason,
     LiveRoomEvent,
+    ParticipantDropped,
     ParticipantJoined,
     ParticipantLeft,
     ProducerAdded,
@@ -310,6 +311,7 @@ class LiveRoom(CameraTiles):
             self._settings.reconnect_grace_s,
             lambda: asyncio.ensure_future(self.leave(participant_id, LeaveReason.DISCONNECTED)),
         )
+        self.observer.emit_soon(ParticipantDropped(self, participant))
 
     async def leave(self, participant_id: str, reason: LeaveReason = LeaveReason.LEFT) -> None:
         participant = self._participants.pop(participant_id, None)

@@ -450,3 +450,97 @@ class Feedback(Base):
     comment: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (UniqueConstraint("room_id", "subject"),)
+
+
+class Wall(Base):
+    """A video wall of the command center: a named set of screens (physical
+    monitors, each a kiosk browser at /wall/<id>/screen/<n>), owned by an
+    organisation: it shows that organisation's subtree only. `version` counts its
+    changes (screens and their tiles): every node's open screens follow it."""
+
+    __tablename__ = "walls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # {"screen": n, "tile": t, "minLevel": "orange"}: a room with an alarm of at least
+    # that level goes on that tile (command_center/alarms.py); None: no such rule
+    alarm_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class WallScreen(Base):
+    """One screen of a wall: its layout, what each tile shows (`tiles`: tile
+    number -> content, see command_center/walls.py), the tile enlarged over the
+    others, and the hash of its screen credential (None: revoked)."""
+
+    __tablename__ = "wall_screens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    wall_id: Mapped[str] = mapped_column(ForeignKey("walls.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[str] = mapped_column(String(200))
+    tiles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    enlarged: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credential_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    credential_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    __table_args__ = (UniqueConstraint("wall_id", "number"),)
+
+
+class WallPreset(Base):
+    """A wall's saved arrangement (every screen's layout and tiles), applied in one go."""
+
+    __tablename__ = "wall_presets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    wall_id: Mapped[str] = mapped_column(ForeignKey("walls.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    screens: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("wall_id", "name"),)
+
+
+class Alarm(Base):
+    """Something the command center must see: a participant dropped, a room over its
+    planned time, a recording failed, a camera offline, a party alone too long. Raised
+    and cleared by the hub, acknowledged by an operator (audited); `key` tells two
+    alarms of one kind in one room apart (the participant, the camera)."""
+
+    __tablename__ = "alarms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    room_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True, index=True
+    )
+    key: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    acked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Call(Base):
+    """A call from the command center: a roll-call (点名) rings one office, whose
+    standing room it opens; a meeting rings several offices into one room. Offices
+    answer from their own page (audited); the answer gives the answering staff a seat
+    in the call's room."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))  # roll-call | meeting
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    organisation_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # org id -> user id
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -62,6 +62,17 @@ class Action(StrEnum):
     CAMERA_ATTACH = "camera.attach"
     CAMERA_CONTROL = "camera.control"
     CAMERA_CAPTURE = "camera.capture"
+    # the command center: walls (view, change what they show), screen credentials
+    WALL_VIEW = "wall.view"
+    WALL_MANAGE = "wall.manage"
+    WALL_CREDENTIAL = "wall.credential"
+    ALARM_VIEW = "alarm.view"
+    ALARM_ACK = "alarm.ack"
+    # talk to a room from the command center: listen in on it, speak into it (barge-in),
+    # ring an office's standing room (roll-call), hold a meeting of several offices
+    ROOM_LISTEN = "room.listen"
+    ROOM_BARGE = "room.barge"
+    ROLL_CALL = "room.roll-call"
 
 
 ORG_VIEW, ORG_MANAGE, USER_MANAGE = Action.ORG_VIEW, Action.ORG_MANAGE, Action.USER_MANAGE
@@ -76,6 +87,9 @@ AUDIT_VIEW = Action.AUDIT_VIEW
 CAMERA_VIEW, CAMERA_MANAGE = Action.CAMERA_VIEW, Action.CAMERA_MANAGE
 CAMERA_ATTACH, CAMERA_CONTROL = Action.CAMERA_ATTACH, Action.CAMERA_CONTROL
 CAMERA_CAPTURE = Action.CAMERA_CAPTURE
+WALL_VIEW, WALL_MANAGE = Action.WALL_VIEW, Action.WALL_MANAGE
+WALL_CREDENTIAL, ALARM_VIEW, ALARM_ACK = Action.WALL_CREDENTIAL, Action.ALARM_VIEW, Action.ALARM_ACK
+ROOM_LISTEN, ROOM_BARGE, ROLL_CALL = Action.ROOM_LISTEN, Action.ROOM_BARGE, Action.ROLL_CALL
 
 ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 
@@ -110,6 +124,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             CAMERA_ATTACH,
             CAMERA_CONTROL,
             CAMERA_CAPTURE,
+            WALL_VIEW,
+            WALL_MANAGE,
+            WALL_CREDENTIAL,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -147,6 +169,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             CAMERA_VIEW,
             CAMERA_ATTACH,
             CAMERA_CONTROL,
+            WALL_VIEW,
+            WALL_MANAGE,
+            ALARM_VIEW,
+            ALARM_ACK,
+            ROOM_LISTEN,
+            ROOM_BARGE,
+            ROLL_CALL,
         }
     ),
     PARTY: frozenset({ROOM_JOIN, ROOM_PUBLISH}),

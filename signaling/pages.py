@@ -112,6 +112,24 @@ async def short_link_info(request: web.Request) -> web.Response:
     return web.json_response({**data, "token": token}, headers={"Cache-Control": "no-store"})
 
 
+@routes.get("/wall/{wall_id}/screen/{number:[0-9]{1,3}}")
+async def wall_screen_page(request: web.Request) -> web.StreamResponse:
+    """A wall screen (kiosk): the page holds no data; its screen credential (in the
+    URL's fragment, never sent here) opens the /wall socket.io namespace."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "wall" / "screen.html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@routes.get("/office")
+async def office_page(request: web.Request) -> web.StreamResponse:
+    """An office's duty page: it rings when the command center calls (data: /wall)."""
+    response = web.FileResponse(request.app[STATIC_DIR] / "office" / "index.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @routes.get("/api/v1/join/{token}")
 async def join_info(request: web.Request) -> web.Response:
     """What the join page shows before connecting; errors say why the link can't be used."""

@@ -29,6 +29,7 @@ class Empty(Body):
 class JoinRequest(Body):
     room: Id | None = None  # a staff member names the room; a link's token already does
     consent: bool = False  # accepted the recording notice with the join
+    barge_in: bool = False  # a command-center operator speaking into the room (room.barge)
 
 
 class PublishRequest(Body):
@@ -162,6 +163,16 @@ class RecordingInfo(Wire):
     last_recording_id: str | None = None  # after a stop: the recording it sealed
 
 
+class CommandSpeaking(Wire):
+    """command-speaking: the command center's microphone is live in the room."""
+
+    active: bool
+    room_id: str
+    participant_id: str
+    producer_id: str
+    name: str
+
+
 class JoinAnswer(Wire):
     room: RoomBrief
     self_: ParticipantInfo = Field(alias="self")
@@ -177,6 +188,7 @@ class JoinAnswer(Wire):
     chat: list[dict[str, Any]]  # the room's chat so far
     agreement: dict[str, Any] | None  # the agreement out for signing or sealed
     cameras: list[dict[str, Any]] = Field(default_factory=list)  # camera tiles one sees
+    command_speaking: list[CommandSpeaking] = Field(default_factory=list)
     # moderators only (absent, not null, for the others)
     minutes: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
     waiting: list[dict[str, Any]] | None = Field(None, exclude_if=lambda v: v is None)

@@ -33,6 +33,7 @@ from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
 from rooms.tokens import TokenError, verify
 from signaling.agreement_events import AgreementEvents
+from signaling.barge_in import BargeIns
 from signaling.camera_captures import CameraCaptures
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
@@ -123,6 +124,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.agreement_events = AgreementEvents(self)
         for part in (self.session_events, self.lobby_events, self.agreement_events):
             self.events.update(part.events())
+        self.barge_in = BargeIns(app, self.to_room, self._spawn)
 
     def listen(self, recordings: RecordingControl) -> None:
         """Tell a room whenever its recording starts or stops."""
@@ -281,6 +283,13 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if session is None or session.participant is None or session.room is None:
             return
         pid = session.participant.id
+        if self.barge_in.left(pid):  # an operator's socket went: its voice goes too
+            if self.sid_of.get(pid) == sid:
+                del self.sid_of[pid]
+            await live_actions.end_seat(
+                self.app[DATABASE], session.room, session.participant, LeaveReason.LEFT
+            )
+            return
         if self.sid_of.get(pid) == sid:
             del self.sid_of[pid]
             session.room.disconnected(pid)
@@ -294,6 +303,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if stored is not None:
                 return await self.lobby_events.wait(session, stored, session.token)
         session.waiting = None
+        if data.barge_in:
+            await self.barge_in.check(session.token, session.token.room or data.room)
         ticket = await admission.admit(
             self.app[DATABASE],
             self.app[LIVE_ROOMS],
@@ -313,6 +324,8 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 del self.sid_of[ticket.participant_id]
             raise
         session.room, session.participant = room, participant
+        if data.barge_in:
+            self.barge_in.joined(participant.id, session.token.sub)
         await self.enter_room(session.sid, room.id)
         await sync_room(self.app, room)  # cameras attached while nobody was here
         if taken_over and old_sid is not None:
@@ -341,6 +354,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 **await self.session_events.join_extras(room, participant),
                 **self.lobby_events.extras(room.id, participant),
                 **await self.agreement_events.extras(room),
+                "commandSpeaking": self.barge_in.speaking_in(room.id),
             }
         )
 
@@ -348,6 +362,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room, participant = session.joined()
         await self.leave_room(session.sid, room.id)
         self.sid_of.pop(participant.id, None)
+        self.barge_in.left(participant.id)
         session.room = session.participant = None
         await live_actions.end_seat(self.app[DATABASE], room, participant, LeaveReason.LEFT)
 
@@ -388,6 +403,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if source == Source.SCREEN:  # mediators, one screen in a room at a time
             self.session_events.check_screen(room, participant)
         answer, producers = await room.publish(participant, data.sdp, source)
+        self.barge_in.published(room, participant, producers)
         return PublishAnswer.model_validate(
             {"sdp": answer, "producers": [producer_info(p) for p in producers]}
         )

@@ -9,7 +9,9 @@ from aiohttp import web
 
 from signaling.api import (
     accounts,
+    alarms,
     audit,
+    calls,
     camera_attachments,
     cameras,
     cases,
@@ -18,6 +20,7 @@ from signaling.api import (
     recordings,
     rooms,
     session_record,
+    walls,
 )
 from signaling.api.openapi import document
 from signaling.api.routing import API, Route, wrap
@@ -35,6 +38,9 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *cameras.ROUTES,
     *camera_attachments.ROUTES,
     *session_record.ROUTES,
+    *walls.ROUTES,
+    *alarms.ROUTES,
+    *calls.ROUTES,
 )
 OPENAPI = f"{API}/openapi.json"
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import socketio
+
+from command_center import walls
+from command_center.screen_credentials import hash_secret, screen_token
 from rooms import cameras
 from rooms.demo import seed_demo_city
 from rooms.policy import Subject
 from rooms.tokens import issue
 from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
 from signaling.room_namespace import RoomNamespace
+from signaling.wall_namespace import WallNamespace
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
 from tests.signaling.test_room_namespace import _connected
+from tests.signaling.wall_client import WallClient
 
 # principals allowed to join this (east) room
 JOIN = {"party-here", "mediator-east", "city-admin", "command"}
@@ -162,4 +168,85 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         ack = await client.request("end-room")
         if ack["ok"] != (principal in EVENTS["end-room"]):
             wrong.append(f"{principal}: end-room -> {ack}")
+    assert wrong == [], wrong
+
+
+# The /wall namespace: screens (their own screen credential) and operators (staff who
+# may view walls). Others are refused at connect.
+SCREEN_ONLY = {"screen"}
+OPERATORS = {"command", "city-admin"}
+WALL_EVENTS: dict[str, set[str]] = {
+    "sync": SCREEN_ONLY,
+    "visible": SCREEN_ONLY,
+    # a screen's streams, or the room an operator listens to
+    "subscribe": SCREEN_ONLY | OPERATORS,
+    "subscribe-answer": SCREEN_ONLY | OPERATORS,
+    "keyframe": SCREEN_ONLY,
+    "watch": OPERATORS,
+    "unwatch": OPERATORS,
+    "listen": OPERATORS,
+    "listen-stop": OPERATORS,
+}
+# staff of an office who may enter rooms connect too (they hear calls) but may do none
+# of these; staff who may not, and parties, are refused at connect
+OFFICES = {"mediator-east"}
+WALL_PRINCIPALS = ("screen", "command", "city-admin", "mediator-east", "intake", "party-here")
+
+
+def test_every_wall_event_is_in_the_table() -> None:
+    namespace = WallNamespace.__new__(WallNamespace)
+    WallNamespace.__init__(namespace, app={})  # type: ignore[arg-type]
+    assert set(namespace.events) == set(WALL_EVENTS)
+
+
+async def test_wall_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient]) -> None:
+    secret = hub.app[TOKEN_SECRET]
+    async with hub.app[DATABASE].transaction() as s:
+        demo = await seed_demo_city(s)
+        room = await case_room(s, demo, "east-1")
+        admin = demo.users["city-admin"]
+        boss = Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path)
+        wall, _ = await walls.do_create_wall(
+            s,
+            boss,
+            name="墙",
+            organisation=demo.orgs["east"],
+            screens=1,
+            layout="2x2",
+            credential_hashes=[hash_secret("k" * 43)],
+        )
+
+    async def token(principal: str) -> str:
+        if principal == "screen":
+            return screen_token(wall.id, 1, "k" * 43)
+        if principal == "party-here":
+            return issue(secret, sub="p", name="p", role="party", room=room.id, ttl_s=600)
+        return await staff_token(hub.app, demo.users[principal])
+
+    payloads: dict[str, dict[str, Any]] = {
+        "visible": {"tiles": [1, 2]},
+        "subscribe-answer": {"sdp": "v=0\r\n"},
+        "keyframe": {"producerId": "none"},
+        "watch": {"wall": wall.id},
+        "unwatch": {"wall": wall.id},
+        "listen": {"room": room.id},
+    }
+    wrong: list[str] = []
+    for principal in WALL_PRINCIPALS:
+        client = WallClient(hub.url, await token(principal))
+        clients.append(client)
+        try:
+            await client.connect()
+        except socketio.exceptions.ConnectionError:
+            if principal in OFFICES or any(principal in a for a in WALL_EVENTS.values()):
+                wrong.append(f"{principal}: refused at connect")
+            continue
+        if principal not in OFFICES and not any(principal in a for a in WALL_EVENTS.values()):
+            wrong.append(f"{principal}: connected")
+        for event, allowed in WALL_EVENTS.items():
+            ack = await client.request(event, payloads.get(event, {}))
+            granted = ack["ok"] or ack["error"]["code"] not in DENIED
+            if granted != (principal in allowed):
+                wrong.append(f"{principal}: {event} -> {ack}")
+        await client.close()
     assert wrong == [], wrong

@@ -48,6 +48,7 @@ def test_answers_keep_their_wire_names() -> None:
         "agreement",
         "minutes",
         "waiting",
+        "commandSpeaking",  # the command center's live microphones (barge-in)
     }
     recording = RecordingInfo(active=False, recording_id=None, started_at=None, required=True)
     assert recording.model_dump(by_alias=True) == {

@@ -1,7 +1,7 @@
 """cameras per organisation, GB/T 28181 devices bound to organisations, cameras in rooms
 
 Revision ID: 0006_cameras
-Revises: 0008_session
+Revises: 0007_walls
 Create Date: 2026-11-27 08:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_cameras"
-down_revision = "0008_session"
+down_revision = "0007_walls"
 branch_labels = None
 depends_on = None
 

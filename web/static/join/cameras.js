@@ -36,9 +36,16 @@ export class RoomCameras {
    * @param notify(key, vars) a short message for the user (banner)
    * @param panel      the room's side Panel: its "cameras" tab (#camera-list) is the staff's;
    *                   the control bar's #cameras button opens it
+   * @param signaling  the room's RoomSignaling: the camera events (CAMERA_EVENTS) come to us
    */
-  constructor({ t, request, tiles, noteProducer, may, notify, panel }) {
+  constructor({ t, request, tiles, noteProducer, may, notify, panel, signaling }) {
     Object.assign(this, { t, request, tiles, noteProducer, may, notify, panel });
+    for (const [event, method] of Object.entries(CAMERA_EVENTS)) signaling.on(event, (e) => this[method](e));
+    const onVideo = tiles.onVideo; // time a camera's first frame too
+    tiles.onVideo = (video) => {
+      onVideo(video);
+      this.watchVideo(video);
+    };
     this.list = byId("camera-list");
     this.cameras = new Map(); // tile id -> camera info (from the server)
     this.clips = new Set(); // camera ids with a clip running

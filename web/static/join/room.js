@@ -10,7 +10,8 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
-import { CAMERA_EVENTS, RoomCameras, isCameraTile } from "./cameras.js";
+import { RoomCameras, isCameraTile } from "./cameras.js";
+import { CommandNotice } from "./command-notice.js";
 import { SessionClock } from "./clock.js";
 import { selfWarnings } from "./monitor.js";
 import { isWide } from "./panel.js";
@@ -31,6 +32,7 @@ const forcedCodec = (params.get("codec") || "").toLowerCase(); // "h264" | "vp8"
 
 const camera = new Camera();
 const pool = new MediaPool();
+const commandNotice = new CommandNotice($("command-speaking"));
 const state = {
   signaling: null,
   publisher: null,
@@ -58,6 +60,8 @@ const waitingScreen = new WaitingScreen({
   root: $("waiting-room"),
   roomName: $("waiting-room-name"),
   since: $("waiting-since"),
+  preview: $("waiting-preview"),
+  leave: $("waiting-leave"),
   t,
 });
 
@@ -136,7 +140,6 @@ function onJoinClick() {
 function connect() {
   const signaling = new RoomSignaling(io, token);
   state.signaling = signaling;
-  for (const [event, method] of Object.entries(CAMERA_EVENTS)) signaling.on(event, (e) => state.cameras?.[method](e));
   signaling
     .on("connect", () => enterRoom())
     .on("connect_error", (err) => {
@@ -178,6 +181,7 @@ function connect() {
     .on("removed", () => finish("removed"))
     .on("room-ended", () => finish("room_ended"))
     .on("recording", (e) => showRecording(e))
+    .on("command-speaking", (e) => commandNotice.update(e))
     .connect();
 }
 
@@ -219,6 +223,7 @@ async function enterRoom() {
   if (ack.agreement) showAgreement(ack.agreement);
   ui.floor.set(Boolean(ack.self.hand));
   ui.screen?.reset();
+  commandNotice.reset(ack.commandSpeaking || []);
   // the participant list is authoritative after every (re)join: no ghosts
   state.tiles.clear();
   state.producers.clear();
@@ -232,21 +237,11 @@ async function enterRoom() {
 }
 
 /** Held in the lobby until the mediator admits us: the camera stays ready meanwhile. */
-function showWaiting(ack) {
-  $("lobby").hidden = true;
-  $("message").hidden = true;
-  $("room").hidden = true;
-  if (!waitingScreen.root.hidden) return;
-  waitingScreen.show(ack.room);
-  camera.ready.then(() => {
-    $("waiting-preview").srcObject = camera.stream;
-  });
-  $("waiting-leave").onclick = () => {
-    state.over = true;
-    state.signaling.disconnect();
-    showMessage("left", reload);
-  };
-}
+const showWaiting = (ack) => waitingScreen.enter(ack.room, [$("lobby"), $("message"), $("room")], camera, () => {
+  state.over = true;
+  state.signaling.disconnect();
+  showMessage("left", reload);
+});
 
 function showRoom() {
   $("lobby").hidden = true;
@@ -259,7 +254,6 @@ function showRoom() {
     onChange: layout,
     onVideo: (video) => {
       watchFirstFrame(video);
-      state.cameras?.watchVideo(video);
       chooseLayers();
     },
   });
@@ -285,7 +279,7 @@ function showRoom() {
     onShareChange,
     showSelfStatus,
   });
-  state.cameras = new RoomCameras({ t, request, tiles: state.tiles, noteProducer, may, notify: banner, panel: ui.panel });
+  state.cameras = new RoomCameras({ t, request, may, signaling: state.signaling, tiles: state.tiles, panel: ui.panel, noteProducer, notify: banner });
   $("mute").onclick = toggleMic;
   $("camera").onclick = toggleCamera;
   $("switch").onclick = switchCamera;

@@ -5,15 +5,19 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import consoleStrings from "../../static/console/strings.js";
-import joinStrings from "../../static/join/strings.js";
 import homeStrings from "../../static/home/strings.js";
+import joinStrings from "../../static/join/strings.js";
+import officeStrings from "../../static/office/strings.js";
+import wallStrings from "../../static/wall/strings.js";
 
 const STATIC = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "static");
-const FAMILIES = { join: joinStrings, console: consoleStrings, "console/views": consoleStrings, home: homeStrings };
+const FAMILIES = {
+  join: joinStrings, console: consoleStrings, "console/views": consoleStrings, home: homeStrings, wall: wallStrings, office: officeStrings,
+};
 
 const files = (folder, ext) => readdirSync(join(STATIC, folder)).filter((f) => f.endsWith(ext)).map((f) => join(STATIC, folder, f));
 
-for (const [name, table] of Object.entries({ join: joinStrings, console: consoleStrings, home: homeStrings })) {
+for (const [name, table] of Object.entries({ join: joinStrings, console: consoleStrings, home: homeStrings, wall: wallStrings, office: officeStrings })) {
   test(`${name}: Chinese and English have the same keys, none empty`, () => {
     assert.deepEqual(Object.keys(table.en).sort(), Object.keys(table.zh).sort());
     for (const lang of ["zh", "en"]) {

@@ -1,0 +1,33 @@
+// The office's duty page (值班台): Chinese first, complete.
+export default {
+  zh: {
+    title: "机构值班台",
+    on_duty: "值班中，等待指挥中心呼叫",
+    roll_call: "指挥中心点名",
+    meeting: "指挥中心视频会议邀请",
+    from: "呼叫人：{name}",
+    answer: "接听",
+    answering: "正在接入…",
+    ended: "呼叫已结束",
+    login_first: "请先在调解工作台登录，然后打开本页。",
+    to_console: "前往登录",
+    refused: "本账号不能值班接听（需为本机构工作人员）。",
+    offline: "连接中断，正在重连…",
+    failed: "接听失败：{message}",
+  },
+  en: {
+    title: "Office duty desk",
+    on_duty: "On duty: waiting for the command center",
+    roll_call: "Roll-call from the command center",
+    meeting: "Video meeting called by the command center",
+    from: "Called by {name}",
+    answer: "Answer",
+    answering: "Joining…",
+    ended: "The call ended",
+    login_first: "Log in on the staff console first, then open this page.",
+    to_console: "Log in",
+    refused: "This account can't take calls (office staff only).",
+    offline: "Connection lost, reconnecting…",
+    failed: "Could not answer: {message}",
+  },
+};
