@@ -159,6 +159,10 @@ async def _alarm_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     checker.cancel()
     worker.cancel()
+    # let a job that is inside a database call finish its cancellation while the
+    # database is still open (after this the app closes it, and a job left
+    # "cancelling" there would keep the loop from closing)
+    await asyncio.wait({checker, worker}, timeout=5)
 
 
 def setup(app: web.Application) -> None:

@@ -505,6 +505,7 @@ async def _poll_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.ensure_future(poll())
     yield
     task.cancel()
+    await asyncio.wait({task}, timeout=5)
     await live.close()
 
 
