@@ -116,7 +116,16 @@ def publishers(hub_process: HubProcess) -> Iterator[Publishers]:
 
 
 def case_rooms(base: str, mediator: str, count: int, tag: str) -> list[dict[str, Any]]:
+    """Case rooms of 河畔社区, whose parties go straight in: the publishers here are
+    parties, and nobody is there to admit them from a waiting room."""
     orgs = {o["code"]: o["id"] for o in api(base, "GET", "/organisations", token=mediator)}
+    api(
+        base,
+        "PUT",
+        f"/organisations/{orgs['330101002']}/waiting-room",
+        {"waitingRoom": False},
+        log_in(base, "city-admin"),
+    )
     rooms = []
     for i in range(count):
         case = api(
@@ -124,7 +133,7 @@ def case_rooms(base: str, mediator: str, count: int, tag: str) -> list[dict[str,
             "POST",
             "/cases",
             {
-                "organisationId": orgs["330101001" if i % 2 else "330101002"],
+                "organisationId": orgs["330101002"],
                 "type": "邻里纠纷",
                 "title": f"{tag}{i + 1} 号纠纷",
                 "severity": ("green", "yellow", "orange", "red")[i % 4],
