@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 import web as web_pages
+from hub.cameras import cameras_ctx
 from hub.config import Config
 from hub.keyfile import load_or_create_metrics_token, load_or_create_token_secret
 from media.counters import MediaCounters
@@ -34,10 +35,11 @@ from signaling import (
     security_headers,
     wall_namespace,
 )
-from signaling.gb28181.platform import GbPlatform
 from signaling.keys import (
+    CAMERA_SETTINGS,
     COMMAND_CENTER_SETTINGS,
     DATABASE,
+    GB_SETTINGS,
     LIVE_ROOMS,
     MEDIA_COUNTERS,
     MEDIA_SETTINGS,
@@ -58,8 +60,6 @@ logger = logging.getLogger(__name__)
 
 # The whole Config, for hub/ only: the packages get their own sections.
 HUB_CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
-# The GB/T 28181 SIP platform, when the config enables it (no cameras in rooms yet).
-GB_PLATFORM: web.AppKey[GbPlatform] = web.AppKey("gb_platform", GbPlatform)
 
 
 async def _accounts_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -137,22 +137,13 @@ async def _recorder_ctx(app: web.Application) -> AsyncIterator[None]:
         await sweeper
 
 
-async def _gb28181_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The GB/T 28181 platform: devices and lower platforms register here."""
-    platform = GbPlatform(app[HUB_CONFIG].gb28181)
-    await platform.start()
-    app[GB_PLATFORM] = platform
-    logger.info("GB/T 28181 platform on SIP port %d", platform.port)
-    yield
-    await platform.close()
-
-
 def build_app(config: Config) -> web.Application:
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     app = web.Application(client_max_size=config.signaling.max_message_bytes * 4)
     app[HUB_CONFIG] = config
     app[SERVER], app[SIGNALING] = config.server, config.signaling
     app[ROOMS_SETTINGS], app[MEDIA_SETTINGS] = config.rooms, config.media
+    app[CAMERA_SETTINGS], app[GB_SETTINGS] = config.cameras, config.gb28181
     app[COMMAND_CENTER_SETTINGS] = config.command_center
     app[TOKEN_SECRET] = load_or_create_token_secret(config.server.data_dir)
     app[METRICS_TOKEN] = load_or_create_metrics_token(config.server.data_dir)
@@ -180,8 +171,9 @@ def build_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_recorder_ctx)
     app.cleanup_ctx.append(_media_ctx)
-    if config.gb28181.enabled:
-        app.cleanup_ctx.append(_gb28181_ctx)
+    # the credential key, this node's live cameras, and the GB/T 28181 platform when
+    # configured (serve --gb-sip-port): after the database and media contexts
+    app.cleanup_ctx.append(cameras_ctx)
     health.setup(app)
     metrics.setup(app)
     app[RATE_LIMIT] = public_rate_limit(config.signaling.redis_url, config.signaling.public_rate)

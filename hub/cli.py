@@ -18,6 +18,7 @@ COMMANDS = (
     "hub.cmd_invite",
     "hub.cmd_evidence",
     "hub.cmd_admin",
+    "hub.cmd_camera",
     "hub.cmd_wall",
 )
 

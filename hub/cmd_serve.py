@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="run the GB/T 28181 SIP platform on PORT (UDP and TCP; env MEDIATION_HUB_GB=1 "
         "with MEDIATION_HUB_GB_SIP_PORT)",
     )
+    p.add_argument(
+        "--gb-sip-host",
+        default=None,
+        metavar="ADDR",
+        help="address the SIP platform and its PS/RTP receivers bind to",
+    )
     p.add_argument("--tls-cert", type=Path, help="PEM certificate (serve HTTPS)")
     p.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     p.add_argument(
@@ -82,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         config.media.ice_addresses = list(args.ice_address)
     if args.no_ice_discover:
         config.media.ice_discover = False
+    if args.gb_sip_host:
+        config.gb28181.sip_host = config.gb28181.media_host = args.gb_sip_host
     ssl_context = None
     lan: list[str] = []
     if args.self_signed and not args.tls_cert:

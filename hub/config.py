@@ -3,7 +3,7 @@
 Each package declares its own section (a pydantic model: every default written
 once, with its description, environment variable and `serve` flag) and receives
 only that section: media.settings.MediaSettings, rooms.settings.RoomsSettings
-and DatabaseSettings, recorder.settings.RecorderSettings,
+DatabaseSettings and CameraSettings, recorder.settings.RecorderSettings,
 signaling.settings.ServerSettings and SignalingSettings,
 signaling.gb28181.settings.GbSettings. Values come from the defaults, then the
 environment (`from_env`), then command-line flags (hub/cmd_serve.py).
@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from command_center.settings import CommandCenterSettings
 from media.settings import MediaSettings
 from recorder.settings import RecorderSettings
-from rooms.settings import DatabaseSettings, RoomsSettings
+from rooms.settings import CameraSettings, DatabaseSettings, RoomsSettings
 from signaling.gb28181.settings import GbSettings
 from signaling.settings import ServerSettings, SignalingSettings
 
@@ -40,6 +40,7 @@ class Config(BaseModel):
     rooms: RoomsSettings = Field(default_factory=RoomsSettings)
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     gb28181: GbSettings = Field(default_factory=GbSettings)
+    cameras: CameraSettings = Field(default_factory=CameraSettings)
     command_center: CommandCenterSettings = Field(default_factory=CommandCenterSettings)
 
     @property

@@ -32,3 +32,12 @@ def load_or_create_metrics_token(data_dir: Path) -> str:
     """The bearer token a Prometheus scraper sends to GET /metrics (created on
     first run; Prometheus reads it with `authorization: {credentials_file: ...}`)."""
     return _load_or_create(data_dir / METRICS_TOKEN_FILE, secrets.token_urlsafe(32))
+
+
+CAMERA_KEY_FILE = "camera.key"  # AES-256-GCM key sealing camera/device credentials
+
+
+def load_or_create_camera_key(data_dir: Path) -> bytes:
+    """The key camera and GB/T 28181 device credentials are encrypted with at rest
+    (rooms.credentials). Losing it means re-entering every camera password."""
+    return bytes.fromhex(_load_or_create(data_dir / CAMERA_KEY_FILE, secrets.token_hex(32)))

@@ -20,6 +20,12 @@ from media.rtp import RtpPacketLike
 if TYPE_CHECKING:
     from media.rtp_stream import OutboundStream
 
+# How a consumer may start from its producer's kept GOP (Producer.keep_gop) instead of
+# waiting for the next keyframe: SQUEEZE (a viewer: the GOP's timestamps drawn together
+# just behind the newest, so it shows "now" at once and doesn't fall behind live), or
+# REPLAY (a pipe: the frames as they were, timestamps and all).
+SQUEEZE, REPLAY = "squeeze", "replay"
+
 
 class ConsumerClosed(Exception):
     """recv_frame() on a consumer that is closed and drained."""
@@ -53,6 +59,7 @@ class Consumer:
         on_close: Callable[[Consumer], None],
         app_data: dict[str, Any] | None = None,
         paused: bool = False,
+        prime: str | None = None,
         takes_packets: bool = False,
     ) -> None:
         if queue_frames < 2:
@@ -88,11 +95,18 @@ class Consumer:
         self.current_layer: int | None = None
         self.target_layer = producer.layer_count - 1
         self._waiter: asyncio.Future[None] | None = None
+        if prime not in (None, SQUEEZE, REPLAY):
+            raise ValueError(f"prime must be None, {SQUEEZE!r} or {REPLAY!r}")
+        self._prime = prime
+        self.primed_frames = 0
         self._on_close = on_close
         counters.consumers += 1
         producer._add_consumer(self)
         if not paused:
-            producer.request_keyframe()
+            if prime is not None and not takes_packets and self._start_from_cache():
+                pass
+            else:
+                producer.request_keyframe()
 
     @property
     def producer_paused(self) -> bool:
@@ -132,6 +146,38 @@ class Consumer:
             self._counters.forwarded_packets += 1
             self._counters.forwarded_bytes += len(packet.payload)
             self.delays.append(time.monotonic() - arrival)
+
+    @property
+    def wants_prime(self) -> bool:
+        """A packet consumer waiting for a keyframe that may start from its
+        producer's kept GOP instead (Producer.keep_gop; see _prime_rtp)."""
+        stream = self.stream
+        return (
+            self._prime == SQUEEZE
+            and self._restart
+            and not self.paused
+            and not self.closed
+            and stream is not None
+            and stream.ready
+        )
+
+    def _prime_rtp(self, packets: list[RtpPacketLike], frames: int) -> None:
+        """Start from the kept GOP, packetized by the producer with timestamps drawn
+        together just behind the frame being sent and sequence numbers just before
+        its first packet: the live packets follow on without a gap."""
+        stream = self.stream
+        if stream is None or not packets:
+            return
+        self._restart = False
+        self.current_layer = 0
+        self._source_ssrc = packets[0].ssrc
+        stream.restart(packets[0])
+        for packet in packets:
+            if stream.send(packet):
+                self.delivered_packets += 1
+                self._counters.forwarded_packets += 1
+                self._counters.forwarded_bytes += len(packet.payload)
+        self.primed_frames += frames
 
     # -- simulcast layers -------------------------------------------------------------
     def set_preferred_layer(self, layer: int | None) -> None:
@@ -232,8 +278,42 @@ class Consumer:
     def _wait_for_keyframe(self) -> None:
         self._restart = True
         if self._is_video:
+            if self._prime is not None and not self.takes_packets and self._start_from_cache():
+                return
             self._need_keyframe = True
             self._producer.request_keyframe()
+
+    def _start_from_cache(self) -> bool:
+        """Start from the producer's kept GOP (Producer.keep_gop) instead of waiting
+        for the next keyframe. SQUEEZE: its frames go out at once with timestamps
+        drawn together just behind the newest (1 tick apart), so a viewer decodes up
+        to now and shows the newest without falling a GOP behind live. REPLAY: as
+        they were."""
+        gop = self._producer.cached_gop
+        if not gop or len(gop) > self._capacity:
+            return False
+        self._queue.clear()
+        if self._prime == REPLAY:
+            self._queue.extend(gop)
+        else:
+            newest = gop[-1].timestamp
+            last = len(gop) - 1
+            for i, frame in enumerate(gop):
+                self._queue.append(
+                    EncodedFrame(
+                        frame.data,
+                        (newest - (last - i)) & 0xFFFFFFFF,
+                        frame.codec,
+                        keyframe=frame.keyframe,
+                        arrival=frame.arrival,
+                    )
+                )
+        self.primed_frames += len(gop)
+        self._need_keyframe = False
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
 
     def request_keyframe(self) -> None:
         """The subscriber lost its picture (PLI/FIR): ask the producer, rate-limited."""

@@ -11,6 +11,7 @@ import av
 
 VP8 = "video/VP8"
 H264 = "video/H264"
+H265 = "video/H265"  # from cameras only: never sent to a browser (media/transcoder.py)
 OPUS = "audio/opus"
 
 
@@ -50,6 +51,10 @@ def is_keyframe(mime_type: str, data: bytes) -> bool:
         return len(data) >= 3 and (data[0] & 0x01) == 0
     if mime == "video/h264":
         return 5 in _h264_nal_types(data)  # an IDR slice
+    if mime == "video/h265":
+        from media.h265 import is_hevc_keyframe
+
+        return is_hevc_keyframe(data)
     return True  # audio: every frame stands alone
 
 

@@ -32,7 +32,7 @@ from aiortc.codecs import is_rtx
 from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
-from media.consumer import Consumer
+from media.consumer import SQUEEZE, Consumer
 from media.errors import (
     InvalidSdpError,
     InvalidStateError,
@@ -344,7 +344,10 @@ class PeerTransport(Transport):
     def consume(self, producer: Producer, *, app_data: dict[str, Any] | None = None) -> Consumer:
         """Send `producer` to this participant. Call subscribe_offer() afterwards;
         media flows once the answer to it is applied and the connection is up."""
-        consumer = self._create_consumer(producer, app_data, paused=True, takes_packets=True)
+        # a browser may start from the producer's kept GOP (cameras: Producer.keep_gop)
+        consumer = self._create_consumer(
+            producer, app_data, paused=True, takes_packets=True, prime=SQUEEZE
+        )
         slot = next(
             (s for s in self._slots if s.consumer is None and s.codec == producer.codec), None
         )

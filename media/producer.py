@@ -97,6 +97,9 @@ class Producer:
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._consumers: dict[str, Consumer] = {}
+        # the GOP being sent (keep_gop()): a consumer that asks may start from it
+        self._gop: list[EncodedFrame] | None = None
+        self._gop_max = 0
         self.pipes: dict[str, PipeLink] = {}  # target router id -> pipe (media/pipe.py)
         self._on_close = on_close
         counters.producers += 1
@@ -112,6 +115,14 @@ class Producer:
         if self.closed or self.paused:
             return
         self._counters.received_frames += 1
+        gop = self._gop
+        if gop is not None:
+            if frame.keyframe:
+                self._gop = [frame]
+            elif gop and len(gop) < self._gop_max:
+                gop.append(frame)
+            else:
+                gop.clear()  # longer than we keep: no start from the cache until the next
         for pipe in self.pipes.values():
             pipe.on_frame(frame)
         for consumer in self._frame_consumers.values():
@@ -120,6 +131,8 @@ class Producer:
             if self._packetizer is None:
                 self._packetizer = Packetizer(self.codec.mime_type, self.codec.clock_rate)
             packets = self._packetizer.packetize(frame.data, frame.timestamp)
+            if not frame.keyframe and packets:
+                self._prime_waiting(packets[0])
             first = True
             for packet in packets:
                 self._fan_out(packet, frame.keyframe if first else False, frame.arrival)
@@ -173,6 +186,43 @@ class Producer:
                 self._frames.switch(max(active))  # (from its next keyframe on)
             for consumer in self._rtp_consumers.values():
                 consumer._layers_changed()
+
+    def _prime_waiting(self, first: RtpPacketLike) -> None:
+        """Packet consumers waiting for a keyframe that asked to start from the kept
+        GOP (SQUEEZE) get the GOP before this frame as packets: sequence numbers
+        just before `first` (this frame's first packet), timestamps 1 tick apart
+        just behind it, so they show "now" at once and continue live."""
+        gop = self._gop
+        if not gop or len(gop) < 2:
+            return
+        waiting = [c for c in self._rtp_consumers.values() if c.wants_prime]
+        if not waiting:
+            return
+        earlier = gop[:-1]  # the last is the frame being sent
+        packetizer = Packetizer(self.codec.mime_type, self.codec.clock_rate)
+        packets: list[RtpPacketLike] = []
+        n = len(earlier)
+        for i, frame in enumerate(earlier):
+            packets.extend(packetizer.packetize(frame.data, first.timestamp - (n - i)))
+        base = first.sequence_number - len(packets)
+        for i, packet in enumerate(packets):
+            packet.sequence_number = (base + i) & 0xFFFF
+            packet.ssrc = first.ssrc
+        for consumer in waiting:
+            consumer._prime_rtp(packets, n)
+
+    def keep_gop(self, max_frames: int = 250) -> None:
+        """Keep the GOP being sent, so a viewer that starts (or lost its picture) can
+        begin at once from its keyframe instead of waiting for the next one: for
+        sources that can't be asked for a keyframe (RTSP cameras). Consumers opt in
+        (`prime=True`); recorders never start from the past."""
+        self._gop = []
+        self._gop_max = max_frames
+
+    @property
+    def cached_gop(self) -> list[EncodedFrame]:
+        """The kept GOP (keyframe first), or [] (none kept, or not keeping)."""
+        return list(self._gop) if self._gop else []
 
     # -- keyframes --------------------------------------------------------------
     def request_keyframe(self) -> None:

@@ -25,8 +25,9 @@ import av
 import av.error
 
 from media.camera_source import CameraSource, CameraState, SourceError, SourceOptions
-from media.frames import H264, EncodedFrame, MediaCodec
+from media.frames import H264, H265, EncodedFrame, MediaCodec
 from media.h264 import ParameterSets, profile_level_id
+from media.h265 import HevcParameterSets
 from media.transport import DirectTransport
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ class RtspOptions(SourceOptions):
     io_timeout_s: float = 1.5  # one socket read (FFmpeg waits about twice this)
     probe_s: float = 0.5  # how long FFmpeg looks at the stream before the first frame
     extra_options: dict[str, str] = field(default_factory=dict)  # more FFmpeg options
+    # take H.265 too (a producer of video/H265; browsers get it through a transcoder);
+    # False: H.265 is `unsupported_codec`
+    h265: bool = False
 
 
 def redact_url(url: str) -> str:
@@ -195,12 +199,16 @@ class RtspSource(CameraSource):
                 raise SourceError(CameraState.UNSUPPORTED_CODEC, "the stream has no video")
             stream = streams[0]
             name = stream.codec_context.name
-            if name != "h264":
-                raise SourceError(
-                    CameraState.UNSUPPORTED_CODEC, f"{name} (only H.264 is forwarded)"
-                )
-            params = ParameterSets(stream.codec_context.extradata)
-            codec = _h264_codec(params)
+            params: Any
+            if name == "hevc" and self.rtsp_options.h265:
+                params = HevcParameterSets(stream.codec_context.extradata)
+                codec = MediaCodec(H265, CLOCK_RATE)
+            elif name == "h264":
+                params = ParameterSets(stream.codec_context.extradata)
+                codec = _h264_codec(params)
+            else:
+                taken = "H.264 and H.265" if self.rtsp_options.h265 else "H.264"
+                raise SourceError(CameraState.UNSUPPORTED_CODEC, f"{name} (only {taken} is taken)")
             logger.debug(
                 "camera %s: opened %s in %.2f s",
                 self.id,
@@ -219,7 +227,7 @@ class RtspSource(CameraSource):
         self,
         container: Any,
         stream: Any,
-        params: ParameterSets,
+        params: Any,
         codec: MediaCodec,
         stop: threading.Event,
         generation: int,

@@ -86,6 +86,7 @@ class Transport:
         producer: Producer,
         app_data: dict[str, Any] | None,
         paused: bool = False,
+        prime: str | None = None,
         takes_packets: bool = False,
     ) -> Consumer:
         self._check_open()
@@ -98,6 +99,7 @@ class Transport:
             on_close=self._consumer_closed,
             app_data=app_data,
             paused=paused,
+            prime=prime,
             takes_packets=takes_packets,
         )
         self._consumers[consumer.id] = consumer
@@ -151,6 +153,13 @@ class DirectTransport(Transport):
         """A producer fed by calling producer.send(EncodedFrame)."""
         return self._create_producer(codec, keyframe_requester, app_data)
 
-    def consume(self, producer: Producer, *, app_data: dict[str, Any] | None = None) -> Consumer:
-        """A consumer read with `await consumer.recv_frame()`."""
-        return self._create_consumer(producer, app_data)
+    def consume(
+        self,
+        producer: Producer,
+        *,
+        app_data: dict[str, Any] | None = None,
+        prime: str | None = None,
+    ) -> Consumer:
+        """A consumer read with `await consumer.recv_frame()`; `prime` (media.consumer
+        SQUEEZE / REPLAY) lets it start from the producer's kept GOP."""
+        return self._create_consumer(producer, app_data, prime=prime)

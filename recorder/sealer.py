@@ -148,6 +148,8 @@ class Sealer:
             "ended_at": iso(ended_at),
             "software": software_version(),
             "signing_key_sha256": signing.fingerprint(key.public_key()),
+            # camera evidence (snapshots, clips: recorder.camera_capture) says what it is
+            **({"evidence": s["evidence"]} if "evidence" in s else {}),
         }
 
     async def finish(

@@ -30,7 +30,7 @@ from typing import Any
 
 import av
 
-from media.frames import H264, OPUS, VP8, EncodedFrame, MediaCodec
+from media.frames import H264, H265, OPUS, VP8, EncodedFrame, MediaCodec
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ _FORMATS = {
     VP8.lower(): ("webm", "vp8", ".webm"),
     OPUS.lower(): ("webm", "opus", ".webm"),
     H264.lower(): ("mpegts", "h264", ".ts"),
+    H265.lower(): ("mpegts", "hevc", ".ts"),  # camera evidence, as the camera sent it
 }
 
 

@@ -56,6 +56,8 @@ class RecordingSummary:
     path: Path
     organisation: str | None = None
     case_id: str | None = None
+    kind: str = "recording"  # or camera evidence: "snapshot", "clip"
+    camera: str | None = None  # camera evidence: the camera's name
 
     @property
     def ended_at(self) -> float:
@@ -90,6 +92,8 @@ def list_recordings(root: Path, room: str | None = None) -> list[RecordingSummar
                 path=directory,
                 organisation=meta.get("organisation") or None,
                 case_id=meta.get("case_id") or None,
+                kind=state.get("evidence", {}).get("kind", "recording"),
+                camera=state.get("evidence", {}).get("camera_name"),
             )
         )
     out.sort(key=lambda r: r.started_at, reverse=True)

@@ -29,7 +29,7 @@ from recorder import signing, timestamp
 from recorder.bundle import BundleRefused, Source, ZipLimits, open_source
 from recorder.chain import ChainEntry, HashUnavailable, genesis
 
-SEGMENT_FILE = re.compile(r"^t\d+-\d+\.(webm|ts)$")
+SEGMENT_FILE = re.compile(r"^t\d+-\d+\.(webm|ts|jpg)$")
 
 
 @dataclass

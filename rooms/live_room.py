@@ -25,6 +25,7 @@ from media.producer import Producer
 from media.router import Router
 from media.transport import RouterOptions
 from rooms.errors import HubError, RoomEnded
+from rooms.live_camera_tiles import CameraTile, CameraTiles, owner_of, producer_info
 from rooms.live_events import (
     CloseReason,
     ConsentGiven,
@@ -137,17 +138,6 @@ class LiveParticipant:
         return self.transport.producers
 
 
-def producer_info(producer: Producer) -> dict[str, Any]:
-    return {
-        "id": producer.id,
-        "participantId": producer.app_data.get("participant"),
-        "kind": producer.kind,
-        "source": str(producer.app_data.get("source", producer.kind)),
-        "paused": producer.paused,
-        "codec": producer.codec.mime_type,
-    }
-
-
 def participant_info(p: LiveParticipant) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -158,7 +148,7 @@ def participant_info(p: LiveParticipant) -> dict[str, Any]:
     }
 
 
-class LiveRoom:
+class LiveRoom(CameraTiles):
     """Participants of one stored room bound to a Router on this node. Created by
     LiveRooms.open(); emits rooms.live_events on `observer`."""
 
@@ -185,6 +175,7 @@ class LiveRoom:
         self._by_subject: dict[str, str] = {}
         self._on_close = on_close
         self._renegotiate_pending: set[str] = set()
+        self.cameras: dict[str, CameraTile] = {}  # tile id -> camera tile
         self._tasks: set[asyncio.Future[None]] = set()
         self._closing: asyncio.Future[None] | None = None
         router.observer.on("newproducer", self._on_new_producer)
@@ -287,12 +278,11 @@ class LiveRoom:
     def _consume(self, participant: LiveParticipant, producer: Producer) -> None:
         if participant.transport.closed or producer.closed:
             return
+        if producer.id in participant.consumers or not self.may_see(participant, producer):
+            return
         consumer = participant.transport.consume(
             producer,
-            app_data={
-                "participant": participant.id,
-                "owner": producer.app_data.get("participant"),
-            },
+            app_data={"participant": participant.id, "owner": owner_of(producer)},
         )
         participant.consumers[producer.id] = consumer
         consumer.observer.on("close", lambda: participant.consumers.pop(producer.id, None))
@@ -409,13 +399,28 @@ class LiveRoom:
             )
 
     def _on_new_producer(self, producer: Producer) -> None:
-        owner = producer.app_data.get("participant")
+        owner = owner_of(producer)
         source = producer.app_data.get("source")
         if source is None or (producer.kind == "audio" and source == Source.CAMERA):
             producer.app_data["source"] = Source.MIC if producer.kind == "audio" else Source.CAMERA
         for participant in self._participants.values():
             if participant.id != owner:
                 self._consume(participant, producer)
+        if producer.app_data.get("tile") is not None:  # a camera: only to those who see it
+            self._to_viewers(producer.app_data["tile"], "producer-added", producer_info(producer))
+            self.observer.emit_soon(ProducerAdded(self, producer))
+
+            def camera_removed() -> None:
+                self._to_viewers(
+                    producer.app_data["tile"],
+                    "producer-removed",
+                    {"producerId": producer.id, "participantId": owner},
+                    gone_too=True,
+                )
+                self.observer.emit_soon(ProducerRemoved(self, producer.id, owner))
+
+            producer.observer.on("close", camera_removed)
+            return
         self._notifier.to_room(self.id, "producer-added", producer_info(producer))
         self.observer.emit_soon(ProducerAdded(self, producer))
 
@@ -577,6 +582,7 @@ class LiveRooms:
 
 
 __all__ = [
+    "CameraTile",
     "Consent",
     "LiveParticipant",
     "LiveRoom",
@@ -584,6 +590,7 @@ __all__ = [
     "Notifier",
     "RoomError",
     "RoomFacts",
+    "owner_of",
     "participant_info",
     "producer_info",
 ]

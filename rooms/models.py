@@ -291,6 +291,73 @@ class RecordingDeletion(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+# Camera sources: how the hub pulls a camera.
+CAMERA_RTSP, CAMERA_GB28181 = "rtsp", "gb28181"
+CAMERA_SOURCES = (CAMERA_RTSP, CAMERA_GB28181)
+
+
+class Camera(Base):
+    """A camera of the police video network an organisation may pull into rooms.
+
+    Seen by staff whose subtree holds `organisation_id` (as cases are). The RTSP
+    URL is stored without its userinfo; user name and password live in
+    `credentials`, encrypted with the install's camera key (rooms.credentials),
+    and are never returned by the API. `state`, `state_detail` and
+    `last_frame_at` are the last state the live source reported (rooms.live_cameras)."""
+
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16))  # CAMERA_SOURCES
+    rtsp_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)  # no userinfo
+    rtsp_transport: Mapped[str] = mapped_column(String(8), default="tcp")
+    gb_device_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    gb_channel_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    credentials: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    state: Mapped[str] = mapped_column(String(32), default="idle")
+    state_detail: Mapped[str] = mapped_column(String(500), default="")
+    state_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_frame_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GbDeviceBinding(Base):
+    """A GB/T 28181 device or lower platform allowed to register with our platform,
+    bound to the organisation whose tree its catalogue appears under. Its digest
+    password is encrypted like camera credentials (None: the platform's shared one)."""
+
+    __tablename__ = "gb_devices"
+
+    device_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credentials: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoomCamera(Base):
+    """A camera attached to a room (a row per attach; detached_at set on detach).
+    `shared`: parties see it too (staff always do)."""
+
+    __tablename__ = "room_cameras"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    attached_by: Mapped[str] = mapped_column(String(64))
+    attached_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    shared: Mapped[bool] = mapped_column(default=False)
+    detached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ChatMessage(Base):
     """A text message in a room's chat, kept with the case (audited on sending)."""
 

@@ -55,6 +55,13 @@ class Action(StrEnum):
     RECORDING_HOLD = "recording.hold"
     RECORDING_DELETE = "recording.delete"
     AUDIT_VIEW = "audit.view"
+    # cameras: see the registry, keep it (admins), put one into a room and share it,
+    # steer it (PTZ), take evidence from it (snapshot, clip)
+    CAMERA_VIEW = "camera.view"
+    CAMERA_MANAGE = "camera.manage"
+    CAMERA_ATTACH = "camera.attach"
+    CAMERA_CONTROL = "camera.control"
+    CAMERA_CAPTURE = "camera.capture"
     # the command center: walls (view, change what they show), screen credentials
     WALL_VIEW = "wall.view"
     WALL_MANAGE = "wall.manage"
@@ -77,6 +84,9 @@ INVITE_CREATE, INVITE_REVOKE = Action.INVITE_CREATE, Action.INVITE_REVOKE
 RECORDING_VIEW, RECORDING_EXPORT = Action.RECORDING_VIEW, Action.RECORDING_EXPORT
 RECORDING_HOLD, RECORDING_DELETE = Action.RECORDING_HOLD, Action.RECORDING_DELETE
 AUDIT_VIEW = Action.AUDIT_VIEW
+CAMERA_VIEW, CAMERA_MANAGE = Action.CAMERA_VIEW, Action.CAMERA_MANAGE
+CAMERA_ATTACH, CAMERA_CONTROL = Action.CAMERA_ATTACH, Action.CAMERA_CONTROL
+CAMERA_CAPTURE = Action.CAMERA_CAPTURE
 WALL_VIEW, WALL_MANAGE = Action.WALL_VIEW, Action.WALL_MANAGE
 WALL_CREDENTIAL, ALARM_VIEW, ALARM_ACK = Action.WALL_CREDENTIAL, Action.ALARM_VIEW, Action.ALARM_ACK
 ROOM_LISTEN, ROOM_BARGE, ROLL_CALL = Action.ROOM_LISTEN, Action.ROOM_BARGE, Action.ROLL_CALL
@@ -109,6 +119,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             RECORDING_HOLD,
             RECORDING_DELETE,
             AUDIT_VIEW,
+            CAMERA_VIEW,
+            CAMERA_MANAGE,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
+            CAMERA_CAPTURE,
             WALL_VIEW,
             WALL_MANAGE,
             WALL_CREDENTIAL,
@@ -135,6 +150,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             INVITE_REVOKE,
             RECORDING_VIEW,
             RECORDING_EXPORT,
+            CAMERA_VIEW,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
+            CAMERA_CAPTURE,
         }
     ),
     REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
@@ -147,6 +166,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_WATCH,
             ROOM_JOIN,
             ROOM_PUBLISH,
+            CAMERA_VIEW,
+            CAMERA_ATTACH,
+            CAMERA_CONTROL,
             WALL_VIEW,
             WALL_MANAGE,
             ALARM_VIEW,
@@ -255,7 +277,7 @@ def allowed(subject: Subject, action: str, **resource: str | None) -> bool:
 
 # What pages ask: the actions a page offers, so it shows only the controls that will work.
 # In a room one has joined (admission checked the room and the organisation already):
-IN_ROOM_ACTIONS = (ROOM_MODERATE, ROOM_END)
+IN_ROOM_ACTIONS = (ROOM_MODERATE, ROOM_END, CAMERA_ATTACH, CAMERA_CONTROL, CAMERA_CAPTURE)
 # On a case one may see:
 CASE_ACTIONS = (CASE_TRANSITION, ROOM_CREATE, INVITE_CREATE, RECORDING_VIEW)
 

@@ -94,4 +94,40 @@ class DatabaseSettings(BaseModel):
         return f"sqlite+aiosqlite:///{(data_dir / 'hub.sqlite3').resolve()}"
 
 
-__all__ = ["DatabaseSettings", "RoomsSettings"]
+class CameraSettings(BaseModel):
+    """Cameras in rooms (RTSP and GB/T 28181 sources, rooms.live_cameras) and the
+    evidence taken from them (composed into the hub's Config as `cameras`)."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    rtsp_probe_s: float = Field(
+        0.15,
+        gt=0,
+        description="how long FFmpeg looks at an RTSP stream before its first frame is "
+        "forwarded (SPS/PPS from the SDP make short probes safe)",
+    )
+    linger_s: float = Field(
+        5.0,
+        ge=0,
+        description="a camera keeps being pulled this long after its last watcher leaves",
+        json_schema_extra={"env": "MEDIATION_HUB_CAMERA_LINGER_S"},
+    )
+    preroll_s: float = Field(
+        30.0,
+        ge=0,
+        description="evidence clips start this far back (kept in memory per watched camera, "
+        "cut at keyframes: about 4 MB per 1 Mbps camera at 30 s)",
+    )
+    h265_transcode_max: int = Field(
+        2,
+        ge=0,
+        description="H.265 cameras transcoded to H.264 for browsers at once (one per camera, "
+        "about 5 % of a core each at 640x360 25 fps, roughly nine times that at 1080p; "
+        "0: H.265 cameras are `unsupported_codec`)",
+    )
+    clip_max_s: float = Field(
+        600.0, gt=0, description="longest evidence clip; one still running then is sealed"
+    )
+
+
+__all__ = ["CameraSettings", "DatabaseSettings", "RoomsSettings"]

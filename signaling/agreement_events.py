@@ -54,7 +54,8 @@ from signaling.room_messages import (
 from signaling.session_events import Events, author, moderates
 
 if TYPE_CHECKING:
-    from signaling.room_namespace import RoomNamespace, SocketSession
+    from signaling.room_namespace import RoomNamespace
+    from signaling.socket_session import SocketSession
 
 logger = logging.getLogger(__name__)
 

@@ -187,6 +187,7 @@ class JoinAnswer(Wire):
     server_time: float  # the hub's clock now (a phone's may be off)
     chat: list[dict[str, Any]]  # the room's chat so far
     agreement: dict[str, Any] | None  # the agreement out for signing or sealed
+    cameras: list[dict[str, Any]] = Field(default_factory=list)  # camera tiles one sees
     command_speaking: list[CommandSpeaking] = Field(default_factory=list)
     # moderators only (absent, not null, for the others)
     minutes: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
@@ -264,6 +265,48 @@ class ErrorAck(Wire):
     error: ErrorDetail
 
 
+# -- cameras in the room (signaling.room_camera_events) ----------------------------------
+CameraId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class CameraRequest(Body):
+    """camera-attach, -detach, -snapshot, -clip-start, -clip-stop."""
+
+    camera_id: CameraId
+
+
+class CameraShareRequest(Body):
+    camera_id: CameraId
+    shared: bool
+
+
+class CameraPtzRequest(Body):
+    """A PTZ move: each axis -1, 0 or 1; speed 1..255."""
+
+    camera_id: CameraId
+    pan: int = Field(0, ge=-1, le=1)
+    tilt: int = Field(0, ge=-1, le=1)
+    zoom: int = Field(0, ge=-1, le=1)
+    speed: int = Field(0x80, ge=1, le=255)
+
+
+class CameraListAnswer(Wire):
+    cameras: list[dict[str, Any]]  # id, name, tileName, location, source, ptz, state, attached
+
+
+class CameraTileAnswer(Wire):
+    camera: dict[str, Any]  # a CameraTile (docs/protocol.md)
+
+
+class CameraSharedAnswer(Wire):
+    camera_id: str
+    shared: bool
+
+
+class EvidenceAnswer(Wire):
+    evidence: dict[str, Any]  # evidenceId, kind, cameraId, ... (docs/protocol.md)
+
+
 def ack(answer: Wire | None) -> dict[str, Any]:
     return {"ok": True, **(answer.model_dump(mode="json", by_alias=True) if answer else {})}
 
@@ -276,6 +319,12 @@ __all__ = [
     "AdmitAnswer",
     "AgreementAnswer",
     "AnswerRequest",
+    "CameraListAnswer",
+    "CameraPtzRequest",
+    "CameraRequest",
+    "CameraShareRequest",
+    "CameraSharedAnswer",
+    "CameraTileAnswer",
     "ChatAnswer",
     "ChatRequest",
     "ConsentAnswer",
@@ -283,6 +332,7 @@ __all__ = [
     "DraftAnswer",
     "Empty",
     "ErrorAck",
+    "EvidenceAnswer",
     "FeedbackAnswer",
     "FeedbackRequest",
     "JoinAnswer",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -32,12 +31,14 @@ from rooms.accounts import check_session
 from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
-from rooms.tokens import AccessToken, TokenError, verify
+from rooms.tokens import TokenError, verify
 from signaling.agreement_events import AgreementEvents
 from signaling.barge_in import BargeIns
+from signaling.camera_captures import CameraCaptures
 from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
 from signaling.errors import MESSAGES, fail
 from signaling.keys import (
+    CAMERA_CAPTURES,
     DATABASE,
     LIVE_ROOMS,
     MEDIA_SETTINGS,
@@ -48,6 +49,8 @@ from signaling.keys import (
 )
 from signaling.lobby_events import LobbyEvents
 from signaling.models import Body, Wire, refusal
+from signaling.room_camera_events import CameraEvents
+from signaling.room_cameras import sync_room
 from signaling.room_messages import (
     AnswerRequest,
     ConsentAnswer,
@@ -70,6 +73,7 @@ from signaling.room_messages import (
     error_ack,
 )
 from signaling.session_events import SessionEvents
+from signaling.socket_session import SocketSession
 
 logger = logging.getLogger(__name__)
 
@@ -81,30 +85,6 @@ SEAT_TAKEN = (
     " / this link was opened on another device; this one has left"
 )
 LAYERS_INDEX: dict[str, int | None] = {"low": 0, "mid": 1, "high": None}
-
-
-@dataclass
-class SocketSession:
-    sid: str
-    token: AccessToken
-    room: LiveRoom | None = None
-    participant: LiveParticipant | None = None
-    checked_at: float = 0.0  # loop time the login session was last found live
-    waiting: str | None = None  # room id whose lobby this socket waits in
-
-    def joined(self) -> tuple[LiveRoom, LiveParticipant]:
-        if self.room is None or self.participant is None or self.room.closed:
-            raise fail("not_joined")
-        if self.room.get(self.participant.id) is not self.participant:
-            raise fail("not_joined")
-        return self.room, self.participant
-
-    def may(self, action: str, message: str) -> tuple[LiveRoom, LiveParticipant]:
-        """The room and participant, if its role may do `action` in the room."""
-        room, participant = self.joined()
-        if not policy.may_in_room(participant.role, action):
-            raise fail("forbidden", message)
-        return room, participant
 
 
 class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -133,6 +113,10 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "record-start": (Empty, self.record_start),
             "record-stop": (Empty, self.record_stop),
         }
+        # cameras in the room: their events live in signaling.room_camera_events
+        self.captures = CameraCaptures(app)
+        self.camera_events = CameraEvents(self)
+        self.events.update(self.camera_events.events())
         # the session beyond media (hands, chat, minutes, screens), the waiting room,
         # the agreement and feedback: their own modules, their events listed here too
         self.session_events = SessionEvents(self)
@@ -343,6 +327,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if data.barge_in:
             self.barge_in.joined(participant.id, session.token.sub)
         await self.enter_room(session.sid, room.id)
+        await sync_room(self.app, room)  # cameras attached while nobody was here
         if taken_over and old_sid is not None:
             old = self.sessions.pop(old_sid, None)
             if old is not None:
@@ -353,7 +338,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             {
                 "room": {"id": room.id, "name": room.name, "state": ticket.state},
                 "self": participant_info(participant),
-                "permissions": policy.room_permissions(participant.role),
+                "permissions": [  # cameras are of an organisation: a CLI mediator has none
+                    p
+                    for p in policy.room_permissions(participant.role)
+                    if session.token.org is not None or not p.startswith("camera.")
+                ],
                 "resumed": resumed,
                 "participants": [
                     participant_info(p) for p in room.participants if p.id != participant.id
@@ -361,6 +350,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "iceServers": [{"urls": u} for u in self.app[MEDIA_SETTINGS].ice_servers],
                 "consents": [c.as_dict() for c in room.consents.values()],
                 "recording": self.recording_state(room),
+                "cameras": room.visible_cameras(participant),
                 **await self.session_events.join_extras(room, participant),
                 **self.lobby_events.extras(room.id, participant),
                 **await self.agreement_events.extras(room),
@@ -519,10 +509,16 @@ def setup(app: web.Application, *, client_manager: Any = None) -> RoomNamespace:
     namespace = RoomNamespace(app)
     server.register_namespace(namespace)
     app[ROOM_NAMESPACE] = namespace
+    app[CAMERA_CAPTURES] = namespace.captures
 
     async def stop_pdf_worker(app: web.Application) -> None:
         namespace.agreement_events.close()
 
     app.on_shutdown.append(stop_pdf_worker)
     server.attach(app)
+
+    async def stop_captures(app: web.Application) -> None:
+        await namespace.captures.stop_all()
+
+    app.on_shutdown.append(stop_captures)
     return namespace

@@ -39,7 +39,8 @@ from signaling.room_messages import (
 )
 
 if TYPE_CHECKING:
-    from signaling.room_namespace import RoomNamespace, SocketSession
+    from signaling.room_namespace import RoomNamespace
+    from signaling.socket_session import SocketSession
 
 Handler = Callable[["SocketSession", Any], Awaitable[Wire | None]]
 Events = dict[str, tuple[type[Body], Handler]]

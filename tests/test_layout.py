@@ -12,7 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 600
 CODE = (".py", ".js", ".mjs", ".css", ".html", ".sh")
 # rooms' live modules: the only ones that may touch media/
-LIVE_MODULES = {"rooms.live_room", "rooms.live_events", "rooms.admission", "rooms.live_actions"}
+LIVE_MODULES = {
+    "rooms.live_room",
+    "rooms.live_cameras",
+    "rooms.live_camera_tiles",
+    "rooms.live_events",
+    "rooms.admission",
+    "rooms.live_actions",
+}
 
 
 def tracked() -> list[Path]:

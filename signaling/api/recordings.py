@@ -50,6 +50,8 @@ class RecordingOut(Wire):
     duration_s: float
     segments: int
     legal_hold: bool
+    kind: str = "recording"  # or camera evidence: "snapshot", "clip"
+    camera: str | None = None  # camera evidence: the camera's name
 
     @classmethod
     def fields_of(cls, summary: RecordingSummary, held: bool) -> dict[str, Any]:
@@ -61,6 +63,8 @@ class RecordingOut(Wire):
             "duration_s": round(summary.duration_s, 1),
             "segments": summary.segments,
             "legal_hold": held,
+            "kind": summary.kind,
+            "camera": summary.camera,
         }
 
 
@@ -328,7 +332,11 @@ def _record(directory: Path) -> dict[str, Any]:
     return {**state, "participants": meta.get("participants", [])}
 
 
-_MEDIA_TYPES = {("video", ".webm"): "video/webm", ("audio", ".webm"): "audio/webm"}
+_MEDIA_TYPES = {
+    ("video", ".webm"): "video/webm",
+    ("audio", ".webm"): "audio/webm",
+    ("video", ".jpg"): "image/jpeg",  # a camera snapshot's picture
+}
 
 
 async def tracks(ctx: Ctx[NoBody, NoQuery]) -> TracksOut:
@@ -349,7 +357,7 @@ async def tracks(ctx: Ctx[NoBody, NoQuery]) -> TracksOut:
                 "id": track_id,
                 "kind": track["kind"],
                 "codec": track["codec"],
-                "container": track["container"],
+                "container": track.get("container", "mpegts"),
                 "participantId": track.get("participant_id"),
                 "name": person.get("name", ""),
                 "role": person.get("role", ""),

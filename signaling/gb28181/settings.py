@@ -71,6 +71,18 @@ class GbSettings(BaseModel):
     )
     monitor_interval_s: float = Field(1.0, gt=0, description="how often keepalives are checked")
     gb_version: str = Field("3.0", description="X-GB-Ver announced to devices that send one")
+    media_transport: str = Field(
+        "udp",
+        pattern="^(udp|tcp)$",
+        description="PS over RTP from devices: `udp`, or `tcp` (we are passive, RFC 4571)",
+    )
+    media_host: str = Field("127.0.0.1", description="address the PS/RTP receivers listen on")
+    media_announce: str | None = Field(
+        None, description="address announced to devices in the SDP (default: media_host)"
+    )
+    media_ports: tuple[int, int] | None = Field(
+        None, description="port range of the PS/RTP receivers (firewalls); none: any free port"
+    )
 
 
 __all__ = ["GbSettings"]

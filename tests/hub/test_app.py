@@ -49,7 +49,7 @@ async def test_the_gb28181_platform_runs_only_when_configured(
 ) -> None:
     import asyncio
 
-    from hub.app import GB_PLATFORM
+    from hub.cameras import GB_PLATFORM
     from tests.signaling.gb28181.raw import Client
 
     plain = await aiohttp_client(build_app(hub_config))

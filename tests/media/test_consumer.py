@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from media.consumer import ConsumerClosed
+from media.consumer import REPLAY, SQUEEZE, ConsumerClosed
 from media.frames import OPUS, VP8, EncodedFrame, MediaCodec
 from media.router import Router
 from media.transport import RouterOptions
@@ -99,3 +99,36 @@ async def test_recv_frame_ends_when_the_producer_closes() -> None:
     else:
         raise AssertionError("recv_frame returned after close")
     await router.close()
+
+
+async def test_a_priming_consumer_starts_from_the_kept_gop() -> None:
+    router = Router(RouterOptions(consumer_queue_frames=16))
+    producer = router.create_direct_transport().produce(MediaCodec(VP8, 90000))
+    producer.keep_gop()
+    sent = [vp8(i * 3000, key=i % 5 == 0) for i in range(8)]  # keyframes at 0 and 5
+    for frame in sent:
+        producer.send(frame)
+    assert [f.timestamp for f in producer.cached_gop] == [15000, 18000, 21000]
+    transport = router.create_direct_transport()
+    late = transport._create_consumer(producer, None, paused=True, prime=SQUEEZE)
+    plain = transport._create_consumer(producer, None, paused=True)
+    late.resume()
+    plain.resume()
+    # the late viewer starts at once from the keyframe, timestamps drawn up to the newest
+    got = [await late.recv_frame() for _ in range(3)]
+    assert [f.data for f in got] == [f.data for f in sent[5:]]
+    assert [f.timestamp for f in got] == [20998, 20999, 21000] and got[0].keyframe
+    assert late.primed_frames == 3 and plain.queued == 0  # the other waits for a keyframe
+    producer.send(vp8(24000, key=False))
+    assert (await late.recv_frame()).timestamp == 24000 and plain.queued == 0
+    # a GOP longer than is kept isn't cached: back to waiting for a keyframe
+    for i in range(300):
+        producer.send(vp8(27000 + i * 3000, key=False))
+    assert producer.cached_gop == []
+    # recorders never start from the past; a pipe replays the GOP as it was
+    recorder = transport.consume(producer)
+    assert recorder.queued == 0 and recorder.primed_frames == 0
+    producer.send(vp8(10**6, key=True))
+    producer.send(vp8(10**6 + 3000, key=False))
+    pipe = transport.consume(producer, prime=REPLAY)
+    assert [(await pipe.recv_frame()).timestamp for _ in range(2)] == [10**6, 10**6 + 3000]

@@ -270,3 +270,36 @@ async def test_a_frame_source_reaches_webrtc_subscribers_packetised_once(
         for sub, _ in subscribers:
             await sub.close()
         await router.close()
+
+
+async def test_a_late_subscriber_starts_from_the_kept_gop_not_the_next_keyframe() -> None:
+    """A camera can't be asked for a keyframe: a browser joining mid-GOP gets the
+    kept GOP (Producer.keep_gop) as packets, then the live frames without a gap."""
+    router = Router()
+    codec = MediaCodec(H264, VIDEO_RATE, None, {"packetization-mode": "1"})
+    producer = router.create_direct_transport().produce(codec)
+    producer.keep_gop()
+    frames = encoded_video("libx264")
+    assert frames[0] and EncodedFrame(frames[0], 0, codec).keyframe
+    assert not any(EncodedFrame(f, 0, codec).keyframe for f in frames[1:FPS])
+    for i in range(10):  # a keyframe and 9 deltas before anyone watches
+        producer.send(EncodedFrame(frames[i], i * VIDEO_RATE // FPS, codec))
+    transport = router.create_peer_transport()
+    consumer = transport.consume(producer)
+    sub = Subscriber(transport)
+    try:
+        await sub.negotiate()
+        mid = transport.consumer_mid(consumer.id) or ""
+        await _wait_until(lambda: consumer.stream is not None and consumer.stream.ready)
+        for i in range(10, 15):  # still the same GOP: the next keyframe is at FPS
+            producer.send(EncodedFrame(frames[i], i * VIDEO_RATE // FPS, codec))
+            await asyncio.sleep(1 / FPS)
+        await sub.first_frame(mid)
+        # (the receiver's jitter buffer hands a frame over when the next one begins)
+        await _wait_until(lambda: len(sub.received.frames[mid]) >= 14)
+        assert consumer.primed_frames == 10  # the GOP before the first live frame
+        got = [frame_digest(H264, data) for _, data, _ in sub.received.frames[mid]]
+        assert got[:14] == [frame_digest(H264, f) for f in frames[:14]]
+    finally:
+        await sub.close()
+        await router.close()

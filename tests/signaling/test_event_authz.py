@@ -9,10 +9,11 @@ import socketio
 
 from command_center import walls
 from command_center.screen_credentials import hash_secret, screen_token
+from rooms import cameras
 from rooms.demo import seed_demo_city
 from rooms.policy import Subject
 from rooms.tokens import issue
-from signaling.keys import DATABASE, TOKEN_SECRET
+from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
 from signaling.room_namespace import RoomNamespace
 from signaling.wall_namespace import WallNamespace
 from tests.signaling.client import ProtocolClient
@@ -24,6 +25,8 @@ from tests.signaling.wall_client import WallClient
 JOIN = {"party-here", "mediator-east", "city-admin", "command"}
 MODERATORS = {"mediator-east", "city-admin"}
 ANY_JOINED = JOIN
+CAMERA_STAFF = {"mediator-east", "city-admin", "command"}  # attach, detach, steer cameras
+CAPTURE = {"mediator-east", "city-admin"}  # take evidence from a camera
 EVENTS: dict[str, set[str]] = {
     "join": JOIN,
     "publish": ANY_JOINED,
@@ -41,6 +44,14 @@ EVENTS: dict[str, set[str]] = {
     "record-stop": MODERATORS,
     "remove-participant": MODERATORS,
     "end-room": MODERATORS,
+    "camera-list": CAMERA_STAFF,
+    "camera-attach": CAMERA_STAFF,
+    "camera-share": MODERATORS,
+    "camera-ptz": CAMERA_STAFF,
+    "camera-snapshot": CAPTURE,
+    "camera-clip-start": CAPTURE,
+    "camera-clip-stop": CAPTURE,
+    "camera-detach": CAMERA_STAFF,
     "raise-hand": ANY_JOINED,
     "chat": ANY_JOINED,
     "allow-speak": MODERATORS,
@@ -79,6 +90,15 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
             side: await case_room(s, demo, org, title=side)
             for side, org in (("east", "east-1"), ("west", "west-1"))
         }
+        admin = demo.users["city-admin"]
+        camera = await cameras.do_create_camera(
+            s,
+            Subject(id=admin.id, name="a", role="admin", org_path=demo.orgs["city"].path),
+            hub.app[CAMERA_BOX],
+            organisation=demo.orgs["east-1"],
+            name="东门",
+            rtsp_url="rtsp://127.0.0.1:9/nothing-listens-here",
+        )
     here = rooms["east"].id
 
     async def token(principal: str) -> str:
@@ -105,6 +125,13 @@ async def test_event_authorisation_matrix(hub: Hub, clients: list[ProtocolClient
         "mute-participant": {"participantId": target_id, "kind": "audio"},
         "record-consent": {"participantId": target_id},
         "remove-participant": {"participantId": "nobody"},
+        "camera-attach": {"cameraId": camera.id},
+        "camera-share": {"cameraId": camera.id, "shared": True},
+        "camera-ptz": {"cameraId": camera.id, "pan": 1},
+        "camera-detach": {"cameraId": camera.id},
+        "camera-snapshot": {"cameraId": camera.id},
+        "camera-clip-start": {"cameraId": camera.id},
+        "camera-clip-stop": {"cameraId": camera.id},
         "raise-hand": {"raised": True},
         "chat": {"text": "你好"},
         "allow-speak": {"participantId": target_id},

@@ -53,6 +53,12 @@ async def test_join_answer_names_what_the_participant_may_do(
             expected.append("room.moderate")
         if principal in EVENTS["end-room"]:
             expected.append("room.end")
+        if principal in EVENTS["camera-attach"]:
+            expected.append("camera.attach")
+        if principal in EVENTS["camera-ptz"]:
+            expected.append("camera.control")
+        if principal in EVENTS["camera-snapshot"]:
+            expected.append("camera.capture")
         assert joined["permissions"] == expected, principal
         await client.close()
 

@@ -23,11 +23,13 @@ from recorder.recording import RoomRecorder
 from recorder.signing import load_or_create_signing_key
 from recorder.store import recordings_dir
 from recorder.verify import verify
-from rooms import domain
+from rooms import cameras, domain
+from rooms.credentials import CredentialBox
 from rooms.demo import DEMO_PASSWORD, seed_demo_city
 from rooms.policy import Subject
 from rooms.tokens import issue
-from signaling.keys import DATABASE, TOKEN_SECRET
+from signaling.keys import CAMERA_BOX, DATABASE, TOKEN_SECRET
+from tests.signaling.camera_authz import CAMERA_ROUTES, camera_bodies
 from tests.signaling.conftest import staff_token
 
 STAFF = ("city-admin", "command", "evaluator", "intake", "mediator-east", "reviewer")
@@ -104,6 +106,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/organisations/{org_id}/recording-policy"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/recording-policy"): {"city-admin"},
     ("GET", "/api/v1/join/{token}"): set(PRINCIPALS),  # the invitation token is the credential
+    **CAMERA_ROUTES,  # tests/signaling/camera_authz.py
     ("GET", "/api/v1/j/{code}"): set(PRINCIPALS),  # a short link: the code is the credential
     ("GET", "/api/v1/organisations/{org_id}/waiting-room"): set(STAFF),
     ("PUT", "/api/v1/organisations/{org_id}/waiting-room"): {"city-admin"},
@@ -148,8 +151,16 @@ SCOPED = {
     "/api/v1/organisations#POST",
     "/api/v1/users#POST",
     "/api/v1/cases#POST",
+    "/api/v1/cameras#POST",
+    "/api/v1/gb-devices#POST",
     "/api/v1/walls#POST",
     "/api/v1/calls#POST",
+}
+# DELETE routes that remove their resource: each principal's try goes to a resource of
+# its own kind made for it, so one principal's deletion doesn't change what the next sees
+DOOMED = {
+    "/api/v1/cameras/{camera_id}": "doomed_camera",
+    "/api/v1/gb-devices/{device_id}": "doomed_device",
 }
 # routes that remove what they name: each principal gets a wall (and preset) of its own
 SPARE = {
@@ -192,6 +203,25 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
             invitation = await domain.do_create_invitation(
                 s, room, name="张三", role="party", ttl_s=3600, inviter=None
             )
+            box: CredentialBox = app[CAMERA_BOX]
+            digit = "1" if side == "east" else "2"
+            device, doomed_device = f"3402000000118000000{digit}", f"3402000000118000009{digit}"
+            for device_id in (device, doomed_device):
+                await cameras.do_bind_gb_device(
+                    s, boss, box, organisation=demo.orgs[org], device_id=device_id,
+                    name="NVR", password="nvr-pass",
+                )  # fmt: skip
+            camera, doomed = [
+                await cameras.do_create_camera(
+                    s,
+                    boss,
+                    box,
+                    organisation=demo.orgs[org],
+                    name=f"{side} 东门",
+                    rtsp_url="rtsp://admin:secret@127.0.0.1:9/cam",
+                )
+                for _ in range(2)
+            ]
             ids[side] = {
                 "case_id": case.id,
                 "room_id": room.id,
@@ -200,6 +230,11 @@ async def world(aiohttp_client: Callable[..., Any], hub_config: Config) -> World
                 "org_id": demo.orgs[org].id,
                 "file": "t01-00001.webm",  # the first segment of record_briefly's recording
                 "mediator": demo.users["mediator-east" if side == "east" else "mediator-west"].id,
+                "camera_id": camera.id,
+                "doomed_camera": doomed.id,
+                "device_id": device,
+                "doomed_device": doomed_device,
+                "new_device": f"3402000000118000005{digit}",
                 # a user of the side's community whom the matrix enables and unlocks
                 "user_id": (
                     await domain.do_create_user(
@@ -291,6 +326,9 @@ async def record_briefly(config: Config, room: str, organisation: str) -> str:
 
 
 def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict[str, Any]:
+    if method == "DELETE" and path in DOOMED:
+        key = path.rsplit("{", 1)[1].rstrip("}")
+        ids = {**ids, key: ids[DOOMED[path]]}
     url = path.format(**ids, token=token or "x", code="NOSUCHCODE", agreement_id="none")
     bodies = {
         "/api/v1/login": {"username": "nobody", "password": "wrong-password"},
@@ -326,6 +364,7 @@ def request_for(method: str, path: str, ids: dict[str, str], token: str) -> dict
             "required": None,
             "retentionDays": None,
         },
+        **camera_bodies(ids),
         "/api/v1/organisations/{org_id}/waiting-room": {"waitingRoom": None},
         "/api/v1/walls": {"name": "新墙", "screens": 1, "organisationId": ids["org"]},
         "/api/v1/walls/{wall_id}/screens/{number}/layout": {"layout": "3x3"},

@@ -37,6 +37,7 @@ def test_answers_keep_their_wire_names() -> None:
         "permissions",
         "resumed",
         "participants",
+        "cameras",
         "iceServers",
         "consents",
         "recording",

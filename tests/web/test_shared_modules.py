@@ -120,7 +120,8 @@ def test_a_watcher_built_from_the_shared_modules_alone(
     watcher = open_page(browser, contexts, phone=False)
     watcher.goto(base + "/join")  # any page of the hub: its origin, under its CSP
     answer = watcher.evaluate(WATCHER, {"token": log_in(base, "command"), "room": room["id"]})
-    assert answer == {"ok": True, "permissions": []}, answer  # command staff watch, no more
+    # command staff watch, and put street cameras into rooms and steer them; no more
+    assert answer == {"ok": True, "permissions": ["camera.attach", "camera.control"]}, answer
     wait_until(watcher, VIDEOS_PLAYING, 1)
     party_id = party.evaluate("window.hub.self.id")
     assert (

@@ -15,7 +15,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.web.conftest import HubProcess, open_page, screenshot
 from tests.web.staff import choose, log_in, org_id, rest, settled, token_of
 
-ALL_SECTIONS = ["案件", "调解室", "录像", "机构与录像规则", "用户", "审计日志", "修改密码"]
+ALL_SECTIONS = [
+    "案件",
+    "调解室",
+    "录像",
+    "机构与录像规则",
+    "用户",
+    "监控摄像机",
+    "审计日志",
+    "修改密码",
+]
 
 
 def nav_labels(page: Page) -> list[str]:

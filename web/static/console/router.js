@@ -10,6 +10,7 @@ export const ROUTES = [
   { name: "recording", path: "/console/recordings/:id", permission: "recording.view", section: "recordings" },
   { name: "organisations", path: "/console/organisations", permission: "org.manage", nav: true },
   { name: "users", path: "/console/users", permission: "user.manage", nav: true },
+  { name: "cameras", path: "/console/cameras", permission: "camera.manage", nav: true },
   { name: "audit", path: "/console/audit", permission: "audit.view", nav: true },
   { name: "password", path: "/console/password", permission: null, nav: true },
 ];
@@ -21,6 +22,7 @@ const ALIASES = {
   "/admin/organisations": "organisations",
   "/admin/users": "users",
   "/admin/audit": "audit",
+  "/admin/cameras": "cameras",
 };
 
 const byName = Object.fromEntries(ROUTES.map((r) => [r.name, r]));

@@ -29,11 +29,12 @@ import { RecordingView } from "./views/recording.js";
 import { OrganisationsView } from "./views/organisations.js";
 import { UsersView } from "./views/users.js";
 import { AuditView } from "./views/audit.js";
+import { CamerasView } from "./views/cameras.js";
 
 const VIEWS = {
   cases: CasesView, case: CaseView, rooms: RoomsView, recordings: RecordingsView,
   recording: RecordingView, organisations: OrganisationsView, users: UsersView, audit: AuditView,
-  password: PasswordView,
+  cameras: CamerasView, password: PasswordView,
 };
 
 const { lang, t } = pageI18n(strings);

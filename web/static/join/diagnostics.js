@@ -1,5 +1,6 @@
 // window.hub, for diagnostics and the browser tests: the numbers behind the badges, who
-// we are, the socket (to drop it), the peer connections and the simulcast layers asked for.
+// we are, the socket (to drop it), the peer connections, the simulcast layers asked for
+// and how long each camera attached from this page took to show.
 
 export function exposeDiagnostics(state, stats) {
   window.hub = {
@@ -19,6 +20,10 @@ export function exposeDiagnostics(state, stats) {
     /** producer id -> the simulcast layer this page last asked the hub for */
     get layers() {
       return Object.fromEntries(state.subscriber?.layers || []);
+    },
+    /** camera id -> {clicked, acked, firstFrame (ms from the attach click)} */
+    get cameraTimes() {
+      return Object.fromEntries(state.cameras?.times || []);
     },
   };
 }

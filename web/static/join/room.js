@@ -10,6 +10,7 @@ import { RoomSignaling, refusal } from "../lib/signaling.js";
 import { collectStats } from "../lib/stats.js";
 import { MediaPool, TileGrid, gridClass } from "../lib/tiles.js";
 import { Camera } from "./camera.js";
+import { RoomCameras, isCameraTile } from "./cameras.js";
 import { CommandNotice } from "./command-notice.js";
 import { SessionClock } from "./clock.js";
 import { selfWarnings } from "./monitor.js";
@@ -59,6 +60,8 @@ const waitingScreen = new WaitingScreen({
   root: $("waiting-room"),
   roomName: $("waiting-room-name"),
   since: $("waiting-since"),
+  preview: $("waiting-preview"),
+  leave: $("waiting-leave"),
   t,
 });
 
@@ -80,10 +83,10 @@ function showMessage(key, action) {
 
 const reload = { label: "rejoin", run: () => location.reload() };
 
-function banner(key) {
+function banner(key, vars) {
   const node = $("banner");
   node.hidden = !key;
-  node.textContent = key ? t(key) : "";
+  node.textContent = key ? t(key, vars) : "";
   node.dataset.code = key || "";
 }
 
@@ -226,6 +229,7 @@ async function enterRoom() {
   state.producers.clear();
   hideStage();
   for (const p of ack.participants) addParticipant(p);
+  state.cameras.reset(ack.cameras);
   layout(state.tiles);
   state.ready = true;
   state.subscriber.schedule(); // receive while our own media is still being negotiated
@@ -233,21 +237,11 @@ async function enterRoom() {
 }
 
 /** Held in the lobby until the mediator admits us: the camera stays ready meanwhile. */
-function showWaiting(ack) {
-  $("lobby").hidden = true;
-  $("message").hidden = true;
-  $("room").hidden = true;
-  if (!waitingScreen.root.hidden) return;
-  waitingScreen.show(ack.room);
-  camera.ready.then(() => {
-    $("waiting-preview").srcObject = camera.stream;
-  });
-  $("waiting-leave").onclick = () => {
-    state.over = true;
-    state.signaling.disconnect();
-    showMessage("left", reload);
-  };
-}
+const showWaiting = (ack) => waitingScreen.enter(ack.room, [$("lobby"), $("message"), $("room")], camera, () => {
+  state.over = true;
+  state.signaling.disconnect();
+  showMessage("left", reload);
+});
 
 function showRoom() {
   $("lobby").hidden = true;
@@ -285,6 +279,7 @@ function showRoom() {
     onShareChange,
     showSelfStatus,
   });
+  state.cameras = new RoomCameras({ t, request, may, signaling: state.signaling, tiles: state.tiles, panel: ui.panel, noteProducer, notify: banner });
   $("mute").onclick = toggleMic;
   $("camera").onclick = toggleCamera;
   $("switch").onclick = switchCamera;
@@ -444,9 +439,10 @@ function layout(tiles) {
   $("tiles").className = gridClass(tiles.size);
   chooseLayers();
   $("waiting").hidden = tiles.size > 0;
-  $("people-count").textContent = String(tiles.size + 1);
+  const people = [...tiles.values()].filter((p) => !isCameraTile(p.id));
+  $("people-count").textContent = String(people.length + 1);
   const self = state.self ? { ...state.self, micMuted: state.micMuted, hand: ui.floor?.raised } : null;
-  renderPeople($("people-list"), tiles.values(), {
+  renderPeople($("people-list"), people, {
     t,
     request,
     self,

@@ -24,7 +24,10 @@ export function buildSessionUi(ui, options) {
     root: $("panel"),
     openers: { people: $("open-people"), chat: $("open-chat") },
     close: $("panel-close"),
-    onShow: (tab, visible) => tab === "chat" && ui.chat?.show(visible),
+    onShow: (tab, visible) => {
+      if (tab === "chat") ui.chat?.show(visible);
+      if (tab === "cameras") state.cameras?.showPanel(visible); // made after this panel
+    },
   });
   ui.panel.show("people");
   if (!isWide()) ui.panel.hide();

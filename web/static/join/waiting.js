@@ -68,9 +68,24 @@ export class WaitingList {
 
 /** The party's waiting screen: the room's name, a calm message, the time waited. */
 export class WaitingScreen {
-  constructor({ root, roomName, since, t }) {
-    Object.assign(this, { root, roomName, since, t });
+  constructor({ root, roomName, since, preview, leave, t }) {
+    Object.assign(this, { root, roomName, since, preview, leave, t });
     this.handle = null;
+  }
+
+  /**
+   * Held here until a mediator admits us: `others` (the page's other screens) hide, the
+   * camera's preview shows once it is ready (it stays on meanwhile), `onLeave` on 离开.
+   * Again while waiting (a reconnect): nothing changes.
+   */
+  enter(room, others, camera, onLeave) {
+    for (const node of others) node.hidden = true;
+    if (!this.root.hidden) return;
+    this.show(room);
+    camera.ready.then(() => {
+      this.preview.srcObject = camera.stream;
+    });
+    this.leave.onclick = onLeave;
   }
 
   show(room, startedLocally = Date.now()) {

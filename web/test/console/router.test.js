@@ -10,6 +10,8 @@ test("addresses name their view and parameters", () => {
   assert.equal(match("/console").name, null); // the user's first section
   assert.equal(match("/admin").name, "organisations");
   assert.equal(match("/admin/users").name, "users");
+  assert.equal(match("/admin/cameras").name, "cameras");
+  assert.equal(match("/console/cameras").name, "cameras");
   assert.equal(match("/console/nothing").name, "not_found");
   assert.equal(pathOf("case", { id: "a/b" }), "/console/cases/a%2Fb");
 });
@@ -21,4 +23,7 @@ test("the sections follow the permissions", () => {
   assert.equal(mayOpen("users", mediator), false);
   assert.equal(mayOpen("password", []), true);
   assert.equal(home([]), "password");
+  // the camera registry: for those who keep it (administrators), not for those who only use cameras
+  assert.equal(mayOpen("cameras", [...mediator, "camera.view", "camera.attach"]), false);
+  assert.ok(navItems(["camera.view", "camera.manage"]).some((r) => r.name === "cameras"));
 });
