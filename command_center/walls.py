@@ -28,6 +28,7 @@ from command_center.layouts import LayoutError, parse_layout
 from command_center.tours import Tour, TourError, make_tour, pause, resume
 from rooms import policy
 from rooms.audit import do_append_audit
+from rooms.cameras import camera_org_path
 from rooms.domain import DomainError, org_path
 from rooms.models import (
     Organisation,
@@ -225,15 +226,11 @@ async def check_source(
         return {"kind": PARTICIPANT, "roomId": room.id, "participantId": participant.id}
     if kind == CAMERA:
         camera_id = _id(content, "cameraId")
-        if cameras is None:
-            raise DomainError(
-                "cameras_unavailable", "本系统尚未启用摄像头 / no camera registry on this hub", 409
-            )
-        path = await cameras(session, camera_id)
-        if path is None:
-            raise DomainError("not_found", "摄像头不存在 / no such camera", 404)
-        authorize(subject, policy.ROOM_WATCH, path)
-        _inside_wall(wall_path, path)
+        camera_path: str | None = await (cameras or camera_org_path)(session, camera_id)
+        if camera_path is None:
+            raise DomainError("camera_not_found", "摄像机不存在 / no such camera", 404)
+        authorize(subject, policy.ROOM_WATCH, camera_path)
+        _inside_wall(wall_path, camera_path)
         return {"kind": CAMERA, "cameraId": camera_id}
     raise DomainError("bad_request", "画面来源须为 room、participant 或 camera / unknown kind")
 

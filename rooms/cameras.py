@@ -215,6 +215,15 @@ async def access_camera_by_id(
     return camera, path or ""
 
 
+async def camera_org_path(session: AsyncSession, camera_id: str) -> str | None:
+    """The path of a camera's organisation ("" for none), or None: no such camera.
+    The caller authorises (a wall tile checks ROOM_WATCH on the path)."""
+    camera = await session.get(Camera, camera_id) if len(camera_id) <= 32 else None
+    if camera is None:
+        return None
+    return await org_path(session, camera.organisation_id) or ""
+
+
 async def list_cameras(session: AsyncSession, subject: Subject) -> list[Camera]:
     """Cameras of `subject`'s subtree."""
     _authorize(subject, policy.CAMERA_VIEW, None)

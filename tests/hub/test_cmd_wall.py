@@ -94,7 +94,7 @@ def test_create_then_put_a_room(
         (("--screen", "3", "--tile", "1", "--room", "东城调解室"), "not_found"),
         (("--screen", "1", "--tile", "10", "--room", "东城调解室"), "not_found"),
         (("--screen", "1", "--tile", "1", "--room", "没有这个"), "room_not_found"),
-        (("--screen", "1", "--tile", "1", "--camera", "cam-1"), "cameras_unavailable"),
+        (("--screen", "1", "--tile", "1", "--camera", "cam-1"), "camera_not_found"),
     ):
         code, _, err = run(capsys, "wall", "put", wall_id, *args, "--data-dir", data)
         assert code == 2 and err.startswith(code_expected), err
@@ -115,3 +115,40 @@ def test_a_bad_layout_is_refused(hub_config: Config, capsys: pytest.CaptureFixtu
         str(hub_config.server.data_dir),
     )
     assert code == 2 and out == "" and err.startswith("bad_layout")
+
+
+def test_put_a_camera_from_the_registry(
+    hub_config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(hub_config.server.data_dir)
+    code, out, err = run(
+        capsys, "wall", "create", "--name", "值班墙", "--screens", "1", "--data-dir", data
+    )
+    assert code == 0, err
+    wall_id = out.split()[0]
+    code, out, err = run(
+        capsys, "camera", "add", "--name", "菜市场东门", "--rtsp", "rtsp://10.0.0.8:554/live",
+        "--data-dir", data,
+    )  # fmt: skip
+    assert code == 0, err
+    camera_id = out.strip()
+    code, out, err = run(
+        capsys, "wall", "put", wall_id, "--screen", "1", "--tile", "1", "--camera", camera_id,
+        "--data-dir", data,
+    )  # fmt: skip
+    assert code == 0, err
+    assert camera_id in out
+
+    async def tiles() -> dict[str, object]:
+        database = Database(hub_config.database_url)
+        try:
+            async with database.session() as s:
+                from sqlalchemy import select
+
+                screen = await s.scalar(select(WallScreen).where(WallScreen.wall_id == wall_id))
+                assert screen is not None
+                return dict(screen.tiles)
+        finally:
+            await database.close()
+
+    assert asyncio.run(tiles())["1"] == {"kind": "camera", "cameraId": camera_id}
