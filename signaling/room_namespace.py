@@ -16,27 +16,20 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from pydantic import ValidationError
 
-from media.errors import (
-    InvalidSdpError,
-    MediaError,
-    TooManyProducersError,
-    UnsupportedCodecError,
-)
 from media.producer import Producer
 from recorder.control import RecordingControl, RecordingStarted, RecordingStopped
 from rooms import admission, live_actions, policy, users
 from rooms.accounts import check_session
-from rooms.errors import HubError
 from rooms.live_events import ConsentMethod, LeaveReason, Source
 from rooms.live_room import LiveParticipant, LiveRoom, participant_info, producer_info
 from rooms.tokens import TokenError, verify
 from signaling.agreement_events import AgreementEvents
 from signaling.barge_in import BargeIns
 from signaling.camera_captures import CameraCaptures
-from signaling.decoder import MALFORMED, BadInput, HubPacket, payload
+from signaling.decoder import MALFORMED, HubPacket, payload
 from signaling.errors import MESSAGES, fail
+from signaling.event_dispatch import answer, malformed_ack, validate
 from signaling.keys import (
     CAMERA_CAPTURES,
     DATABASE,
@@ -48,7 +41,7 @@ from signaling.keys import (
     TOKEN_SECRET,
 )
 from signaling.lobby_events import LobbyEvents
-from signaling.models import Body, Wire, refusal
+from signaling.models import Body, Wire
 from signaling.room_camera_events import CameraEvents
 from signaling.room_cameras import sync_room
 from signaling.room_messages import (
@@ -183,11 +176,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self.on_disconnect(args[0])
         sid, rest = args[0], args[1:]
         if event == MALFORMED:  # a packet signaling.decoder refused: answer why
-            detail = rest[0] if rest and isinstance(rest[0], dict) else {}
-            return error_ack(
-                str(detail.get("code", "bad_request")),
-                str(detail.get("message", "请求格式错误 / malformed request")),
-            )
+            return malformed_ack(rest)
         known = self.events.get(event)
         if known is None:
             return error_ack("unknown_event", f"未知的请求 {event!r} / unknown request")
@@ -199,22 +188,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         model, handler = known
         if event != "join" and session.participant is None:  # seated (not waiting) first
             return error_ack("not_joined", MESSAGES["not_joined"])
-        try:
+
+        async def call() -> dict[str, Any]:
             data = payload(rest, self.app[SIGNALING].max_message_bytes)
             return ack(await handler(session, validate(model, data)))
-        except HubError as exc:
-            return error_ack(exc.code, exc.message)
-        except UnsupportedCodecError as exc:
-            return error_ack("unsupported_codec", str(exc))
-        except InvalidSdpError as exc:
-            return error_ack("invalid_sdp", str(exc))
-        except TooManyProducersError as exc:
-            return error_ack("too_many_producers", f"发布的媒体轨道过多 / {exc}")
-        except MediaError as exc:  # InvalidStateError and the rest
-            return error_ack("invalid_state", str(exc))
-        except Exception:
-            logger.exception("event %r from %s failed", event, sid)
-            return error_ack("internal", "服务器内部错误 / internal server error")
+
+        return await answer(call, f"event {event!r} from {sid}")
 
     async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -486,13 +465,6 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.app[DATABASE], self.app[LIVE_ROOMS], room.id, actor=participant.subject
         )
         await self.lobby_events.room_ended(room.id)  # nobody waits on
-
-
-def validate(model: type[Body], data: dict[str, Any]) -> Body:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise BadInput(refusal(exc)) from None
 
 
 def setup(app: web.Application, *, client_manager: Any = None) -> RoomNamespace:

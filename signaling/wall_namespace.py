@@ -27,7 +27,6 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from command_center import walls
@@ -44,17 +43,16 @@ from command_center.screen_credentials import (
 )
 from command_center.screen_view import screen_views, source_key, visible_tiles
 from command_center.tile_labels import tile_labels
-from media.errors import InvalidSdpError, InvalidStateError, MediaError
 from rooms import domain, policy
 from rooms.accounts import check_session
-from rooms.errors import HubError
 from rooms.models import Wall, WallScreen
 from rooms.policy import Subject
 from rooms.tokens import TokenError, verify
 from signaling.alarm_service import ALARM_ROOM_PREFIX, SCREENS_ROOM
-from signaling.decoder import MALFORMED, BadInput
+from signaling.decoder import MALFORMED
 from signaling.decoder import payload as read_payload
 from signaling.errors import fail
+from signaling.event_dispatch import answer, malformed_ack, validate
 from signaling.keys import (
     COMMAND_CENTER_SETTINGS,
     DATABASE,
@@ -68,7 +66,7 @@ from signaling.keys import (
     TOKEN_SECRET,
     WALL_NAMESPACE,
 )
-from signaling.models import Body, refusal
+from signaling.models import Body
 from signaling.room_messages import error_ack
 from signaling.wall_messages import (
     AnswerRequest,
@@ -172,11 +170,7 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self.on_disconnect(args[0])
         sid, rest = args[0], args[1:]
         if event == MALFORMED:
-            detail = rest[0] if rest and isinstance(rest[0], dict) else {}
-            return error_ack(
-                str(detail.get("code", "bad_request")),
-                str(detail.get("message", "请求格式错误 / malformed request")),
-            )
+            return malformed_ack(rest)
         known = self.events.get(event)
         if known is None:
             return error_ack("unknown_event", f"未知的请求 {event!r} / unknown request")
@@ -184,22 +178,12 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sock is None:
             return error_ack("not_connected", "未连接 / not connected")
         model, handler = known
-        try:
+
+        async def call() -> dict[str, Any]:
             data = read_payload(rest, self.app[SIGNALING].max_message_bytes)
-            try:
-                request = model.model_validate(data)
-            except ValidationError as exc:
-                raise BadInput(refusal(exc)) from None
-            return {"ok": True, **(await handler(sock, request) or {})}
-        except HubError as exc:
-            return error_ack(exc.code, exc.message)
-        except InvalidSdpError as exc:
-            return error_ack("invalid_sdp", str(exc))
-        except (InvalidStateError, MediaError) as exc:
-            return error_ack("invalid_state", str(exc))
-        except Exception:
-            logger.exception("wall event %r from %s failed", event, sid)
-            return error_ack("internal", "服务器内部错误 / internal server error")
+            return {"ok": True, **(await handler(sock, validate(model, data)) or {})}
+
+        return await answer(call, f"wall event {event!r} from {sid}")
 
     async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
