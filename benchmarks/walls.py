@@ -66,7 +66,8 @@ class Hub:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # its publishers are parties and nobody admits them: no waiting room here
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "MEDIATION_HUB_WAITING_ROOM": "0"},
         )
         wait_for_port(self.port, limit=30)
         self.url = f"http://127.0.0.1:{self.port}"
