@@ -119,6 +119,34 @@ async def test_subscribers_get_the_publishers_rtp_payloads_byte_for_byte() -> No
         await router.close()
 
 
+async def test_publisher_rtp_goes_from_the_socket_to_the_producer_in_one_call() -> None:
+    """No packet of a connected publisher takes aiortc's queue and coroutines
+    (media/_aiortc_receive.py): its RTP reaches the producer all the same."""
+    router = Router()
+    transport = router.create_peer_transport()
+    publisher = await connect_publisher(transport, [PacketTrack("video", encoded_video("libvpx"))])
+    dtls = transport._publish_pc.getTransceivers()[0].receiver.transport
+    queued = 0
+    original = dtls._handle_rtp_data
+
+    async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        nonlocal queued
+        queued += 1
+        await original(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = handle_rtp_data
+    try:
+        # (the first few may have been queued while DTLS was finishing)
+        await _wait_until(lambda: router.counters.received_packets > 20)
+        start, queued_before = router.counters.received_packets, queued
+        await _wait_until(lambda: router.counters.received_packets > start + 100)
+        assert queued == queued_before
+        assert dtls._RTCDtlsTransport__rx_packets > 100  # getStats still counts them
+    finally:
+        await publisher.close()
+        await router.close()
+
+
 async def test_lost_packets_are_repaired_from_the_consumers_history() -> None:
     async with video_session() as session:
         await session.subscriber.first_frame(session.mid)
