@@ -26,12 +26,53 @@ from media.rtp_stream import OutboundStream
 FPS = 30
 
 
+TCC_ID = 5  # the transport-cc extension's id in our offers (aiortc uses 1-3)
+
+
+def _with_transport_seq(write: Any, seq: list[int], ext_id: int) -> Any:
+    """A writer that adds a transport-wide sequence number to each RTP packet's
+    one-byte header extensions (before SRTP), as a browser does."""
+
+    def add(data: bytes) -> None:
+        elements = b""
+        end = 12
+        if data[0] & 0x10:  # keep the elements there are, drop their padding
+            words = int.from_bytes(data[14:16], "big")
+            block, end, i = data[16 : 16 + 4 * words], 16 + 4 * words, 0
+            while i < len(block):
+                if block[i] == 0:
+                    i += 1
+                    continue
+                length = (block[i] & 0x0F) + 2
+                elements += block[i : i + length]
+                i += length
+        elements += bytes([(ext_id << 4) | 1]) + (seq[0] & 0xFFFF).to_bytes(2, "big")
+        seq[0] += 1
+        elements += b"\x00" * (-len(elements) % 4)
+        head = bytes([data[0] | 0x10]) + data[1:12]
+        write(head + b"\xbe\xde" + (len(elements) // 4).to_bytes(2, "big") + elements + data[end:])
+
+    return add
+
+
 class LightPublisher:
     """One camera (VP8 640x480 ~0.5 Mbps, 30 fps) and, optionally, one microphone
-    (Opus, 20 ms)."""
+    (Opus, 20 ms). With `transport_cc` (the default) it offers and sends
+    transport-wide sequence numbers as Chromium and Safari do, and the hub gives
+    transport-cc feedback; without, it sends abs-send-time and the hub runs
+    aiortc's REMB estimator on every video packet (what an aiortc publisher gets)."""
 
-    def __init__(self, video: tuple[bytes, ...], audio: tuple[bytes, ...] | None = None):
+    def __init__(
+        self,
+        video: tuple[bytes, ...],
+        audio: tuple[bytes, ...] | None = None,
+        *,
+        transport_cc: bool = True,
+    ):
         self.pc = RTCPeerConnection()
+        self._transport_cc = transport_cc
+        self._tcc_seq = [0]
+        self._tcc_id: int | None = None
         self._tasks: list[asyncio.Future[None]] = []
         self._media: list[tuple[OutboundStream, asyncio.Event, list[list[bytes]], float, int]] = []
         transceiver = self.pc.addTransceiver("video", direction="sendonly")
@@ -46,15 +87,30 @@ class LightPublisher:
 
     def _add(self, transceiver: Any, frames: list[list[bytes]], interval: float, step: int) -> None:
         ready = asyncio.Event()
-        stream = OutboundStream(transceiver.kind, lambda s: ready.set())
+
+        def started(stream: OutboundStream) -> None:
+            if self._tcc_id is not None:
+                stream._write = _with_transport_seq(stream._write, self._tcc_seq, self._tcc_id)
+            ready.set()
+
+        stream = OutboundStream(transceiver.kind, started)
         taps.tap_sender(transceiver.sender, stream)
         self._media.append((stream, ready, frames, interval, step))
 
     async def offer(self) -> str:
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return str(self.pc.localDescription.sdp)
+        sdp = str(self.pc.localDescription.sdp)
+        if self._transport_cc:
+            sdp = sdp.replace(
+                "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
+                "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                f"a=extmap:{TCC_ID} {taps.EXT_TRANSPORT_CC}\r\n",
+            )
+        return sdp
 
     async def answer(self, sdp: str) -> None:
+        if f"a=extmap:{TCC_ID} {taps.EXT_TRANSPORT_CC}" in sdp:
+            self._tcc_id = TCC_ID
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         for media in self._media:
             self._tasks.append(asyncio.ensure_future(self._pace(*media)))
