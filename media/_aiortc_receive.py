@@ -19,6 +19,7 @@ import asyncio
 import struct
 from typing import Any
 
+import aioice.ice
 import pylibsrtp
 from aiortc import RTCDtlsTransport
 from aiortc import clock as aiortc_clock
@@ -34,6 +35,7 @@ _DTLS_ROUTER = "_rtp_router"
 _DTLS_EXTENSIONS = "_rtp_header_extensions_map"
 _DTLS_RX_BYTES = "_RTCDtlsTransport__rx_bytes"  # for getStats
 _DTLS_RX_PACKETS = "_RTCDtlsTransport__rx_packets"
+_ICE_PROTOCOLS = "_protocols"  # aioice Connection: one per local candidate
 _MARK = "_hub_direct"
 _MAP_IDS = "_HeaderExtensionsMap__ids"  # the negotiated ids, a HeaderExtensions
 _FIXED = struct.Struct("!BHLL")  # marker|pt, sequence number, timestamp, SSRC
@@ -150,7 +152,24 @@ def receive_directly(transport: RTCDtlsTransport) -> None:
             task.add_done_callback(pending.discard)
 
     connection.data_received = data_received
+    # and before aioice tries each datagram as STUN (RTP's first byte is 128-191,
+    # STUN's 0-3): straight from the socket's protocol
+    for protocol in getattr(connection, _ICE_PROTOCOLS):
+        if type(protocol) is aioice.ice.StunProtocol:
+            _skip_stun_parse(protocol, data_received)
     setattr(transport, _MARK, True)
+
+
+def _skip_stun_parse(protocol: aioice.ice.StunProtocol, data_received: Any) -> None:
+    original = protocol.datagram_received
+
+    def datagram_received(data: bytes | str, addr: tuple[Any, ...]) -> None:
+        if data and 127 < data[0] < 192:  # type: ignore[operator]
+            data_received(data, protocol.local_candidate.component)
+        else:
+            original(data, addr)
+
+    protocol.datagram_received = datagram_received  # type: ignore[method-assign]
 
 
 def check(transport: RTCDtlsTransport) -> None:
@@ -158,6 +177,10 @@ def check(transport: RTCDtlsTransport) -> None:
     connection = getattr(transport.transport, _ICE_CONNECTION, None)
     if connection is None or not callable(getattr(connection, "data_received", None)):
         raise AiortcInternalsChanged("aioice Connection.data_received is gone")
+    if not isinstance(getattr(connection, _ICE_PROTOCOLS, None), list):
+        raise AiortcInternalsChanged("aioice Connection._protocols is gone")
+    if not callable(getattr(aioice.ice.StunProtocol, "datagram_received", None)):
+        raise AiortcInternalsChanged("aioice StunProtocol.datagram_received is gone")
     for name in (_DTLS_RX_SRTP, _DTLS_STATE, _DTLS_ROUTER, _DTLS_EXTENSIONS):
         if not hasattr(transport, name):
             raise AiortcInternalsChanged(f"RTCDtlsTransport.{name} is gone")
