@@ -1,5 +1,5 @@
-"""Simulcast on the room page (opt-in for now: `?simulcast=1`): a desk publishes its
-camera in two layers, a phone in one even when asked; a tile that shares the screen
+"""Simulcast on the room page (on by default, `?simulcast=0` turns it off): a desk
+publishes its camera in two layers, a phone in one; a tile that shares the screen
 with two others asks for and receives the low layer (the decoded size of the tile's
 video says which), a big tile asks for the high one.
 
@@ -91,8 +91,8 @@ def test_small_tiles_take_the_low_layer_of_a_desk_camera(
     mediator = open_page(browser, contexts, phone=False)
     party = open_page(browser, contexts, phone=True)
     mediator_url = hub_process.invite(room, "王调解员", role="mediator")
-    join(mediator, mediator_url + "?codec=vp8&simulcast=1", tap=False)
-    join(party, hub_process.invite(room, "张三") + "?codec=vp8&simulcast=1", tap=True)
+    join(mediator, mediator_url + "?codec=vp8", tap=False)
+    join(party, hub_process.invite(room, "张三") + "?codec=vp8", tap=True)
     wait_until(party, VIDEOS_PLAYING, 1)
     mediator_id = mediator.evaluate("window.hub.self.id")
 
@@ -154,7 +154,7 @@ def test_a_desk_publishing_layers_shares_its_screen_twice(
     mediator = open_page(browser, contexts, phone=False, viewport={"width": 1440, "height": 900})
     party = open_page(browser, contexts, phone=True)
     mediator_url = hub_process.invite(room, "王调解员", role="mediator")
-    join(mediator, mediator_url + "?codec=vp8&simulcast=1", tap=False)
+    join(mediator, mediator_url + "?codec=vp8", tap=False)
     join(party, hub_process.invite(room, "张三") + "?codec=vp8", tap=True)
     wait_until(party, VIDEOS_PLAYING, 1)
     mediator_id = mediator.evaluate("window.hub.self.id")
@@ -171,3 +171,15 @@ def test_a_desk_publishing_layers_shares_its_screen_twice(
         expect(share).to_have_attribute("aria-pressed", "false")
         camera_flows(party, mediator_id, f"after the {round_} share")
         wait_sending(mediator, ["f", "l"], f"the desk, after the {round_} share")
+
+
+def test_simulcast_0_keeps_a_desk_to_one_encoding(
+    hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    desk = open_page(browser, contexts, phone=False)
+    join(
+        desk,
+        hub_process.invite("邻里纠纷-单层", "王调解员", role="mediator") + "?simulcast=0",
+        tap=False,
+    )
+    wait_sending(desk, [""], "the desk with ?simulcast=0")
