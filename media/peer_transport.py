@@ -281,7 +281,11 @@ class PeerTransport(Transport):
             None,
         )
         if chosen is not None:
-            extra = {k: v for k, v in first.parameters.items() if k not in chosen.parameters}
+            extra = {
+                k: v
+                for k, v in first.parameters.items()
+                if k not in chosen.parameters and isinstance(v, (str, int))
+            }
             taps.keep_codec(transceiver, chosen, extra)
         taps.enable_transport_cc(transceiver, offered)
         layers = [rid for rid in offered_rids or [] if rid in first_layers]
