@@ -33,6 +33,7 @@ from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
 from media._aiortc_receive import receive_directly
+from media.bundle_sdp import answer_stopped
 from media.consumer import SQUEEZE, Consumer
 from media.errors import (
     InvalidSdpError,
@@ -129,6 +130,8 @@ class PeerTransport(Transport):
         self._subscribe_pc = RTCPeerConnection(configuration)
         self._publish_lock = asyncio.Lock()
         self._producer_by_mid: dict[str, Producer] = {}
+        # mid -> the codec and rids first answered, answered again on every re-offer
+        self._answered_by_mid: dict[str, tuple[RTCRtpCodecParameters, list[str]]] = {}
         self._slots: list[_Slot] = []
         self._slot_of: dict[str, _Slot] = {}  # consumer id -> its m-line
         self._offers = 0  # subscribe offers made
@@ -237,6 +240,10 @@ class PeerTransport(Transport):
                 if mid is None:
                     continue
                 if mid in self._producer_by_mid:
+                    # a re-offer: aiortc renegotiated this m-line from scratch
+                    answered[mid] = self._answer_again(
+                        transceiver, offered[mid], simulcast.get(mid)
+                    )
                     continue
                 if sending.get(mid, False) and not transceiver.stopped:
                     layers = simulcast.get(mid)
@@ -253,7 +260,40 @@ class PeerTransport(Transport):
                 receive_directly(transceiver.receiver.transport)
             # aiortc neither keeps nor writes rid lines: we add them to the text
             with_layers = {mid: rids for mid, rids in answered.items() if rids}
-            return answer_layers(str(pc.localDescription.sdp), with_layers)
+            answer_sdp = answer_layers(str(pc.localDescription.sdp), with_layers)
+            return answer_stopped(answer_sdp, offer_sdp)
+
+    def _answer_again(
+        self, transceiver: RTCRtpTransceiver, offered: Any, offered_rids: list[str] | None
+    ) -> list[str]:
+        """Answer a publishing m-line of a re-offer (a screen share added or removed next
+        to it) as it was first answered: aiortc's setRemoteDescription reset its codecs
+        and header extensions to its own defaults, and would answer a simulcast camera
+        without the rid extension and without `a=simulcast`, which Chromium accepts
+        once and then refuses its own next offer ("negotiates simulcast but does not
+        negotiate the RID RTP header extension"). Returns the rids to answer."""
+        first, first_layers = self._answered_by_mid[transceiver.mid or ""]
+        chosen = next(
+            (
+                c
+                for c in taps.negotiated_codecs(transceiver)
+                if c.payloadType == first.payloadType
+                and c.mimeType.lower() == first.mimeType.lower()
+            ),
+            None,
+        )
+        if chosen is not None:
+            extra = {
+                k: v
+                for k, v in first.parameters.items()
+                if k not in chosen.parameters and isinstance(v, (str, int))
+            }
+            taps.keep_codec(transceiver, chosen, extra)
+        taps.enable_transport_cc(transceiver, offered)
+        layers = [rid for rid in offered_rids or [] if rid in first_layers]
+        if len(layers) < 2 or not taps.enable_simulcast(transceiver, offered):
+            return []
+        return layers
 
     def new_sending_kinds(self, offer_sdp: str) -> list[str]:
         """The kinds of the m-lines of `offer_sdp` that publish() would turn into
@@ -291,6 +331,7 @@ class PeerTransport(Transport):
         taps.keep_codec(
             transceiver, chosen, {"x-google-start-bitrate": start} if video and start else None
         )
+        self._answered_by_mid[mid] = (chosen, list(layers or []))  # again on re-offers
         tcc = taps.enable_transport_cc(transceiver, offered)
         receiver = transceiver.receiver
         producer = self._create_producer(
@@ -341,6 +382,7 @@ class PeerTransport(Transport):
         mid = producer.app_data.get("mid")
         if mid is not None and self._producer_by_mid.get(mid) is producer:
             del self._producer_by_mid[mid]
+            self._answered_by_mid.pop(mid, None)
 
     # -- subscribing: we offer, client answers ----------------------------------------
     def consume(self, producer: Producer, *, app_data: dict[str, Any] | None = None) -> Consumer:

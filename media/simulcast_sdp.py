@@ -10,7 +10,7 @@ MAX_LAYERS = 3
 _RID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
-def _sections(sdp: str) -> list[list[str]]:
+def sdp_sections(sdp: str) -> list[list[str]]:
     """The session part, then one list of lines per m-section."""
     sections: list[list[str]] = [[]]
     for line in sdp.splitlines():
@@ -26,7 +26,7 @@ def offered_layers(offer: str) -> dict[str, list[str]]:
     is up to the page; ours lists small to large). Only m-lines with at least two
     valid, declared, unpaused rids; at most MAX_LAYERS."""
     out: dict[str, list[str]] = {}
-    for lines in _sections(offer)[1:]:
+    for lines in sdp_sections(offer)[1:]:
         mid = None
         declared: set[str] = set()
         order: list[str] = []
@@ -55,7 +55,7 @@ def answer_layers(answer: str, layers: dict[str, list[str]]) -> str:
     of each mid in `layers`."""
     if not layers:
         return answer
-    sections = _sections(answer)
+    sections = sdp_sections(answer)
     for lines in sections[1:]:
         mid = next((line[6:].strip() for line in lines if line.startswith("a=mid:")), None)
         rids = layers.get(mid or "")

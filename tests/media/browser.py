@@ -52,6 +52,26 @@ window.publish = async (opts) => {
   window.pcs.pub = pc;
   return ack.producers;
 };
+window.renegotiate = async () => {
+  const pc = window.pcs.pub;
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const ack = await post("/publish", {sdp: pc.localDescription.sdp, again: true});
+  if (ack.error) throw new Error(ack.error);
+  await pc.setRemoteDescription({type: "answer", sdp: ack.sdp});
+  return ack;
+};
+window.addScreen = async () => {  // a second video, as a screen share is
+  const canvas = document.createElement("canvas");
+  canvas.width = 640; canvas.height = 360;
+  const track = canvas.captureStream(5).getVideoTracks()[0];
+  window.screenTransceiver = window.pcs.pub.addTransceiver(track, {direction: "sendonly"});
+  return window.renegotiate();
+};
+window.stopScreen = async () => {
+  window.screenTransceiver.stop();
+  return window.renegotiate();
+};
 window.subscribe = async (name, producer, layer) => {
   const pc = new RTCPeerConnection();
   const video = document.createElement("video");
@@ -106,7 +126,10 @@ def _app(bench_ref: list[Bench]) -> web.Application:
     async def publish(request: web.Request) -> web.Response:
         bench = bench_ref[0]
         body = json.loads(await request.text())
-        transport = bench.router.create_peer_transport()
+        if body.get("again"):  # a re-offer on the publisher's connection
+            transport = bench.transports["publisher"]
+        else:
+            transport = bench.transports["publisher"] = bench.router.create_peer_transport()
         answer = await transport.publish(body["sdp"])
         producers = [{"id": p.id, "kind": p.kind} for p in transport.producers]
         return web.json_response({"sdp": answer, "producers": producers})

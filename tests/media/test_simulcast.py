@@ -177,3 +177,43 @@ async def test_a_bandwidth_cap_takes_a_consumer_down_a_layer() -> None:
             assert consumer.target_layer < 2
         finally:
             await subscriber.close()
+
+
+ENCODINGS = "window.pcs.pub.getSenders()[0].getParameters().encodings.map(e => e.rid)"
+
+
+async def test_a_layered_camera_survives_a_screen_added_and_removed_twice() -> None:
+    """Re-offers (a second video added, then stopped) are answered with the camera's
+    rids again: Chromium keeps its three encodings, accepts every answer and the
+    next offer, and a subscriber of the camera keeps getting frames."""
+    async with browser_bench() as bench:
+        producer_id = await _publish_three_layers(bench)
+        producer = bench.router.get_producer(producer_id)
+        assert producer is not None
+        await bench.call(f"subscribe('low', '{producer_id}', 0)")
+        await _until(lambda: _frames_above(bench, "low", 0), 15)
+        for _ in range(2):
+            ack = await bench.call("addScreen()")
+            camera = ack["sdp"].split("m=video")[1]
+            assert "a=simulcast:recv q;h;f" in camera and "rtp-stream-id" in camera
+            assert len(ack["producers"]) == 2
+            assert await bench.call(ENCODINGS) == ["q", "h", "f"]
+            await _frames_advance(bench, "low")
+
+            ack = await bench.call("stopScreen()")
+            assert [p["id"] for p in ack["producers"]] == [producer_id]
+            stopped = ack["sdp"].split("m=video")[2]
+            assert stopped.startswith(" 0 "), "the stopped m-line is answered at port 0"
+            assert await bench.call(ENCODINGS) == ["q", "h", "f"]
+            assert await bench.call("window.pcs.pub.signalingState") == "stable"
+            await _frames_advance(bench, "low")
+        assert not producer.closed and producer.layers == ["q", "h", "f"]
+
+
+async def _frames_above(bench: Bench, name: str, floor: int) -> bool:
+    return await _frames(bench, name) > floor
+
+
+async def _frames_advance(bench: Bench, name: str) -> None:
+    floor = await _frames(bench, name) + 10
+    await _until(lambda: _frames_above(bench, name, floor), 10)

@@ -54,13 +54,12 @@ export const SIMULCAST_LAYERS = [
 ];
 
 /**
- * Whether this device should publish its camera in layers: a desk (fine pointer), and
- * for now only when asked (`?simulcast=1`): renegotiating a simulcast camera (adding or
- * removing a screen share) does not work yet, see docs/media.md.
+ * Whether this device should publish its camera in layers: a desk (fine pointer), unless
+ * the link says `?simulcast=0` (diagnostics). Phones never: their uplink is the scarce thing.
  */
 export function wantsSimulcast(win = globalThis) {
-  const asked = new URLSearchParams(win.location?.search || "").get("simulcast") === "1";
-  return asked && Boolean(win.matchMedia?.("(pointer: fine)").matches);
+  const off = new URLSearchParams(win.location?.search || "").get("simulcast") === "0";
+  return !off && Boolean(win.matchMedia?.("(pointer: fine)").matches);
 }
 
 /** Our own camera and microphone (or screen), sent to the hub. */
