@@ -5,22 +5,50 @@ gets a clear 400; a room going live shows at once."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.app import build_app
+from hub.config import Config
 from rooms import actions, cameras, domain
 from rooms.credentials import CredentialBox
 from rooms.demo import DemoCity, seed_demo_city
 from rooms.models import Participant
 from rooms.policy import Subject
 from signaling.keys import CAMERA_BOX, DATABASE
+from tests.pg import create_database, postgres_cluster
 from tests.signaling.client import ProtocolClient
 from tests.signaling.conftest import Hub, case_room, staff_token
+from tests.signaling.test_rest_authz import record_briefly
 
 NOW = dt.datetime.now(dt.UTC)
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def pg_prefix() -> Iterator[str]:
+    with postgres_cluster() as prefix:
+        yield prefix
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def hub(
+    request: pytest.FixtureRequest,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    hub_config: Config,
+) -> Hub:
+    """The hub on SQLite and on PostgreSQL (the day and length expressions differ)."""
+    if request.param == "postgresql":
+        prefix = request.getfixturevalue("pg_prefix")
+        hub_config.database.url = await create_database(prefix, f"stats{next(_names)}")
+    app = build_app(hub_config)
+    return Hub(app=app, server=await aiohttp_server(app))
 
 
 async def _session(
@@ -38,7 +66,7 @@ async def _session(
     await s.flush()
 
 
-async def _seed(hub: Hub) -> tuple[DemoCity, dict[str, str]]:
+async def _seed(hub: Hub, config: Config | None = None) -> tuple[DemoCity, dict[str, str]]:
     async with hub.app[DATABASE].transaction() as s:
         demo = await seed_demo_city(s)
         admin = demo.users["city-admin"]
@@ -73,6 +101,8 @@ async def _seed(hub: Hub) -> tuple[DemoCity, dict[str, str]]:
             rtsp_url="rtsp://127.0.0.1:9/idle",
         )  # fmt: skip
     rooms = {"east-1": east_1.id, "east-2": east_2.id, "west-1": west_1.id}
+    if config is not None:  # a real (tiny) sealed recording of the east-1 room
+        await record_briefly(config, east_1.name, demo.orgs["east-1"].id)
     return demo, rooms
 
 
@@ -84,9 +114,9 @@ async def _get(hub: Hub, token: str | None, query: str = "") -> tuple[int, Any]:
 
 
 async def test_figures_of_the_city_and_of_a_township(
-    hub: Hub, clients: list[ProtocolClient]
+    hub: Hub, clients: list[ProtocolClient], hub_config: Config
 ) -> None:
-    demo, rooms = await _seed(hub)
+    demo, rooms = await _seed(hub, hub_config)
     command = await staff_token(hub.app, demo.users["command"])
     status, city = await _get(hub, command)
     assert status == 200, city
@@ -117,7 +147,9 @@ async def test_figures_of_the_city_and_of_a_township(
         "idle": 1,
         "byState": {"online": 2, "offline": 1, "idle": 1},
     }
-    assert city["liveRooms"] == 0 and city["recordings"]["count"] == 0
+    assert city["liveRooms"] == 0
+    made = city["recordings"]
+    assert made["count"] == 1 and made["inWindow"] == 1 and made["sizeBytes"] > 0
 
     status, wide = await _get(hub, command, "?days=90")
     assert status == 200 and len(wide["sessionsPerDay"]) == 90 and wide["sessionsTotal"] == 5
@@ -131,6 +163,8 @@ async def test_figures_of_the_city_and_of_a_township(
     assert {o["name"] for o in east["byOrganisation"]} == {"东城街道花园社区", "东城街道河畔社区"}
     assert east["sessionsTotal"] == 3
     assert east["cameras"]["total"] == 3 and east["cameras"]["offline"] == 1
+    assert east["recordings"]["count"] == 1
+    # (the west township has no recording: a west user would see 0; no such role in the demo)
 
     # a room goes live in the west: the city sees it at once, the east township doesn't
     party = ProtocolClient(hub.url, hub.token(rooms["west-1"], name="张三", sub="p-live"))
