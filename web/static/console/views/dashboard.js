@@ -104,10 +104,10 @@ export const DashboardView = {
 
     const numbers = (s) => {
       const c = s.cameras;
-      const minutes = s.averageSessionS == null ? null : Math.round(s.averageSessionS / 60);
+      const minutes = s.averageSessionS === null || s.averageSessionS === undefined ? null : Math.round(s.averageSessionS / 60);
       return h("div", { class: "dash-stats" }, [
         stat("stat-live-rooms", t("dash_live_rooms"), s.liveRooms,
-          `${t("dash_people_now", { n: s.liveParticipants })} · ${minutes == null ? t("dash_avg_none") : t("dash_avg_length", { m: minutes })}`,
+          `${t("dash_people_now", { n: s.liveParticipants })} · ${minutes === null ? t("dash_avg_none") : t("dash_avg_length", { m: minutes })}`,
           s.liveRooms ? "live" : ""),
         stat("stat-cases", t("dash_cases_open"), s.casesOpen, t("dash_cases_total", { n: s.casesTotal })),
         stat("stat-recordings", t("dash_recordings"), s.recordings.count, t("dash_recordings_sub", {
