@@ -1,7 +1,8 @@
 """Alarms between the live monitor and the people: each raise or clear the monitor
 (command_center.monitor) or the camera watch (command_center.camera_watch) asks
-for becomes a unit of work (command_center.alarms, audited), then operators of the room's subtree hear `alarm` on /wall, screens
-resync (`alarms-changed`), and walls a rule changed hear `wall-changed`.
+for becomes a unit of work (command_center.alarms, audited), then operators of
+the alarm's subtree hear `alarm` on /wall, screens resync (`alarms-changed`), and
+walls a rule changed hear `wall-changed`.
 
 Operations run one at a time, in order, off the caller's path: the monitor is
 called from media and room events and must never wait on the database.
