@@ -8,7 +8,8 @@ from __future__ import annotations
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.web.conftest import HubProcess, open_page, screenshot
-from tests.web.staff import log_in, rest, token_of
+from tests.web.staff import check_readable, log_in, rest, token_of
+from tests.web.test_csp import expect_policy
 from tests.web.test_room_page import join
 
 CHARTS = (
@@ -47,7 +48,7 @@ def case_room_seat(base: str, token: str) -> str:
 
 
 def open_dashboard(page: Page, base: str, query: str = "") -> None:
-    page.goto(base + "/dashboard" + query)
+    expect_policy(page, base + "/dashboard" + query)  # no unsafe-eval, no inline code
     expect(page.get_by_test_id("dashboard")).to_be_visible()
     for chart in CHARTS:
         page.wait_for_function(DRAWN, arg=chart, timeout=15_000)
@@ -65,8 +66,7 @@ def test_command_staff_watch_the_figures_move(
     log_in(desk, base, "command")
     desk.get_by_test_id("nav-dashboard").click()
     expect(desk.get_by_test_id("dashboard")).to_be_visible()
-    desk.goto(base + "/dashboard?refresh=2")  # the wall's 10 s poll, faster for the test
-    open_dashboard(desk, base, "?refresh=2")
+    open_dashboard(desk, base, "?refresh=2")  # the wall's 10 s poll, faster for the test
     statuses = desk.evaluate(
         "() => window.hubCharts.get('chart-cases-status').getOption().yAxis[0].data"
     )
@@ -86,11 +86,13 @@ def test_command_staff_watch_the_figures_move(
         "data-value", str(before + 1), timeout=15_000
     )
     assert desk.evaluate("() => window.stillTheSamePage === true")  # no reload
+    check_readable(desk)
     screenshot(desk, "dashboard-1440x900")
 
     phone = open_page(browser, contexts, phone=True)
     log_in(phone, base, "command")
     open_dashboard(phone, base)
+    check_readable(phone)
     screenshot(phone, "dashboard-390x844")
 
     wall = open_page(browser, contexts, phone=False, viewport={"width": 1920, "height": 1080})

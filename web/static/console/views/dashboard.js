@@ -65,7 +65,10 @@ export const DashboardView = {
       }
     };
 
+    let loading = false;
     const load = async () => {
+      if (loading) return; // one request at a time: a second would start a second poll chain
+      loading = true;
       clearTimeout(timer);
       try {
         state.stats = await hub.api.get(`/statistics?days=${state.days}`);
@@ -77,6 +80,7 @@ export const DashboardView = {
         if (!state.stats) hub.fail(err);
         state.stale = true;
       }
+      loading = false;
       if (!stopped) timer = setTimeout(load, refreshS * 1000);
     };
     const visible = () => { if (document.visibilityState === "visible") load(); };
