@@ -154,7 +154,6 @@ async def subtree_statistics(
         raise ValueError(f"days must be 1..{MAX_DAYS}")
     now = now or dt.datetime.now(dt.UTC)
     tree = await _subtree(session, subject)
-    prefix = tree.own.path
     figures = {c.id: OrgFigures(c.id, c.name) for c in tree.children}
     figures[SELF] = OrgFigures(tree.own.id, tree.own.name)
     stats = Statistics(
@@ -163,13 +162,12 @@ async def subtree_statistics(
         generated_at=now,
         organisation_ids=frozenset(tree.orgs),
     )
-    in_tree = Organisation.path.startswith(prefix)
+    ids = list(tree.orgs)  # the subtree's organisations: an IN list, no join per row
 
     # cases: one row per (organisation, status, severity)
     rows = await session.execute(
         select(Case.organisation_id, Case.status, Case.severity, func.count())
-        .join(Organisation, Organisation.id == Case.organisation_id)
-        .where(in_tree)
+        .where(Case.organisation_id.in_(ids))
         .group_by(Case.organisation_id, Case.status, Case.severity)
     )
     by_status = dict.fromkeys((str(s) for s in CaseStatus), 0)
@@ -189,9 +187,9 @@ async def subtree_statistics(
     # live rooms: which of them are in the subtree, and where
     if live_rooms:
         live = await session.execute(
-            select(Room.id, Room.organisation_id)
-            .join(Organisation, Organisation.id == Room.organisation_id)
-            .where(Room.id.in_(list(live_rooms)), in_tree)
+            select(Room.id, Room.organisation_id).where(
+                Room.id.in_(list(live_rooms)), Room.organisation_id.in_(ids)
+            )
         )
         for room_id, room_org in live.all():
             stats.live_rooms += 1
@@ -201,7 +199,7 @@ async def subtree_statistics(
                 bucket.live_rooms += 1
 
     await _sessions(session, stats, tree, figures, now)
-    await _cameras(session, stats, in_tree)
+    await _cameras(session, stats, ids)
     stats.by_organisation = [figures[c.id] for c in tree.children]
     if any(vars(figures[SELF])[k] for k in ("live_rooms", "cases", "sessions")):
         stats.by_organisation.append(figures[SELF])
@@ -242,8 +240,7 @@ async def _sessions(
         )
         .select_from(per_room)
         .join(Room, Room.id == per_room.c.room_id)
-        .join(Organisation, Organisation.id == Room.organisation_id)
-        .where(Organisation.path.startswith(tree.own.path), per_room.c.started >= first_day)
+        .where(Room.organisation_id.in_(list(tree.orgs)), per_room.c.started >= first_day)
         .group_by(day, Room.organisation_id)
     )
     per_day = dict.fromkeys(labels, 0)
@@ -262,13 +259,12 @@ async def _sessions(
         stats.average_session_s = round(total_s / stats.sessions_ended, 1)
 
 
-async def _cameras(session: AsyncSession, stats: Statistics, in_tree: ColumnElement[bool]) -> None:
+async def _cameras(session: AsyncSession, stats: Statistics, ids: list[str]) -> None:
     """Camera health from the registry: the state each camera's pull last reported
     (a camera nobody watches is not pulled: idle)."""
     rows = await session.execute(
         select(Camera.state, func.count())
-        .join(Organisation, Organisation.id == Camera.organisation_id)
-        .where(in_tree)
+        .where(Camera.organisation_id.in_(ids))
         .group_by(Camera.state)
     )
     by_state = {state: count for state, count in rows.all()}
