@@ -71,7 +71,7 @@ export function sessionsPerDay(stats, t, big = false) {
     grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
     xAxis: {
       type: "category", data: stats.sessionsPerDay.map((d) => d.day.slice(5)),
-      axisLabel: { ...axisLabel(big), hideOverlap: true },
+      axisLabel: { ...axisLabel(big), hideOverlap: true, showMaxLabel: true }, // today, always
     },
     yAxis: { type: "value", minInterval: 1, axisLabel: axisLabel(big), splitLine },
     series: [{
