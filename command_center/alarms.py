@@ -70,9 +70,11 @@ async def do_raise_alarm(
     key: str = "",
     detail: dict[str, Any] | None = None,
     levels: list[str] | tuple[str, ...] = (),
+    organisation_id: str | None = None,
 ) -> Raised:
     """Raise an alarm (once while the same one is open and not cleared), audited,
-    and apply the alarm rules of walls that may show the room."""
+    and apply the alarm rules of walls that may show the room. Its organisation is
+    `organisation_id` when given (a camera's), else the room's."""
     query = select(Alarm).where(
         Alarm.kind == kind,
         Alarm.room_id.is_(None) if room_id is None else Alarm.room_id == room_id,
@@ -87,7 +89,7 @@ async def do_raise_alarm(
         kind=kind,
         level=level,
         room_id=room_id,
-        organisation_id=room.organisation_id if room else None,
+        organisation_id=organisation_id or (room.organisation_id if room else None),
         key=key,
         detail=detail or {},
         raised_at=utcnow(),
@@ -106,17 +108,22 @@ async def do_raise_alarm(
 
 
 async def do_clear_alarm(
-    session: AsyncSession, *, kind: str, room_id: str | None, key: str = ""
+    session: AsyncSession,
+    *,
+    kind: str,
+    room_id: str | None,
+    key: str = "",
+    any_room: bool = False,
 ) -> Alarm | None:
-    """The cause went away: the open alarm (if any) is marked cleared (audited)."""
-    alarm = await session.scalar(
-        select(Alarm).where(
-            Alarm.kind == kind,
-            Alarm.room_id.is_(None) if room_id is None else Alarm.room_id == room_id,
-            Alarm.key == key,
-            Alarm.cleared_at.is_(None),
+    """The cause went away: the open alarm (if any) is marked cleared (audited).
+    `any_room`: whichever room it was raised in (a camera's, raised in the room that
+    watched it then)."""
+    query = select(Alarm).where(Alarm.kind == kind, Alarm.key == key, Alarm.cleared_at.is_(None))
+    if not any_room:
+        query = query.where(
+            Alarm.room_id.is_(None) if room_id is None else Alarm.room_id == room_id
         )
-    )
+    alarm = await session.scalar(query.order_by(Alarm.raised_at).limit(1))
     if alarm is None:
         return None
     alarm.cleared_at = utcnow()

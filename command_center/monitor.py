@@ -6,8 +6,8 @@ sink does: signaling.alarm_service).
   it comes back or leaves on its own; one that never came back stays for an operator)
 - room_overtime: a live room open longer than the planned time (cleared as it closes)
 - party_alone: parties (no staff) alone in a room longer than N minutes
-- recording_failed, camera_offline: reported from outside (`report`), by the
-  recording control and the camera package
+- recording_failed: reported from outside (`report`), by the recording control
+- camera_offline: not here; command_center.camera_watch follows the cameras
 """
 
 from __future__ import annotations

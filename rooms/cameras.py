@@ -66,6 +66,7 @@ class CameraSpec:
     gb_device_id: str | None
     gb_channel_id: str | None
     credentials: Credentials
+    organisation_id: str | None = None  # whose camera it is (its alarms go to that subtree)
 
     @property
     def tile_name(self) -> str:
@@ -82,6 +83,7 @@ def camera_spec(camera: Camera, box: CredentialBox) -> CameraSpec:
         gb_device_id=camera.gb_device_id,
         gb_channel_id=camera.gb_channel_id,
         credentials=box.open(camera.credentials, camera.id),
+        organisation_id=camera.organisation_id,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -131,6 +132,10 @@ CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 class Case(Base):
     __tablename__ = "cases"
+    # the statistics screen counts cases by these (rooms.statistics)
+    __table_args__ = (
+        Index("ix_cases_org_status_severity", "organisation_id", "status", "severity"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(40), unique=True)

@@ -73,6 +73,8 @@ class Action(StrEnum):
     ROOM_LISTEN = "room.listen"
     ROOM_BARGE = "room.barge"
     ROLL_CALL = "room.roll-call"
+    # the statistics screen (/dashboard): counts of my subtree, no names
+    STATS_VIEW = "stats.view"
 
 
 ORG_VIEW, ORG_MANAGE, USER_MANAGE = Action.ORG_VIEW, Action.ORG_MANAGE, Action.USER_MANAGE
@@ -90,6 +92,7 @@ CAMERA_CAPTURE = Action.CAMERA_CAPTURE
 WALL_VIEW, WALL_MANAGE = Action.WALL_VIEW, Action.WALL_MANAGE
 WALL_CREDENTIAL, ALARM_VIEW, ALARM_ACK = Action.WALL_CREDENTIAL, Action.ALARM_VIEW, Action.ALARM_ACK
 ROOM_LISTEN, ROOM_BARGE, ROLL_CALL = Action.ROOM_LISTEN, Action.ROOM_BARGE, Action.ROLL_CALL
+STATS_VIEW = Action.STATS_VIEW
 
 ONE_ROOM = "此链接只能进入指定的调解室 / this link opens one room only"
 
@@ -132,6 +135,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_LISTEN,
             ROOM_BARGE,
             ROLL_CALL,
+            STATS_VIEW,
         }
     ),
     INTAKE: frozenset({ORG_VIEW, CASE_VIEW, CASE_CREATE, CASE_TRANSITION}),
@@ -156,7 +160,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             CAMERA_CAPTURE,
         }
     ),
-    REVIEWER: frozenset({ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD}),
+    REVIEWER: frozenset(
+        {ORG_VIEW, CASE_VIEW, CASE_TRANSITION, RECORDING_VIEW, RECORDING_HOLD, STATS_VIEW}
+    ),
     EVALUATOR: frozenset({ORG_VIEW, CASE_VIEW, RECORDING_VIEW}),
     # command staff may speak into a room they joined (barge-in)
     COMMAND: frozenset(
@@ -176,6 +182,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ROOM_LISTEN,
             ROOM_BARGE,
             ROLL_CALL,
+            STATS_VIEW,
         }
     ),
     PARTY: frozenset({ROOM_JOIN, ROOM_PUBLISH}),

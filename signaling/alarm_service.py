@@ -1,7 +1,8 @@
 """Alarms between the live monitor and the people: each raise or clear the monitor
-asks for (command_center.monitor) becomes a unit of work (command_center.alarms,
-audited), then operators of the room's subtree hear `alarm` on /wall, screens
-resync (`alarms-changed`), and walls a rule changed hear `wall-changed`.
+(command_center.monitor) or the camera watch (command_center.camera_watch) asks
+for becomes a unit of work (command_center.alarms, audited), then operators of
+the alarm's subtree hear `alarm` on /wall, screens resync (`alarms-changed`), and
+walls a rule changed hear `wall-changed`.
 
 Operations run one at a time, in order, off the caller's path: the monitor is
 called from media and room events and must never wait on the database.
@@ -18,7 +19,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command_center import alarms
-from command_center.alarms import RECORDING_FAILED
+from command_center.alarms import CAMERA_OFFLINE, RECORDING_FAILED
+from command_center.camera_watch import CameraWatch
 from command_center.monitor import LiveMonitor
 from recorder.control import RecordingFailed
 from rooms.domain import org_path
@@ -27,6 +29,7 @@ from signaling.keys import (
     ALARMS,
     COMMAND_CENTER_SETTINGS,
     DATABASE,
+    LIVE_CAMERAS,
     LIVE_ROOMS,
     RECORDINGS,
     ROOMS_SETTINGS,
@@ -60,6 +63,7 @@ class AlarmService:
             alone_s=settings.party_alone_minutes * 60,
         )
         app[RECORDINGS].observer.on(RecordingFailed, self._recording_failed)
+        self.cameras = CameraWatch(app[LIVE_CAMERAS], self)
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -77,6 +81,21 @@ class AlarmService:
 
     def clear_alarm(self, kind: str, room_id: str | None, key: str) -> None:
         self._enqueue(lambda: self._clear(kind, room_id, key))
+
+    # -- CameraAlarmSink ---------------------------------------------------------------
+    def raise_camera_alarm(
+        self,
+        camera_id: str,
+        organisation_id: str | None,
+        room_id: str | None,
+        detail: dict[str, Any],
+    ) -> None:
+        self._enqueue(
+            lambda: self._raise(CAMERA_OFFLINE, room_id, camera_id, detail, organisation_id)
+        )
+
+    def clear_camera_alarm(self, camera_id: str) -> None:
+        self._enqueue(lambda: self._clear(CAMERA_OFFLINE, None, camera_id, any_room=True))
 
     def _enqueue(self, job: Callable[[], Awaitable[None]]) -> None:
         self._idle.clear()
@@ -98,7 +117,12 @@ class AlarmService:
 
     # -- units of work, then the news ---------------------------------------------------------
     async def _raise(
-        self, kind: str, room_id: str | None, key: str, detail: dict[str, Any]
+        self,
+        kind: str,
+        room_id: str | None,
+        key: str,
+        detail: dict[str, Any],
+        organisation_id: str | None = None,
     ) -> None:
         level = self.level_of(kind)
 
@@ -111,6 +135,7 @@ class AlarmService:
                 key=key,
                 detail=detail,
                 levels=self.levels,
+                organisation_id=organisation_id,
             )
             walls = [(w, (await s.get(Wall, w)).version) for w in raised.walls]  # type: ignore[union-attr]
             return raised, await org_path(s, raised.alarm.organisation_id), walls
@@ -121,9 +146,13 @@ class AlarmService:
             for wall_id, version in walls:
                 await self.app[WALL_NAMESPACE].wall_changed(wall_id, version)
 
-    async def _clear(self, kind: str, room_id: str | None, key: str) -> None:
+    async def _clear(
+        self, kind: str, room_id: str | None, key: str, *, any_room: bool = False
+    ) -> None:
         async def work(s: AsyncSession) -> tuple[Alarm | None, str | None]:
-            alarm = await alarms.do_clear_alarm(s, kind=kind, room_id=room_id, key=key)
+            alarm = await alarms.do_clear_alarm(
+                s, kind=kind, room_id=room_id, key=key, any_room=any_room
+            )
             return alarm, await org_path(s, alarm.organisation_id) if alarm else None
 
         alarm, path = await self.app[DATABASE].run(work)

@@ -29,6 +29,7 @@ IMPORT_MAP = {
         "element-plus": "/vendor/element-plus.mjs",
         "element-plus/locale/zh-cn": "/vendor/element-plus-zh-cn.mjs",
         "element-plus/locale/en": "/vendor/element-plus-en.mjs",
+        "echarts": "/vendor/echarts.esm.min.mjs",
     }
 }
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css"}

@@ -20,6 +20,7 @@ from signaling.api import (
     recordings,
     rooms,
     session_record,
+    statistics,
     walls,
 )
 from signaling.api.openapi import document
@@ -41,12 +42,14 @@ ROUTES: tuple[Route, ...] = (  # type: ignore[type-arg]
     *walls.ROUTES,
     *alarms.ROUTES,
     *calls.ROUTES,
+    *statistics.ROUTES,
 )
 OPENAPI = f"{API}/openapi.json"
 
 
 def setup(app: web.Application) -> None:
     accounts.setup(app)
+    statistics.setup(app)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, wrap(route))
     spec = document(ROUTES)

@@ -142,6 +142,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/calls"): {"city-admin", "command"},
     ("POST", "/api/v1/calls/{call_id}/answer"): {"mediator-east"},
     ("POST", "/api/v1/calls/{call_id}/end"): {"city-admin", "command"},
+    # the statistics screen: counts of one's own subtree (tests/signaling/test_statistics.py)
+    ("GET", "/api/v1/statistics"): {"city-admin", "command", "reviewer"},
 }
 UNSCOPED = {"/api/v1/j/{code}", "/api/v1/agreements/{agreement_id}/pdf"}
 # routes whose resource lives in a subtree (east or west); the others are global

@@ -23,6 +23,7 @@ ALL_SECTIONS = [
     "用户",
     "监控摄像机",
     "审计日志",
+    "统计大屏",
     "修改密码",
 ]
 
@@ -72,9 +73,9 @@ def test_navigation_follows_the_role(
     mediator.goto(base + "/admin")
     expect(mediator.get_by_test_id("forbidden-page")).to_be_visible()
     for username, role, sections in (
-        ("command", "指挥中心", ["案件", "调解室", "修改密码"]),
+        ("command", "指挥中心", ["案件", "调解室", "统计大屏", "修改密码"]),
         ("intake", "受理员", ["案件", "调解室", "修改密码"]),
-        ("reviewer", "审核员", ["案件", "调解室", "录像", "修改密码"]),
+        ("reviewer", "审核员", ["案件", "调解室", "录像", "统计大屏", "修改密码"]),
     ):
         page = open_page(browser, contexts, phone=False)
         log_in(page, base, username)

@@ -6,7 +6,7 @@
 // This module is the page's composition root: the API client, the user (GET /me:
 // permissions, the roles they may grant, whether they must change their password),
 // the router, the layout and navigation. Views get all of it as `hub` (inject).
-import { computed, createApp, h, provide, reactive, watch } from "vue";
+import { computed, createApp, defineAsyncComponent, h, provide, reactive, watch } from "vue";
 import ElementPlus, {
   ElAside, ElButton, ElConfigProvider, ElContainer, ElDrawer, ElHeader, ElMain, ElMenu, ElMenuItem,
   ElMessage, ElResult, ElTag,
@@ -35,7 +35,12 @@ const VIEWS = {
   cases: CasesView, case: CaseView, rooms: RoomsView, recordings: RecordingsView,
   recording: RecordingView, organisations: OrganisationsView, users: UsersView, audit: AuditView,
   cameras: CamerasView, password: PasswordView,
+  // loaded when first opened: it brings ECharts (1 MB), which no other view needs
+  dashboard: defineAsyncComponent(() => import("./views/dashboard.js").then((m) => m.DashboardView)),
 };
+// a wall screen's statistics (/dashboard?kiosk=1): the view alone, no bar or navigation
+const KIOSK_VIEWS = new Set(["dashboard"]);
+const kiosk = () => new URLSearchParams(location.search).get("kiosk") === "1" && KIOSK_VIEWS.has(match(location.pathname).name);
 
 const { lang, t } = pageI18n(strings);
 const hasKey = (key) => tableHas(strings, key);
@@ -160,6 +165,7 @@ const Shell = {
           staffToken() ? h("div", { class: "view-loading" }, t("loading")) : h(LoginView),
         ]);
       }
+      if (kiosk()) return h("div", { class: "shell kiosk-shell" }, view());
       return h(ElContainer, { class: "shell", direction: "vertical" }, () => [
         header(),
         h(ElContainer, null, () => [

@@ -129,6 +129,16 @@ export default {
     act_recording_stop: "停止录制", act_recording_list: "查看录像列表", act_recording_view: "查看录像",
     act_recording_play: "回放录像", act_recording_export: "导出证据包", act_recording_hold: "法律保全",
     act_recording_release: "解除保全", act_recording_delete: "删除录像",
+    // the statistics screen (/dashboard)
+    nav_dashboard: "统计大屏", dash_title: "{org} · 调解工作统计", dash_live_rooms: "进行中的调解",
+    dash_people_now: "{n} 人在线", dash_cases_open: "在办案件", dash_cases_total: "共 {n} 件",
+    dash_recordings: "录像", dash_recordings_sub: "共 {h} 小时 · {size}", dash_cameras: "摄像机在线",
+    dash_cameras_sub: "离线 {off} · 未拉流 {idle} · 共 {n}", dash_chart_status: "案件状态",
+    dash_chart_severity: "案件等级", dash_chart_days: "近 {n} 天调解场次", dash_chart_orgs: "各机构概况",
+    dash_chart_cameras: "摄像机状态", dash_sessions: "调解场次", dash_avg_length: "平均时长 {m} 分钟",
+    dash_avg_none: "暂无已结束的调解", dash_updated: "更新于 {time}", dash_stale: "数据未能更新，正在重试",
+    dash_days: "统计天数", dash_kiosk: "大屏模式", dash_cases: "案件", dash_open_cases: "在办",
+    dash_online: "在线", dash_offline: "离线", dash_idle: "未拉流", dash_self: "本级",
   },
   en: {
     title: "Mediation console", login: "Log in", username: "Username", password: "Password", logout: "Log out",
@@ -249,5 +259,15 @@ export default {
     act_recording_stop: "Stop recording", act_recording_list: "List recordings", act_recording_view: "View recording",
     act_recording_play: "Play recording", act_recording_export: "Export bundle", act_recording_hold: "Legal hold",
     act_recording_release: "Release hold", act_recording_delete: "Delete recording",
+    // the statistics screen (/dashboard)
+    nav_dashboard: "Dashboard", dash_title: "{org} · mediation statistics", dash_live_rooms: "Live sessions",
+    dash_people_now: "{n} people in rooms", dash_cases_open: "Open cases", dash_cases_total: "{n} in all",
+    dash_recordings: "Recordings", dash_recordings_sub: "{h} hours in all · {size}", dash_cameras: "Cameras online",
+    dash_cameras_sub: "offline {off} · not pulled {idle} · {n} in all", dash_chart_status: "Cases by status",
+    dash_chart_severity: "Cases by severity", dash_chart_days: "Sessions, last {n} days", dash_chart_orgs: "By organisation",
+    dash_chart_cameras: "Cameras", dash_sessions: "Sessions", dash_avg_length: "Average {m} min",
+    dash_avg_none: "No finished session yet", dash_updated: "Updated {time}", dash_stale: "Could not update; retrying",
+    dash_days: "Days", dash_kiosk: "Wall mode", dash_cases: "Cases", dash_open_cases: "Open",
+    dash_online: "Online", dash_offline: "Offline", dash_idle: "Not pulled", dash_self: "Own level",
   },
 };

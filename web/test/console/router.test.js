@@ -26,4 +26,9 @@ test("the sections follow the permissions", () => {
   // the camera registry: for those who keep it (administrators), not for those who only use cameras
   assert.equal(mayOpen("cameras", [...mediator, "camera.view", "camera.attach"]), false);
   assert.ok(navItems(["camera.view", "camera.manage"]).some((r) => r.name === "cameras"));
+  // the statistics screen: at /dashboard, for those who hold stats.view
+  assert.deepEqual(match("/dashboard"), { name: "dashboard", params: {}, section: "dashboard" });
+  assert.equal(pathOf("dashboard"), "/dashboard");
+  assert.equal(mayOpen("dashboard", mediator), false);
+  assert.ok(navItems(["case.view", "stats.view"]).some((r) => r.name === "dashboard"));
 });
