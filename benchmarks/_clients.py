@@ -13,6 +13,7 @@ never decrypts or parses them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import Any
 
@@ -26,35 +27,127 @@ from media.rtp_stream import OutboundStream
 FPS = 30
 
 
+TCC_ID = 5  # the transport-cc extension's id in our offers (aiortc uses 1-3)
+RID_ID = 6  # the rtp-stream-id extension's
+
+
+def _with_extensions(write: Any, seq: list[int] | None, tcc_id: int, rid: bytes = b"") -> Any:
+    """A writer that adds, to each RTP packet's one-byte header extensions (before
+    SRTP), a transport-wide sequence number (`seq`, shared by a connection's
+    streams) and a simulcast rid (RID_ID), as a browser does."""
+
+    def add(data: bytes) -> None:
+        elements = b""
+        end = 12
+        if data[0] & 0x10:  # keep the elements there are, drop their padding
+            words = int.from_bytes(data[14:16], "big")
+            block, end, i = data[16 : 16 + 4 * words], 16 + 4 * words, 0
+            while i < len(block):
+                if block[i] == 0:
+                    i += 1
+                    continue
+                length = (block[i] & 0x0F) + 2
+                elements += block[i : i + length]
+                i += length
+        if seq is not None:
+            elements += bytes([(tcc_id << 4) | 1]) + (seq[0] & 0xFFFF).to_bytes(2, "big")
+            seq[0] += 1
+        if rid:
+            elements += bytes([(RID_ID << 4) | (len(rid) - 1)]) + rid
+        elements += b"\x00" * (-len(elements) % 4)
+        head = bytes([data[0] | 0x10]) + data[1:12]
+        write(head + b"\xbe\xde" + (len(elements) // 4).to_bytes(2, "big") + elements + data[end:])
+
+    return add
+
+
 class LightPublisher:
     """One camera (VP8 640x480 ~0.5 Mbps, 30 fps) and, optionally, one microphone
-    (Opus, 20 ms)."""
+    (Opus, 20 ms). With `transport_cc` (the default) it offers and sends
+    transport-wide sequence numbers as Chromium and Safari do, and the hub gives
+    transport-cc feedback; without, it sends abs-send-time and the hub runs
+    aiortc's REMB estimator on every video packet (what an aiortc publisher gets)."""
 
-    def __init__(self, video: tuple[bytes, ...], audio: tuple[bytes, ...] | None = None):
+    def __init__(
+        self,
+        video: tuple[bytes, ...],
+        audio: tuple[bytes, ...] | None = None,
+        *,
+        transport_cc: bool = True,
+        layers: list[tuple[str, tuple[bytes, ...]]] | None = None,
+    ):
+        """`layers`: publish the camera as simulcast layers instead, (rid, frames)
+        lowest first, each with its own SSRC and the rid header extension."""
         self.pc = RTCPeerConnection()
+        self._transport_cc = transport_cc or bool(layers)
+        self._tcc_seq = [0]
+        self._tcc_id: int | None = None
+        self._rids = [rid for rid, _ in layers or []]
         self._tasks: list[asyncio.Future[None]] = []
         self._media: list[tuple[OutboundStream, asyncio.Event, list[list[bytes]], float, int]] = []
         transceiver = self.pc.addTransceiver("video", direction="sendonly")
         vp8 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.name == "VP8"]
         transceiver.setCodecPreferences(vp8)
         packetizer = Packetizer("video/VP8", 90000)
-        payloads = [[p.payload for p in packetizer.packetize(f, 0)] for f in video]
-        self._add(transceiver, payloads, 1 / FPS, 90000 // FPS)
+
+        def packets(frames: tuple[bytes, ...]) -> list[list[bytes]]:
+            return [[p.payload for p in packetizer.packetize(f, 0)] for f in frames]
+
+        if layers:
+            streams = [self._add(None, packets(f), 1 / FPS, 90000 // FPS, rid) for rid, f in layers]
+            taps.tap_sender(transceiver.sender, _Layers(streams))
+        else:
+            taps.tap_sender(
+                transceiver.sender, self._add("video", packets(video), 1 / FPS, 90000 // FPS)
+            )
         if audio is not None:
             transceiver = self.pc.addTransceiver("audio", direction="sendonly")
-            self._add(transceiver, [[a] for a in audio], 0.02, 960)
+            sender = transceiver.sender
+            taps.tap_sender(sender, self._add("audio", [[a] for a in audio], 0.02, 960))
 
-    def _add(self, transceiver: Any, frames: list[list[bytes]], interval: float, step: int) -> None:
+    def _add(
+        self, kind: str | None, frames: list[list[bytes]], interval: float, step: int, rid: str = ""
+    ) -> OutboundStream:
         ready = asyncio.Event()
-        stream = OutboundStream(transceiver.kind, lambda s: ready.set())
-        taps.tap_sender(transceiver.sender, stream)
+
+        def started(stream: OutboundStream) -> None:
+            if self._tcc_id is not None:
+                stream._write = _with_extensions(
+                    stream._write, self._tcc_seq, self._tcc_id, rid.encode()
+                )
+            ready.set()
+
+        stream = OutboundStream(kind or "video", started)
         self._media.append((stream, ready, frames, interval, step))
+        return stream
 
     async def offer(self) -> str:
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return str(self.pc.localDescription.sdp)
+        sdp = str(self.pc.localDescription.sdp)
+        if self._transport_cc:
+            sdp = sdp.replace(
+                "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
+                "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                f"a=extmap:{TCC_ID} {taps.EXT_TRANSPORT_CC}\r\n",
+            )
+        if self._rids:  # as a browser offers simulcast: rids, no SSRCs
+            video, _, rest = sdp.partition("m=audio")
+            head, _, section = video.partition("m=video")
+            lines = [
+                line
+                for line in ("m=video" + section).split("\r\n")
+                if not line.startswith(("a=ssrc", "a=msid"))
+            ]
+            lines.insert(-1, f"a=extmap:{RID_ID} {taps.EXT_RID}")
+            lines.insert(-1, f"a=extmap:{RID_ID + 1} {taps.EXT_REPAIRED_RID}")
+            lines[-1:-1] = [f"a=rid:{rid} send" for rid in self._rids]
+            lines.insert(-1, "a=simulcast:send " + ";".join(self._rids))
+            sdp = head + "\r\n".join(lines) + ("m=audio" + rest if rest else "")
+        return sdp
 
     async def answer(self, sdp: str) -> None:
+        if f"a=extmap:{TCC_ID} {taps.EXT_TRANSPORT_CC}" in sdp:
+            self._tcc_id = TCC_ID
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         for media in self._media:
             self._tasks.append(asyncio.ensure_future(self._pace(*media)))
@@ -92,6 +185,34 @@ class LightPublisher:
         for task in self._tasks:
             task.cancel()
         await self.pc.close()
+
+
+class _Layers:
+    """One sender's hooks for several simulcast layers: each layer an
+    OutboundStream with its own SSRC on the sender's connection."""
+
+    def __init__(self, streams: list[OutboundStream]) -> None:
+        self.streams = streams
+
+    def started(self, params: Any, write: Any, write_rtcp: Any) -> None:
+        for i, stream in enumerate(self.streams):
+            stream.started(dataclasses.replace(params, ssrc=params.ssrc + i), write, write_rtcp)
+
+    def stopped(self) -> None:
+        for stream in self.streams:
+            stream.stopped()
+
+    def nack(self, sequence_numbers: list[int]) -> None:
+        pass  # (loopback: nothing to repair)
+
+    def keyframe_request(self) -> None:
+        pass  # pre-encoded: the next keyframe comes within a second
+
+    def receiver_report(self, *args: int) -> None:
+        pass
+
+    def remb(self, bitrate: int) -> None:
+        pass
 
 
 class LightSubscriber:

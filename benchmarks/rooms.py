@@ -106,7 +106,7 @@ async def run_server() -> None:
 
 
 # -- participants ------------------------------------------------------------------------
-async def run_clients(url: str, rooms: list[str]) -> None:
+async def run_clients(url: str, rooms: list[str], publishers: str) -> None:
     import aiohttp
 
     from benchmarks._clients import LightPublisher, LightSubscriber
@@ -129,7 +129,7 @@ async def run_clients(url: str, rooms: list[str]) -> None:
             pids = [f"{room}-{i}" for i in range(3)]
             for pid in pids:
                 await post("/join", {"room": room, "pid": pid})
-                publisher = LightPublisher(video, audio)
+                publisher = LightPublisher(video, audio, transport_cc=publishers == "browser")
                 peers.append(publisher)
                 body = await post("/publish", {"pid": pid, "sdp": await publisher.offer()})
                 await publisher.answer(body["sdp"])
@@ -165,7 +165,7 @@ def _spawn(*args: str) -> Any:
     )
 
 
-def measure(m: int, window: float, warmup: float) -> dict[str, Any]:
+def measure(m: int, window: float, warmup: float, publishers: str) -> dict[str, Any]:
     procs: list[Any] = []
     try:
         server = _spawn("--role", "server")
@@ -174,7 +174,17 @@ def measure(m: int, window: float, warmup: float) -> dict[str, Any]:
         rooms = [f"r{i}" for i in range(m)]
         groups = [rooms[i::PROCESSES] for i in range(PROCESSES) if rooms[i::PROCESSES]]
         clients = [
-            _spawn("--role", "clients", "--url", url, "--rooms", ",".join(g)) for g in groups
+            _spawn(
+                "--role",
+                "clients",
+                "--url",
+                url,
+                "--rooms",
+                ",".join(g),
+                "--publishers",
+                publishers,
+            )
+            for g in groups
         ]
         procs.extend(clients)
         for client in clients:
@@ -215,6 +225,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--rooms", default="5,10,20")
+    parser.add_argument(
+        "--publishers",
+        choices=("browser", "aiortc"),
+        default="browser",
+        help="browser: transport-wide sequence numbers and transport-cc feedback, as "
+        "Chromium and Safari publish (default); aiortc: abs-send-time, and the hub "
+        "runs aiortc's REMB estimator on every video packet",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,7 +241,7 @@ def main() -> int:
         asyncio.run(run_server())
         return 0
     if args.role == "clients":
-        asyncio.run(run_clients(args.url, args.rooms.split(",")))
+        asyncio.run(run_clients(args.url, args.rooms.split(","), args.publishers))
         return 0
 
     if args.smoke:
@@ -232,13 +250,16 @@ def main() -> int:
         ms, warmup = [int(x) for x in args.rooms.split(",")], 4.0
 
     def median_run(m: int) -> dict[str, float]:
-        runs = [measure(m, args.window, warmup) for _ in range(args.runs)]
+        runs = [measure(m, args.window, warmup, args.publishers) for _ in range(args.runs)]
         return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
     load = os.getloadavg()[0]
     base = median_run(0)["cores"]
     print(f"\nrooms benchmark: median of {args.runs} run(s), {args.window:.0f} s windows")
-    print("three-person rooms (each: Opus + VP8 0.5 Mbps in, the other two out)")
+    print(
+        "three-person rooms (each: Opus + VP8 0.5 Mbps in, the other two out); "
+        f"publishers: {args.publishers}"
+    )
     print(
         f"{'M':>4} {'cores':>7} {'per room':>9} {'norm.':>8} {'pkt/s in':>9} {'pkt/s out':>10} "
         f"{'fps':>6} {'min fps':>8} {'RSS MB':>7}"

@@ -2,7 +2,7 @@
 time from putting a room on a tile to its first frame on the screen.
 
 A real hub (`mediation-hub serve`, its own process, SQLite) with N case rooms, each with
-one aiortc publisher (VP8 320x240, 30 fps, ~500 kbit/s, keyframe every second); one
+one light aiortc publisher (pre-encoded VP8, 30 fps, keyframe every second); one
 screen (python-socketio + aiortc, no browser) showing all N rooms on a grid. We report:
 
 - hub CPU (% of one core) while the N rooms only publish (baseline, same run), and
@@ -11,8 +11,8 @@ screen (python-socketio + aiortc, no browser) showing all N rooms on a grid. We 
 - drag-to-first-frame: PUT a room on a tile -> the screen's first frame of it (p50,
   p95), against a participant joining the same room -> its first frame (same run)
 
-Simulcast layers (a tile asking for the lowest) come with the media core's layers; until
-then a tile takes the one layer there is, so "with low layers" is not measured yet.
+Both in the same run: publishers with one layer (VP8 640x480), then with simulcast layers
+(320x240 and 640x480, rid-based as a browser sends them; a grid tile asks for the lowest).
 
     python benchmarks/walls.py            # 16 rooms on 4x4; 3 CPU windows of 6 s; 20 drags
     python benchmarks/walls.py --smoke    # CI: 2 rooms on 2x2, one short window, 3 drags
@@ -93,23 +93,43 @@ class Hub:
         self.log.close()
 
 
-async def run(rooms: int, layout: str, windows: int, window_s: float, drags: int) -> dict[str, Any]:
+async def run(
+    rooms: int, layout: str, windows: int, window_s: float, drags: int, layered: bool
+) -> dict[str, Any]:
     import aiohttp
 
+    from benchmarks._clients import LightPublisher
     from command_center.screen_credentials import screen_token
     from rooms.demo import DEMO_PASSWORD
-    from tests.media.fixtures import PacketTrack, encoded_video
+    from tests.media.fixtures import encoded_video
     from tests.signaling.client import ProtocolClient
     from tests.signaling.wall_client import WallClient
 
     class PublishOnly(ProtocolClient):
+        light: LightPublisher | None = None
+
         async def negotiate(self) -> None:
             return None
+
+        async def publish_light(self, light: LightPublisher) -> dict[str, Any]:
+            self.light = light
+            ack = await self.request("publish", {"sdp": await light.offer()})
+            assert ack["ok"], ack
+            await light.answer(ack["sdp"])
+            return ack
+
+        async def close(self) -> None:
+            if self.light is not None:
+                await self.light.close()
+            await super().close()
+
+    high = encoded_video("libvpx", count=90, width=640, height=480, bitrate=600_000)
+    low = encoded_video("libvpx", count=90, width=320, height=240, bitrate=150_000)
 
     data = Path(tempfile.mkdtemp(prefix="walls-bench-"))
     hub = Hub(data)
     clients: list[ProtocolClient] = []
-    results: dict[str, Any] = {"rooms": rooms, "layout": layout}
+    results: dict[str, Any] = {"rooms": rooms, "layout": layout, "layered": layered}
     try:
         hub.cli("seed-demo")
         async with aiohttp.ClientSession() as http:
@@ -164,7 +184,8 @@ async def run(rooms: int, layout: str, windows: int, window_s: float, drags: int
                 clients.append(client)
                 await client.connect()
                 await client.join()
-                ack = await client.publish([PacketTrack("video", encoded_video("libvpx"))])
+                light = LightPublisher(high, layers=[("l", low), ("f", high)] if layered else None)
+                ack = await client.publish_light(light)
                 producers.append(str(ack["producers"][0]["id"]))
             await asyncio.sleep(2)
 
@@ -277,28 +298,39 @@ def main() -> int:
     args = parser.parse_args()
     if args.smoke:
         args.rooms, args.layout, args.windows, args.window, args.drags = 2, "2x2", 1, 2.0, 3
-    r = asyncio.run(run(args.rooms, args.layout, args.windows, args.window, args.drags))
-    per_tile = (r["screen_cpu"] - r["baseline_cpu"]) / max(1, r["rooms"])
+    rows = [
+        asyncio.run(run(args.rooms, args.layout, args.windows, args.window, args.drags, layered))
+        for layered in (False, True)
+    ]
     print(
-        f"\nwall benchmark: one {r['layout']} screen of {r['rooms']} rooms (one VP8 320x240"
-        f" publisher each); medians of {args.windows} window(s) of {args.window:.0f} s;"
-        f" load average {r['load']:.1f}"
+        f"\nwall benchmark: one {args.layout} screen of {args.rooms} rooms, one publisher each"
+        f" (VP8 640x480 ~0.6 Mbit/s; with layers also 320x240 ~0.15 Mbit/s, the tiles asking"
+        f" for the lowest); medians of {args.windows} window(s) of {args.window:.0f} s"
     )
-    print(f"hub CPU, rooms publishing only (baseline): {r['baseline_cpu']:6.1f} % of a core")
-    print(f"hub CPU, and the screen receiving them:    {r['screen_cpu']:6.1f} % of a core")
-    print(f"  the screen's cost: {per_tile:.2f} % of a core per tile")
-    print(
-        f"  ratio screen+rooms / rooms only: {r['screen_cpu'] / max(r['baseline_cpu'], 0.1):.2f}x"
-    )
-    print(f"tiles playing: {r['tiles_playing']} of {r['rooms']}")
-    print(f"downstream to the screen: {r['mbps']:.2f} Mbit/s (one layer: no simulcast yet)")
-    print(
-        f"drag to first frame: p50 {r['drag_p50'] * 1000:.0f} ms, p95 {r['drag_p95'] * 1000:.0f} ms"
-        f" ({args.drags} drags, {r['drags_lost']} without a frame in 20 s);"
-        f" a participant joining the same room: p50"
-        f" {r['join_p50'] * 1000:.0f} ms, p95 {r['join_p95'] * 1000:.0f} ms;"
-        f" ratio p50 {r['drag_p50'] / max(r['join_p50'], 0.001):.2f}x"
-    )
+    for r in rows:
+        per_tile = (r["screen_cpu"] - r["baseline_cpu"]) / max(1, r["rooms"])
+        print(f"\n{'with low layers' if r['layered'] else 'one layer'} (load {r['load']:.1f}):")
+        print(f"  hub CPU, rooms publishing only (baseline): {r['baseline_cpu']:6.1f} % of a core")
+        print(f"  hub CPU, and the screen receiving them:    {r['screen_cpu']:6.1f} % of a core")
+        print(f"  the screen's cost: {per_tile:.2f} % of a core per tile")
+        ratio = r["screen_cpu"] / max(r["baseline_cpu"], 0.1)
+        print(f"  ratio screen+rooms / rooms only: {ratio:.2f}x")
+        print(f"  tiles playing: {r['tiles_playing']} of {r['rooms']}")
+        print(f"  downstream to the screen: {r['mbps']:.2f} Mbit/s")
+        print(
+            f"  drag to first frame: p50 {r['drag_p50'] * 1000:.0f} ms,"
+            f" p95 {r['drag_p95'] * 1000:.0f} ms ({args.drags} drags, {r['drags_lost']} without"
+            f" a frame in 20 s); a participant joining the same room: p50"
+            f" {r['join_p50'] * 1000:.0f} ms, p95 {r['join_p95'] * 1000:.0f} ms;"
+            f" ratio p50 {r['drag_p50'] / max(r['join_p50'], 0.001):.2f}x"
+        )
+    one, layered = rows
+    if min(one["mbps"], layered["mbps"]) > 0:
+        cost = [r["screen_cpu"] - r["baseline_cpu"] for r in rows]
+        print(
+            f"\nwith low layers / one layer: downstream {layered['mbps'] / one['mbps']:.2f}x,"
+            f" the screen's CPU {cost[1] / max(0.01, cost[0]):.2f}x"
+        )
     return 0
 
 

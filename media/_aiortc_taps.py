@@ -85,6 +85,7 @@ EXT_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 EXT_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
 _DTLS_ROUTER = "_rtp_router"
 REMB_INTERVAL_S = 0.5
+SYNC_RTP_HANDLER = "_hub_handle_rtp"  # a tapped receiver's handler, for _aiortc_receive
 MAX_GAP = 512  # sequence numbers a publisher may skip before we stop asking for them
 # (media SSRC, RTP timestamp, sender's wall clock in Unix s)
 SenderReportCallback = Callable[[int, int, float], None]
@@ -185,10 +186,18 @@ def tap_receiver_packets(
             return True
         return False
 
+    kinds: dict[int, tuple[RTCRtpCodecParameters, bool, str]] = {}  # pt -> codec, RTX?, mime
     rids: dict[int, str] = {}  # simulcast: media SSRC -> rid, learned from the header
     rid_ssrcs: dict[str, int] = {}  # ... and back (for RTX, which names its rid's)
 
-    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
+    pending: set[asyncio.Future[Any]] = set()
+
+    def spawn(coro: Awaitable[Any]) -> None:  # an RTCP packet (REMB, NACK): rare
+        task = asyncio.ensure_future(coro)
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    def handle(packet: RtpPacket, arrival_time_ms: int | None) -> None:
         if not receiver._enabled:
             return
         if on_transport_seq is not None:
@@ -198,15 +207,20 @@ def tap_receiver_packets(
         elif estimator is not None and packet.extensions.abs_send_time is not None:
             remb = estimator.add(
                 abs_send_time=packet.extensions.abs_send_time,
-                arrival_time_ms=arrival_time_ms,
+                arrival_time_ms=arrival_time_ms or aiortc_clock.current_ms(),
                 payload_size=len(packet.payload) + packet.padding_size,
                 ssrc=packet.ssrc,
             )
             rtcp_ssrc = getattr(receiver, _RECEIVER_RTCP_SSRC)
             if remb is not None and rtcp_ssrc is not None and remb_due(remb[0]):
-                await receiver._send_rtcp(
-                    RtcpPsfbPacket(
-                        fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb)
+                spawn(
+                    receiver._send_rtcp(
+                        RtcpPsfbPacket(
+                            fmt=RTCP_PSFB_APP,
+                            ssrc=rtcp_ssrc,
+                            media_ssrc=0,
+                            fci=pack_remb_fci(*remb),
+                        )
                     )
                 )
         at = time.monotonic()
@@ -216,6 +230,9 @@ def tap_receiver_packets(
         codec = codecs.get(packet.payload_type)
         if codec is None:
             return
+        known = kinds.get(packet.payload_type)
+        if known is None or known[0] is not codec:  # (codecs change on renegotiation)
+            known = kinds[packet.payload_type] = (codec, is_rtx(codec), codec.mimeType.lower())
         ext = packet.extensions
         if ext.rtp_stream_id is not None and packet.ssrc not in rids and len(rids) < 8:
             rids[packet.ssrc] = ext.rtp_stream_id
@@ -228,7 +245,8 @@ def tap_receiver_packets(
         if stats is None:
             stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
         stats.add(packet)
-        if is_rtx(codec):
+        mime = known[2]
+        if known[1]:
             original = rtx_ssrcs.get(packet.ssrc)
             apt = codec.parameters.get("apt")
             if original is None or len(packet.payload) < 2 or not isinstance(apt, int):
@@ -237,7 +255,7 @@ def tap_receiver_packets(
             if base is None:
                 return
             packet = unwrap_rtx(packet, payload_type=apt, ssrc=original)
-            codec = base
+            mime = base.mimeType.lower()
         if video:
             nack = nacks.get(packet.ssrc)
             last = None if nack is None else nack.max_seq
@@ -248,10 +266,14 @@ def tap_receiver_packets(
                 # number in between, once per packet
                 nack = nacks[packet.ssrc] = NackGenerator()
             if nack.add(packet):
-                await receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing))
-        on_packet(packet, codec.mimeType.lower(), rids.get(packet.ssrc))
+                spawn(receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing)))
+        on_packet(packet, mime, rids.get(packet.ssrc))
+
+    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
+        handle(packet, arrival_time_ms)  # (aiortc's path: before `receive_directly`)
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign,unused-ignore]
+    setattr(receiver, SYNC_RTP_HANDLER, handle)
 
 
 def on_sender_report(receiver: RTCRtpReceiver, callback: SenderReportCallback) -> None:

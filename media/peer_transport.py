@@ -32,6 +32,7 @@ from aiortc.codecs import is_rtx
 from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
+from media._aiortc_receive import receive_directly
 from media.bundle_sdp import answer_stopped
 from media.consumer import SQUEEZE, Consumer
 from media.errors import (
@@ -256,6 +257,7 @@ class PeerTransport(Transport):
                 self._arm_connect_timer()
             for transceiver in pc.getTransceivers():
                 taps.route_by_mid(transceiver.receiver.transport)
+                receive_directly(transceiver.receiver.transport)
             # aiortc neither keeps nor writes rid lines: we add them to the text
             with_layers = {mid: rids for mid, rids in answered.items() if rids}
             answer_sdp = answer_layers(str(pc.localDescription.sdp), with_layers)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aioice.stun
 import pytest
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtcpSrPacket, RtpPacket
@@ -115,6 +116,45 @@ async def test_subscribers_get_the_publishers_rtp_payloads_byte_for_byte() -> No
     finally:
         for sub, _, _ in subscribers:
             await sub.close()
+        await publisher.close()
+        await router.close()
+
+
+async def test_publisher_rtp_goes_from_the_socket_to_the_producer_in_one_call() -> None:
+    """No packet of a connected publisher takes aiortc's queue and coroutines
+    (media/_aiortc_receive.py): its RTP reaches the producer all the same."""
+    router = Router()
+    transport = router.create_peer_transport()
+    publisher = await connect_publisher(transport, [PacketTrack("video", encoded_video("libvpx"))])
+    dtls = transport._publish_pc.getTransceivers()[0].receiver.transport
+    queued = 0
+    original = dtls._handle_rtp_data
+
+    async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        nonlocal queued
+        queued += 1
+        await original(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = handle_rtp_data
+    tried_as_stun = 0
+    parse_message = aioice.stun.parse_message
+
+    def parse_stun(data: bytes) -> Any:
+        nonlocal tried_as_stun
+        tried_as_stun += 127 < data[0] < 192 and not 191 < data[1] < 209  # RTP: the hub's
+        return parse_message(data)
+
+    try:
+        # (the first few may have been queued while DTLS was finishing)
+        await _wait_until(lambda: router.counters.received_packets > 20)
+        start, queued_before = router.counters.received_packets, queued
+        aioice.stun.parse_message = parse_stun
+        await _wait_until(lambda: router.counters.received_packets > start + 100)
+        assert queued == queued_before
+        assert tried_as_stun == 0
+        assert dtls._RTCDtlsTransport__rx_packets > 100  # getStats still counts them
+    finally:
+        aioice.stun.parse_message = parse_message
         await publisher.close()
         await router.close()
 
