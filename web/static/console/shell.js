@@ -30,11 +30,13 @@ import { OrganisationsView } from "./views/organisations.js";
 import { UsersView } from "./views/users.js";
 import { AuditView } from "./views/audit.js";
 import { CamerasView } from "./views/cameras.js";
+import { CommandView } from "./views/command.js";
 
 const VIEWS = {
   cases: CasesView, case: CaseView, rooms: RoomsView, recordings: RecordingsView,
   recording: RecordingView, organisations: OrganisationsView, users: UsersView, audit: AuditView,
   cameras: CamerasView, password: PasswordView,
+  command: CommandView,
 };
 
 const { lang, t } = pageI18n(strings);
