@@ -160,7 +160,7 @@ export default {
     cmd_listening: "正在监听", cmd_barge: "喊话", cmd_barge_stop: "停止喊话", cmd_talking: "正在讲话",
     cmd_calls: "点名与视频会议", cmd_choose_offices: "选择机构", cmd_roll_call: "点名", cmd_meeting: "视频会议",
     cmd_call_started: "正在呼叫", cmd_call_ringing: "呼叫中，等待接听", cmd_call_answered: "已接听 {n}/{of}",
-    cmd_call_ended: "已结束", cmd_call_end: "结束呼叫",
+    cmd_call_ended: "已结束", cmd_call_end: "结束呼叫", cmd_camera: "摄像机", cmd_video: "有画面",
   },
   en: {
     title: "Mediation console", login: "Log in", username: "Username", password: "Password", logout: "Log out",
@@ -312,6 +312,6 @@ export default {
     cmd_listening: "Listening", cmd_barge: "Talk", cmd_barge_stop: "Stop talking", cmd_talking: "Talking",
     cmd_calls: "Roll-call and meetings", cmd_choose_offices: "Choose offices", cmd_roll_call: "Roll-call", cmd_meeting: "Meeting",
     cmd_call_started: "Calling", cmd_call_ringing: "Ringing", cmd_call_answered: "Answered {n}/{of}",
-    cmd_call_ended: "Ended", cmd_call_end: "End call",
+    cmd_call_ended: "Ended", cmd_call_end: "End call", cmd_camera: "Camera", cmd_video: "video",
   },
 };

@@ -57,7 +57,7 @@ export const CommandSide = {
     const alarmList = () => h(ElCard, { class: "side-card", shadow: "never" }, {
       header: () => h("strong", null, t("cmd_alarms_n", { n: props.alarms.length })),
       default: () => (props.alarms.length ? h("ul", { class: "alarm-list", ...tid("alarm-list") }, props.alarms.map((a) =>
-        h("li", { class: ["alarm", `level-${a.level}`], ...tid("alarm"), "data-alarm-id": a.id }, [
+        h("li", { class: ["alarm", `level-${a.level}`], ...tid("alarm"), "data-alarm-id": a.id, "data-room-id": a.roomId || "" }, [
           h("div", { class: "alarm-head" }, [
             h("i", { class: `dot ${a.level}` }),
             h("strong", null, t(`alarm_${a.kind}`)),
@@ -91,19 +91,19 @@ export const CommandSide = {
             ? t("cmd_rule_now", { screen: wall.alarmRule.screen, tile: wall.alarmRule.tile, level: t(wall.alarmRule.minLevel) })
             : t("cmd_rule_none")),
           h("div", { class: "rule-row" }, [
-            h(ElSelect, { size: "small", modelValue: rule.screen, "aria-label": t("cmd_screen"), class: "rule-screen",
+            h(ElSelect, { modelValue: rule.screen, "aria-label": t("cmd_screen"), class: "rule-screen",
               "onUpdate:modelValue": (v) => set("screen", v) },
             () => wall.screens.map((s) => h(ElOption, { value: s.number, label: t("cmd_screen_n", { n: s.number }) }))),
-            h(ElInputNumber, { size: "small", min: 1, max: 99, modelValue: rule.tile, "aria-label": t("cmd_tile"),
+            h(ElInputNumber, { min: 1, max: 99, modelValue: rule.tile, "aria-label": t("cmd_tile"),
               class: "rule-tile", "onUpdate:modelValue": (v) => set("tile", v) }),
-            h(ElSelect, { size: "small", modelValue: rule.minLevel, "aria-label": t("cmd_min_level"), class: "rule-level",
+            h(ElSelect, { modelValue: rule.minLevel, "aria-label": t("cmd_min_level"), class: "rule-level",
               "onUpdate:modelValue": (v) => set("minLevel", v) },
             () => LEVELS.map((level) => h(ElOption, { value: level, label: t("cmd_level_up", { level: t(level) }) }))),
           ]),
           h("div", { class: "button-row" }, [
-            h(ElButton, { size: "small", type: "primary", loading: state.busy === "rule", onClick: () => save(rule),
+            h(ElButton, { type: "primary", loading: state.busy === "rule", onClick: () => save(rule),
               ...tid("alarm-rule-save") }, () => t("save")),
-            wall.alarmRule ? h(ElButton, { size: "small", onClick: () => save(null) }, () => t("cmd_rule_clear")) : null,
+            wall.alarmRule ? h(ElButton, { onClick: () => save(null) }, () => t("cmd_rule_clear")) : null,
           ]),
         ],
       });
@@ -150,9 +150,9 @@ export const CommandSide = {
           value: room.id, label: `${room.caseTitle || room.name}${org ? ` · ${org.name}` : ""}`,
         }))),
         state.listening ? h("p", { class: "on-air listening", role: "status", ...tid("listening") },
-          `🎧 ${t("cmd_listening")} · ${roomTitle(state.listening)}`) : null,
+          `${t("cmd_listening")} · ${roomTitle(state.listening)}`) : null,
         state.talking ? h("p", { class: "on-air talking", role: "status", ...tid("talking") },
-          `🎙 ${t("cmd_talking")} · ${roomTitle(state.talking)}`) : null,
+          `${t("cmd_talking")} · ${roomTitle(state.talking)}`) : null,
         h("div", { class: "button-row" }, [
           !hub.may("room.listen") ? null : state.listening
             ? h(ElButton, { type: "warning", loading: state.busy === "listen-stop", onClick: stopListening, ...tid("listen-stop") },
@@ -202,7 +202,7 @@ export const CommandSide = {
           h(ElTag, { type: props.side.call.ended ? "info" : "warning", disableTransitions: true },
             () => t(props.side.call.kind === "meeting" ? "cmd_meeting" : "cmd_roll_call")),
           h("span", null, ` ${callState(props.side.call)}`),
-          props.side.call.ended ? null : h(ElButton, { size: "small", text: true, onClick: endCall, ...tid("call-end") },
+          props.side.call.ended ? null : h(ElButton, { text: true, onClick: endCall, ...tid("call-end") },
             () => t("cmd_call_end")),
         ]) : null,
       ],

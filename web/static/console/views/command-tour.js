@@ -23,7 +23,7 @@ export const CommandTour = {
           out.push({ source: { kind: "room", roomId: room.id }, text: room.caseTitle || room.name, org: org.name });
         }
         for (const camera of org.cameras) {
-          out.push({ source: { kind: "camera", cameraId: camera.id }, text: `📷 ${camera.name}`, org: org.name });
+          out.push({ source: { kind: "camera", cameraId: camera.id }, text: `${t("cmd_camera")}：${camera.name}`, org: org.name });
         }
       }
       return out;

@@ -50,7 +50,7 @@ export const CommandTree = {
       class: "tree-participant", ...tid("tree-participant"), "data-room-id": room.id, "data-participant-id": p.id,
     }, { kind: "participant", roomId: room.id, participantId: p.id }, props.selected, pick), [
       h("span", { class: "tree-name" }, p.name),
-      h("span", { class: "tree-meta" }, `${t(p.role)}${p.media && p.media.includes("video") ? " · 📹" : ""}${p.connected ? "" : ` · ${t("cmd_offline")}`}`),
+      h("span", { class: "tree-meta" }, `${t(p.role)}${p.media && p.media.includes("video") ? ` · ${t("cmd_video")}` : ""}${p.connected ? "" : ` · ${t("cmd_offline")}`}`),
     ]);
 
     const room = (r) => h("li", { class: "tree-room-row" }, [
@@ -70,7 +70,7 @@ export const CommandTree = {
     const camera = (c) => h("li", draggable({
       class: "tree-camera", ...tid("tree-camera"), "data-camera-id": c.id,
     }, { kind: "camera", cameraId: c.id }, props.selected, pick), [
-      h("span", { class: "tree-name" }, `📷 ${c.name}`),
+      h("span", { class: "tree-name" }, `${t("cmd_camera")}：${c.name}`),
       h("span", { class: "tree-meta" }, [c.location, t(`camera_state_${c.state}`)].filter(Boolean).join(" · ")),
     ]);
 

@@ -39,7 +39,7 @@ export const CommandWall = {
       return [
         h("div", { class: "tile-title" }, [
           view.severity ? h("i", { class: `dot ${view.severity}` }) : null,
-          view.kind === "camera" ? `📷 ${view.title}` : view.title,
+          view.kind === "camera" ? `${t("cmd_camera")}：${view.title}` : view.title,
         ]),
         h("div", { class: "tile-meta" }, [
           view.org,
@@ -122,7 +122,7 @@ export const CommandWall = {
           h("strong", null, t("cmd_screen_n", { n: screen.number })),
           tour ? h(ElTag, { size: "small", type: "warning", disableTransitions: true }, () => t("cmd_screen_tour")) : null,
           h(ElSelect, {
-            class: "layout-select", size: "small", modelValue: layout.spec, disabled: !props.manage,
+            class: "layout-select", modelValue: layout.spec, disabled: !props.manage,
             "aria-label": t("cmd_layout"), ...tid("screen-layout"),
             "onUpdate:modelValue": (spec) => emit("layout", screen.number, spec),
           }, () => [...new Set([...LAYOUTS, layout.spec])].map((spec) => h(ElOption, {

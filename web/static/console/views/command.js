@@ -247,7 +247,7 @@ export const CommandView = {
     }) : null);
 
     return () => {
-      if (hub.phone && hub.phone.value) {
+      if (hub.phone) {
         return h("div", { class: "command phone" }, [
           h(ElTabs, { modelValue: state.tab, "onUpdate:modelValue": (v) => { state.tab = v; }, stretch: true }, () => [
             h(ElTabPane, { name: "tree", label: t("cmd_tab_tree") }, () => tree()),
