@@ -62,7 +62,9 @@ async def live_tree(session: AsyncSession, subject: Subject, live: LiveRooms) ->
                 }
             )
     unowned: list[dict[str, Any]] = []
-    if _may(subject, policy.ROOM_WATCH, policy.UNOWNED):  # ad-hoc rooms (outside the tree): city administrators
+    if _may(
+        subject, policy.ROOM_WATCH, policy.UNOWNED
+    ):  # ad-hoc rooms (outside the tree): city administrators
         adhoc = await session.execute(
             select(Room).where(Room.organisation_id.is_(None), Room.state != ROOM_ENDED).limit(100)
         )

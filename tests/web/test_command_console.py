@@ -86,7 +86,9 @@ def township_operator(base: str, org_code: str) -> str:
     return username
 
 
-def console(browser: Browser, contexts: list[BrowserContext], base: str, user: str, **size: Any) -> Page:
+def console(
+    browser: Browser, contexts: list[BrowserContext], base: str, user: str, **size: Any
+) -> Page:
     page = open_page(browser, contexts, phone=False, **(size or DESK))
     log_in(page, base, user)
     page.goto(base + "/command")
@@ -115,13 +117,21 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
         base,
         "POST",
         "/cases",
-        {"organisationId": orgs["330102001"], "type": "邻里纠纷", "title": "西城纠纷", "severity": "green", "parties": []},
+        {
+            "organisationId": orgs["330102001"],
+            "type": "邻里纠纷",
+            "title": "西城纠纷",
+            "severity": "green",
+            "parties": [],
+        },
         west_mediator,
     )
     west = api(base, "POST", f"/cases/{west_case['id']}/rooms", token=west_mediator)
     user = township_operator(base, "330101")
     operator = token_of(base, user)
-    wall = api(base, "POST", "/walls", {"name": "东城指挥墙", "screens": 2, "layout": "2x2"}, operator)
+    wall = api(
+        base, "POST", "/walls", {"name": "东城指挥墙", "screens": 2, "layout": "2x2"}, operator
+    )
 
     two = screen_page(browser, contexts, wall["screens"][1]["url"])
     page = console(browser, contexts, base, user)
@@ -150,7 +160,9 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
         for what, at in two.evaluate("window.wall.log")
         if what.startswith("frame:") and at > dropped
     ]
-    print(f"drop -> screen 2 shows the room: {shown_ms} ms; first frames {frames} ms after the drop")
+    print(
+        f"drop -> screen 2 shows the room: {shown_ms} ms; first frames {frames} ms after the drop"
+    )
     assert shown_ms <= 1000, shown_ms
     assert frames and min(frames) <= 1000, frames  # its video, not only its label
     # the console shows it too, with its label, and the change is audited
@@ -158,7 +170,9 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
     expect(tile).to_contain_text("东城街道河畔社区")
     admin = token_of(base, "city-admin")
     entries = api(base, "GET", f"/audit?target=wall:{wall['id']}", token=admin)["items"]
-    assert any(e["action"] == "wall.tile.put" and e["actorName"] == "东城指挥值班员" for e in entries)
+    assert any(
+        e["action"] == "wall.tile.put" and e["actorName"] == "东城指挥值班员" for e in entries
+    )
 
     # the tile's buttons: enlarge, then clear (each back on the screen page)
     tile.get_by_test_id("tile-enlarge").click()
@@ -168,9 +182,9 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
     # touch fallback: pick the other room, then tap tile 2 of screen 1
     page.locator(f'[data-testid=tree-room][data-room-id="{other["id"]}"]').click()
     page.locator("[data-testid=command-tile][data-screen='1'][data-tile='2']").click()
-    expect(page.locator("[data-testid=command-tile][data-screen='1'][data-tile='2']")).to_contain_text(
-        "控制台2 号纠纷"
-    )
+    expect(
+        page.locator("[data-testid=command-tile][data-screen='1'][data-tile='2']")
+    ).to_contain_text("控制台2 号纠纷")
     page.mouse.move(0, 0)
     screenshot(page, "command-1440x900")
     check_readable(page)
@@ -203,7 +217,8 @@ def test_listen_in_and_acknowledge_an_alarm_from_the_console(
     page.get_by_test_id("listen").click()
     expect(page.get_by_test_id("listening")).to_contain_text("正在监听")
     playing = """() => [...document.querySelectorAll('audio[data-producer-id]')]
-        .filter(a => !a.paused && a.srcObject && a.currentTime > 0).map(a => a.dataset.producerId)"""
+        .filter(a => !a.paused && a.srcObject && a.currentTime > 0)
+        .map(a => a.dataset.producerId)"""
     page.wait_for_function(f"() => ({playing})().length > 0", timeout=15_000)
     assert page.evaluate(playing) == [voice]  # that room's microphone, nothing else
     screenshot(page, "command-listening-1440x900")
@@ -213,7 +228,9 @@ def test_listen_in_and_acknowledge_an_alarm_from_the_console(
 
     # a party's connection drops: the alarm reaches the console, the operator acknowledges it
     publishers.run(other.sio.disconnect())
-    alarm = page.locator(f'[data-testid=alarm][data-room-id="{quiet["id"]}"]', has_text="参与人掉线")
+    alarm = page.locator(
+        f'[data-testid=alarm][data-room-id="{quiet["id"]}"]', has_text="参与人掉线"
+    )
     expect(alarm).to_be_visible(timeout=15_000)
     alarm.get_by_test_id("alarm-ack").click()
     expect(alarm).to_contain_text("已确认")
