@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from rooms.demo import DEMO_PASSWORD
 from tests.media.fixtures import PacketTrack, encoded_opus, encoded_video
 from tests.web.conftest import HubProcess, open_page, screenshot
-from tests.web.staff import check_readable, log_in
+from tests.web.staff import check_readable, choose, log_in
 from tests.web.test_shared_modules import api
 from tests.web.test_shared_modules import log_in as token_of
 from tests.web.test_wall_screen import (
@@ -185,6 +185,15 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
     expect(
         page.locator("[data-testid=command-tile][data-screen='1'][data-tile='2']")
     ).to_contain_text("控制台2 号纠纷")
+    # a tour on tile 3 of screen 1 (both rooms, in that order), paused
+    third = page.locator("[data-testid=command-tile][data-screen='1'][data-tile='3']")
+    third.get_by_test_id("tile-tour").click()
+    page.get_by_test_id("tour-item").nth(0).click()
+    page.get_by_test_id("tour-item").nth(1).click()
+    page.get_by_test_id("tour-save").click()
+    expect(third).to_contain_text("轮巡 · 2 路")
+    third.get_by_test_id("tile-tour-pause").click()
+    expect(third).to_contain_text("已暂停")
     page.mouse.move(0, 0)
     screenshot(page, "command-1440x900")
     check_readable(page)
@@ -193,9 +202,19 @@ def test_an_operator_drags_a_room_onto_a_screen_and_keeps_to_the_township(
     expect(phone.get_by_test_id("command-screen").first).to_be_visible()
     screenshot(phone, "command-390x844")
     phone.get_by_role("tab", name="辖区").click()
+    expect(phone.get_by_test_id("command-tree")).to_be_visible()
     screenshot(phone, "command-390x844-tree")
+
+    # presets: save this arrangement, clear the tile, apply the preset: it's back
+    page.get_by_test_id("preset-save").click()
+    page.locator(".el-message-box input").fill("日常布置")
+    page.locator(".el-message-box .el-button--primary").click()
+    expect(page.get_by_text("预案已保存")).to_be_visible()
     tile.get_by_test_id("tile-clear").click()
     two.wait_for_function(f"() => !window.wall.tiles().some(t => t.key === '{key}')")
+    choose(page, "preset-select", "日常布置")
+    page.get_by_test_id("preset-apply").click()
+    two.wait_for_function(f"() => window.wall.tiles().some(t => t.tile === 1 && t.key === '{key}')")
 
 
 def test_listen_in_and_acknowledge_an_alarm_from_the_console(
