@@ -245,6 +245,23 @@ def test_listen_in_and_acknowledge_an_alarm_from_the_console(
     expect(page.get_by_test_id("listening")).to_have_count(0)
     page.wait_for_function("() => !document.querySelector('audio[data-producer-id]')")
 
+    # barge-in: the operator's microphone goes into the room while "正在讲话" shows
+    page.get_by_test_id("barge").click()
+    expect(page.get_by_test_id("talking")).to_contain_text("正在讲话", timeout=15_000)
+    page.get_by_test_id("barge-stop").click()
+    expect(page.get_by_test_id("talking")).to_have_count(0)
+
+    # roll-call the east township: ringing, then answered from the office
+    choose(page, "call-offices", "东城街道")
+    page.keyboard.press("Escape")
+    page.get_by_test_id("roll-call").click()
+    state = page.get_by_test_id("call-state")
+    expect(state).to_have_attribute("data-state", "ringing")
+    call_id = page.evaluate("window.command.side.call.id")
+    api(base, "POST", f"/calls/{call_id}/answer", token=mediator)
+    expect(state).to_have_attribute("data-state", "answered")
+    expect(state).to_contain_text("已接听 1/1")
+
     # a party's connection drops: the alarm reaches the console, the operator acknowledges it
     publishers.run(other.sio.disconnect())
     alarm = page.locator(

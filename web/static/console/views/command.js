@@ -117,7 +117,7 @@ export const CommandView = {
       clearInterval(timer);
       signaling.disconnect();
     });
-    window.command = { state, log, index }; // the browser tests and diagnostics
+    window.command = { state, side, log, index }; // the browser tests and diagnostics
 
     const chooseWall = async (id) => {
       state.wallId = id;
