@@ -268,6 +268,8 @@ def test_listen_in_and_acknowledge_an_alarm_from_the_console(
         f'[data-testid=alarm][data-room-id="{quiet["id"]}"]', has_text="参与人掉线"
     )
     expect(alarm).to_be_visible(timeout=15_000)
+    check_readable(page)  # the alarm list and its buttons too
+    screenshot(page, "command-alarm-1440x900")
     alarm.get_by_test_id("alarm-ack").click()
     expect(alarm).to_contain_text("已确认")
     found = [a for a in api(base, "GET", "/alarms", token=command) if a["roomId"] == quiet["id"]]

@@ -66,7 +66,7 @@ export const CommandSide = {
           ]),
           h("div", { class: "tree-meta" }, [a.roomId ? roomTitle(a.roomId) : "", when(a.raisedAt)].filter(Boolean).join(" · ")),
           a.ackedAt || !hub.may("alarm.ack") ? null : h(ElButton, {
-            size: "small", type: "primary", plain: true, loading: state.busy === `ack:${a.id}`, onClick: () => ack(a),
+            type: "primary", plain: true, loading: state.busy === `ack:${a.id}`, onClick: () => ack(a),
             ...tid("alarm-ack"),
           }, () => t("cmd_ack")),
         ]))) : h("p", { class: "muted" }, t("cmd_no_alarms"))),
