@@ -1,5 +1,6 @@
 """The operator console's live tree: organisation -> case rooms (state, case,
-severity, who is in) -> cameras, for the viewer's subtree only."""
+severity, who is in) and the organisation's registry cameras, for the viewer's
+subtree only."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms import policy
 from rooms.live_room import LiveRooms
-from rooms.models import ROOM_ENDED, Case, Organisation, Room
+from rooms.models import ROOM_ENDED, Camera, Case, Organisation, Room
 from rooms.policy import Denied, Subject
 
 MAX_ROOMS = 500
+MAX_CAMERAS = 500
 
 
 async def live_tree(session: AsyncSession, subject: Subject, live: LiveRooms) -> dict[str, Any]:
@@ -41,8 +43,28 @@ async def live_tree(session: AsyncSession, subject: Subject, live: LiveRooms) ->
         rooms_by_org.setdefault(str(room.organisation_id), []).append(_room(room, case, live))
     for entries in rooms_by_org.values():
         entries.sort(key=lambda r: (not r["live"], r["name"]))
+    cameras_by_org: dict[str, list[dict[str, Any]]] = {}
+    if _may(subject, policy.CAMERA_VIEW, subject.org_path):
+        found = await session.execute(
+            select(Camera)
+            .join(Organisation, Organisation.id == Camera.organisation_id)
+            .where(Organisation.path.startswith(prefix))
+            .order_by(Camera.name)
+            .limit(MAX_CAMERAS)
+        )
+        for camera in found.scalars():
+            cameras_by_org.setdefault(camera.organisation_id, []).append(
+                {
+                    "id": camera.id,
+                    "name": camera.name,
+                    "location": camera.location,
+                    "state": camera.state,
+                }
+            )
     unowned: list[dict[str, Any]] = []
-    if _may_watch_unowned(subject):  # ad-hoc rooms (outside the tree): city administrators
+    if _may(
+        subject, policy.ROOM_WATCH, policy.UNOWNED
+    ):  # ad-hoc rooms (outside the tree): city administrators
         adhoc = await session.execute(
             select(Room).where(Room.organisation_id.is_(None), Room.state != ROOM_ENDED).limit(100)
         )
@@ -55,7 +77,7 @@ async def live_tree(session: AsyncSession, subject: Subject, live: LiveRooms) ->
                 "level": org.level,
                 "parentId": org.parent_id,
                 "rooms": rooms_by_org.get(org.id, []),
-                "cameras": [],
+                "cameras": cameras_by_org.get(org.id, []),
             }
             for org in orgs
         ],
@@ -63,9 +85,9 @@ async def live_tree(session: AsyncSession, subject: Subject, live: LiveRooms) ->
     }
 
 
-def _may_watch_unowned(subject: Subject) -> bool:
+def _may(subject: Subject, action: str, org_path: str | None) -> bool:
     try:
-        policy.authorize(subject, policy.ROOM_WATCH, org_path=policy.UNOWNED)
+        policy.authorize(subject, action, org_path=org_path)
     except Denied:
         return False
     return True

@@ -65,6 +65,7 @@ async def home_page(request: web.Request) -> web.StreamResponse:
 @routes.get("/console/{view:.+}")
 @routes.get("/admin")
 @routes.get("/admin/{view:.+}")
+@routes.get("/command")
 @routes.get("/dashboard")
 async def staff_page(request: web.Request) -> web.StreamResponse:
     """The staff shell (console and administration in one page, which routes by URL:

@@ -48,7 +48,7 @@ from rooms.accounts import check_session
 from rooms.models import Wall, WallScreen
 from rooms.policy import Subject
 from rooms.tokens import TokenError, verify
-from signaling.alarm_service import ALARM_ROOM_PREFIX, SCREENS_ROOM
+from signaling.alarm_service import ALARM_ROOM_PREFIX, SCREENS_ROOM, alarm_rooms
 from signaling.decoder import MALFORMED
 from signaling.decoder import payload as read_payload
 from signaling.errors import fail
@@ -436,6 +436,12 @@ class WallNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """Ring the offices of a call (on every node, through Redis when set)."""
         for org_id in organisation_ids:
             await self.emit("call", call, room=office_room(org_id))
+
+    async def call_changed(self, org_path: str | None, call: dict[str, Any]) -> None:
+        """Tell the operators above an organisation that a call changed (answered,
+        ended): they hear it on the socket.io rooms they hear its alarms on."""
+        for room in alarm_rooms(org_path):
+            await self.emit("call-changed", call, room=room)
 
     async def unwatch(self, sock: WallSocket, data: WallRequest) -> None:
         sock.operator()

@@ -101,6 +101,7 @@ async def answer_call(ctx: Ctx[NoBody, NoQuery]) -> CallAnswered:
     call, room = await ctx.app[DATABASE].run(
         lambda tx: calls.do_answer_call(tx, who, call_id, ip=ctx.ip)
     )
+    await ctx.app[WALL_NAMESPACE].call_changed(who.org_path, calls.call_json(call, room))
     token = ctx.request[ACCESS_TOKEN]
     seat = issue(
         ctx.app[TOKEN_SECRET],
@@ -122,6 +123,7 @@ async def end_call(ctx: Ctx[NoBody, NoQuery]) -> CallOut:
     await ctx.session.commit()
     call = await ctx.app[DATABASE].run(lambda tx: calls.do_end_call(tx, who, call_id, ip=ctx.ip))
     await ctx.app[WALL_NAMESPACE].ring(call.organisation_ids, calls.call_json(call))
+    await ctx.app[WALL_NAMESPACE].call_changed(who.org_path, calls.call_json(call))
     return CallOut.model_validate(calls.call_json(call))
 
 

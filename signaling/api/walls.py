@@ -32,7 +32,7 @@ from rooms.models import Organisation, Wall, WallScreen
 from rooms.policy import Subject
 from signaling.api.routing import API, Ctx, Route, iso
 from signaling.decoder import BadInput
-from signaling.keys import DATABASE, LIVE_ROOMS, SERVER, WALL_NAMESPACE
+from signaling.keys import DATABASE, LIVE_ROOMS, RECORDINGS, SERVER, WALL_NAMESPACE
 from signaling.models import Body, Id, NoBody, NoQuery, Text16, Text32, Text100, Text200, Wire
 
 T = TypeVar("T")
@@ -239,7 +239,14 @@ async def change_screen(ctx: Ctx[Any, Any], change: ScreenChange) -> ScreenOut:
 
 # -- handlers ------------------------------------------------------------------------------
 async def command_tree(ctx: Ctx[NoBody, NoQuery]) -> LiveTree:
-    return LiveTree.model_validate(await live_tree(ctx.session, ctx.who, ctx.app[LIVE_ROOMS]))
+    tree = await live_tree(ctx.session, ctx.who, ctx.app[LIVE_ROOMS])
+    recordings = ctx.app[RECORDINGS]  # 录制中 on this node (as the screens' labels)
+    for org in tree["organisations"]:
+        for room in org["rooms"]:
+            room["recording"] = recordings.state(room["id"]).active
+    for room in tree["unowned"]:
+        room["recording"] = recordings.state(room["id"]).active
+    return LiveTree.model_validate(tree)
 
 
 async def list_walls(ctx: Ctx[NoBody, NoQuery]) -> WallList:

@@ -124,6 +124,7 @@ async def test_roll_call_rings_the_office_who_answers_into_its_room(
     hub = command.hub
     east, west = command.demo.orgs["east"].id, command.demo.orgs["west"].id
     office = await operator(hub, clients, command.tokens["mediator-east"])
+    console = await operator(hub, clients, command.tokens["command"])  # the operator console
     wall = await command.wall(screens=1, layout="2x2")
     status, call = await command.call(
         "command",
@@ -146,6 +147,9 @@ async def test_roll_call_rings_the_office_who_answers_into_its_room(
     assert status == 403
     status, answered = await command.call("mediator-east", "POST", f"/calls/{call['id']}/answer")
     assert status == 200
+    # the console that rang hears the answer (the call's state: answered)
+    heard = await console.wait_event("call-changed", lambda c: c["id"] == call["id"])
+    assert east in heard["answered"] and not heard["ended"]
     seat = ProtocolClient(hub.url, answered["url"].split("/join/")[1])
     clients.append(seat)
     await seat.connect()

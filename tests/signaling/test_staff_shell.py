@@ -22,7 +22,14 @@ IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
 
 async def test_every_staff_address_serves_the_shell_with_its_import_map_hashed(hub: Hub) -> None:
     async with aiohttp.ClientSession() as http:
-        for path in ("console", "console/cases/x", "console/recordings/r1", "admin", "admin/users"):
+        for path in (
+            "console",
+            "console/cases/x",
+            "console/recordings/r1",
+            "admin",
+            "admin/users",
+            "command",
+        ):
             async with http.get(hub.url + path) as r:
                 assert r.status == 200, path
                 assert r.headers["Cache-Control"] == "no-store"

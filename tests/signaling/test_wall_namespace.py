@@ -202,9 +202,29 @@ async def test_a_townships_command_staff_keeps_to_its_township(command: Command)
     assert status == 403
     status, listed = await command.call("command-east", "GET", "/walls")
     assert [w["id"] for w in listed] == [wall["id"]]
+    # the console's tree: the township's organisations, rooms and registry cameras only
+    cameras = {}
+    for org, name in (("east-1", "东门"), ("west-1", "西门")):
+        status, made = await command.call(
+            "city-admin",
+            "POST",
+            "/cameras",
+            {
+                "organisationId": command.demo.orgs[org].id,
+                "name": name,
+                "rtspUrl": "rtsp://10.1.2.3:554/Streaming/Channels/101",
+            },
+        )
+        assert status == 201, made
+        cameras[name] = made["id"]
     status, tree = await command.call("command-east", "GET", "/command/tree")
     names = {o["name"] for o in tree["organisations"]}
     assert "西城镇" not in names and "东城街道" in names
+    rooms = {r["id"]: r for o in tree["organisations"] for r in o["rooms"]}
+    assert command.rooms["东一"] in rooms and command.rooms["西一"] not in rooms
+    assert rooms[command.rooms["东一"]]["recording"] is False
+    listed = [c for o in tree["organisations"] for c in o["cameras"]]
+    assert [(c["id"], c["name"]) for c in listed] == [(cameras["东门"], "东门")]
 
 
 async def test_a_revoked_screen_credential_closes_the_screen(

@@ -23,6 +23,7 @@ ALL_SECTIONS = [
     "用户",
     "监控摄像机",
     "审计日志",
+    "指挥中心",
     "统计大屏",
     "修改密码",
 ]
@@ -72,8 +73,10 @@ def test_navigation_follows_the_role(
     expect(mediator.get_by_test_id("forbidden-page")).to_contain_text("无权查看此页面")
     mediator.goto(base + "/admin")
     expect(mediator.get_by_test_id("forbidden-page")).to_be_visible()
+    mediator.goto(base + "/command")  # the operator console: wall.view
+    expect(mediator.get_by_test_id("forbidden-page")).to_be_visible()
     for username, role, sections in (
-        ("command", "指挥中心", ["案件", "调解室", "统计大屏", "修改密码"]),
+        ("command", "指挥中心", ["案件", "调解室", "指挥中心", "统计大屏", "修改密码"]),
         ("intake", "受理员", ["案件", "调解室", "修改密码"]),
         ("reviewer", "审核员", ["案件", "调解室", "录像", "统计大屏", "修改密码"]),
     ):

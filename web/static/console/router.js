@@ -12,6 +12,7 @@ export const ROUTES = [
   { name: "users", path: "/console/users", permission: "user.manage", nav: true },
   { name: "cameras", path: "/console/cameras", permission: "camera.manage", nav: true },
   { name: "audit", path: "/console/audit", permission: "audit.view", nav: true },
+  { name: "command", path: "/command", permission: "wall.view", nav: true },
   { name: "dashboard", path: "/dashboard", permission: "stats.view", nav: true },
   { name: "password", path: "/console/password", permission: null, nav: true },
 ];

@@ -30,11 +30,13 @@ import { OrganisationsView } from "./views/organisations.js";
 import { UsersView } from "./views/users.js";
 import { AuditView } from "./views/audit.js";
 import { CamerasView } from "./views/cameras.js";
+import { CommandView } from "./views/command.js";
 
 const VIEWS = {
   cases: CasesView, case: CaseView, rooms: RoomsView, recordings: RecordingsView,
   recording: RecordingView, organisations: OrganisationsView, users: UsersView, audit: AuditView,
   cameras: CamerasView, password: PasswordView,
+  command: CommandView,
   // loaded when first opened: it brings ECharts (1 MB), which no other view needs
   dashboard: defineAsyncComponent(() => import("./views/dashboard.js").then((m) => m.DashboardView)),
 };
