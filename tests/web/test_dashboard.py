@@ -104,7 +104,7 @@ def test_command_staff_watch_the_figures_move(
     office.get_by_test_id("leave").click()
 
 
-def test_who_may_not_open_it(
+def test_who_may_not_open_it_and_a_lost_library_says_so(
     hub_process: HubProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     hub_process.cli("seed-demo")
@@ -113,3 +113,10 @@ def test_who_may_not_open_it(
     page.goto(hub_process.base_url + "/dashboard")
     expect(page.get_by_test_id("forbidden-page")).to_be_visible()
     expect(page.get_by_test_id("nav-dashboard")).to_have_count(0)
+
+    # a network that loses the chart library: an error to act on, never a blank page
+    staff = open_page(browser, contexts, phone=False)
+    staff.route("**/vendor/echarts*", lambda route: route.abort())
+    log_in(staff, hub_process.base_url, "command")
+    staff.get_by_test_id("nav-dashboard").click()
+    expect(staff.get_by_test_id("view-load-failed")).to_contain_text("页面加载失败")

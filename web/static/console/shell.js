@@ -38,7 +38,18 @@ const VIEWS = {
   cameras: CamerasView, password: PasswordView,
   command: CommandView,
   // loaded when first opened: it brings ECharts (1 MB), which no other view needs
-  dashboard: defineAsyncComponent(() => import("./views/dashboard.js").then((m) => m.DashboardView)),
+  dashboard: defineAsyncComponent({
+    loader: () => import("./views/dashboard.js").then((m) => m.DashboardView),
+    loadingComponent: { render: () => h("div", { class: "view-loading" }, t("loading")) },
+    delay: 200,
+    timeout: 60000,
+    // a slow or broken network: say so, never a blank page
+    errorComponent: {
+      render: () => h(ElResult, { icon: "error", title: t("view_load_failed"), ...tid("view-load-failed") }, {
+        extra: () => h(ElButton, { type: "primary", onClick: () => location.reload() }, () => t("reload")),
+      }),
+    },
+  }),
 };
 // a wall screen's statistics (/dashboard?kiosk=1): the view alone, no bar or navigation
 const KIOSK_VIEWS = new Set(["dashboard"]);

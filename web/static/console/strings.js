@@ -6,6 +6,7 @@ export default {
     logged_out: "已退出登录", menu: "菜单", loading: "加载中…", error: "操作失败，请重试",
     network: "无法连接服务器，请检查网络后重试。", need_login_console: "请先登录调解工作台。",
     go_home: "返回首页", page_not_found: "页面不存在", page_forbidden: "您的角色无权查看此页面",
+    view_load_failed: "页面加载失败，请检查网络后刷新", reload: "刷新",
     // navigation
     nav_cases: "案件", nav_rooms: "调解室", nav_recordings: "录像", nav_organisations: "机构与录像规则",
     nav_users: "用户", nav_cameras: "监控摄像机", nav_audit: "审计日志", nav_password: "修改密码",
@@ -177,6 +178,7 @@ export default {
     logged_out: "Logged out", menu: "Menu", loading: "Loading…", error: "Failed; please try again",
     network: "Can't reach the server. Check your network and try again.", need_login_console: "Log in to the console first.",
     go_home: "Home", page_not_found: "No such page", page_forbidden: "Your role can't open this page",
+    view_load_failed: "This page could not load: check the network and reload", reload: "Reload",
     nav_cases: "Cases", nav_rooms: "Rooms", nav_recordings: "Recordings", nav_organisations: "Organisations",
     nav_users: "Users", nav_cameras: "Street cameras", nav_audit: "Audit log", nav_password: "Change password",
     admin: "Administrator", intake: "Intake clerk", mediator: "Mediator", reviewer: "Reviewer", evaluator: "Evaluator",
