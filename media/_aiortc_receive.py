@@ -26,12 +26,15 @@ from aiortc import clock as aiortc_clock
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
-from media._aiortc_taps import SYNC_RTP_HANDLER, AiortcInternalsChanged
+from media._aiortc_taps import (
+    _DTLS_ROUTER,
+    _DTLS_STATE,
+    _ICE_CONNECTION,
+    SYNC_RTP_HANDLER,
+    AiortcInternalsChanged,
+)
 
-_ICE_CONNECTION = "_connection"  # RTCIceTransport -> aioice Connection
 _DTLS_RX_SRTP = "_rx_srtp"
-_DTLS_STATE = "_state"
-_DTLS_ROUTER = "_rtp_router"
 _DTLS_EXTENSIONS = "_rtp_header_extensions_map"
 _DTLS_RX_BYTES = "_RTCDtlsTransport__rx_bytes"  # for getStats
 _DTLS_RX_PACKETS = "_RTCDtlsTransport__rx_packets"
