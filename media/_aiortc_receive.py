@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from collections import deque
 from typing import Any
 
 import aioice.ice
@@ -39,6 +40,7 @@ _DTLS_EXTENSIONS = "_rtp_header_extensions_map"
 _DTLS_RX_BYTES = "_RTCDtlsTransport__rx_bytes"  # for getStats
 _DTLS_RX_PACKETS = "_RTCDtlsTransport__rx_packets"
 _ICE_PROTOCOLS = "_protocols"  # aioice Connection: one per local candidate
+_ICE_QUEUE = "_queue"  # aioice Connection: datagrams for recv(), an asyncio.Queue
 _MARK = "_hub_direct"
 _MAP_IDS = "_HeaderExtensionsMap__ids"  # the negotiated ids, a HeaderExtensions
 _FIXED = struct.Struct("!BHLL")  # marker|pt, sequence number, timestamp, SSRC
@@ -117,6 +119,7 @@ def receive_directly(transport: RTCDtlsTransport) -> None:
     if getattr(transport, _MARK, False):
         return
     connection = getattr(transport.transport, _ICE_CONNECTION)
+    queued = getattr(connection, _ICE_QUEUE)._queue  # what aiortc's receive loop has yet to take
     original = connection.data_received
     router = getattr(transport, _DTLS_ROUTER)
     extensions = getattr(transport, _DTLS_EXTENSIONS)
@@ -132,6 +135,7 @@ def receive_directly(transport: RTCDtlsTransport) -> None:
             or not 127 < data[0] < 192
             or 191 < data[1] < 209
             or getattr(transport, _DTLS_STATE) is not connected
+            or queued  # (packets from the handshake's last moments still wait: keep order)
         ):
             original(data, component)
             return
@@ -180,6 +184,8 @@ def check(transport: RTCDtlsTransport) -> None:
     connection = getattr(transport.transport, _ICE_CONNECTION, None)
     if connection is None or not callable(getattr(connection, "data_received", None)):
         raise AiortcInternalsChanged("aioice Connection.data_received is gone")
+    if not isinstance(getattr(getattr(connection, _ICE_QUEUE, None), "_queue", None), deque):
+        raise AiortcInternalsChanged("aioice Connection._queue is gone")
     if not isinstance(getattr(connection, _ICE_PROTOCOLS, None), list):
         raise AiortcInternalsChanged("aioice Connection._protocols is gone")
     if not callable(getattr(aioice.ice.StunProtocol, "datagram_received", None)):
