@@ -21,7 +21,6 @@ from collections import deque
 from typing import Any
 
 import aioice.ice
-import pylibsrtp
 from aiortc import RTCDtlsTransport
 from aiortc import clock as aiortc_clock
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -34,6 +33,7 @@ from media._aiortc_taps import (
     SYNC_RTP_HANDLER,
     AiortcInternalsChanged,
 )
+from media._srtp import unprotector
 
 _DTLS_RX_SRTP = "_rx_srtp"
 _DTLS_EXTENSIONS = "_rtp_header_extensions_map"
@@ -126,6 +126,8 @@ def receive_directly(transport: RTCDtlsTransport) -> None:
     connected = DtlsState.CONNECTED
     pending: set[asyncio.Future[Any]] = set()
 
+    unprotect: list[Any] = [None, None]  # the session, its transform
+
     def data_received(data: bytes, component: int) -> None:
         srtp = getattr(transport, _DTLS_RX_SRTP)
         # RTP, not RTCP (aiortc's test: second byte 192-208)
@@ -141,10 +143,15 @@ def receive_directly(transport: RTCDtlsTransport) -> None:
             return
         setattr(transport, _DTLS_RX_BYTES, getattr(transport, _DTLS_RX_BYTES) + len(data))
         setattr(transport, _DTLS_RX_PACKETS, getattr(transport, _DTLS_RX_PACKETS) + 1)
+        if srtp is not unprotect[0]:
+            unprotect[:] = [srtp, unprotector(srtp)]
+        clear = unprotect[1](data)
+        if clear is None:
+            return  # not ours, replayed or forged: aiortc drops these too
         try:
-            packet = parse_rtp(srtp.unprotect(data), extensions)
-        except (pylibsrtp.Error, ValueError):
-            return  # not ours, replayed or malformed: aiortc drops these too
+            packet = parse_rtp(clear, extensions)
+        except ValueError:
+            return  # malformed: so does aiortc
         receiver = router.route_rtp(packet)
         if receiver is None:
             return

@@ -54,6 +54,7 @@ from aiortc.rtp import (
     unwrap_rtx,
 )
 
+from media._srtp import protector, rtcp_protector
 from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID, unix_time
 from media.rtp_stream import SendParameters, Writer
 
@@ -464,12 +465,19 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
     route: list[Any] = [None, None, None]  # the selected pair, its UDP transport, address
 
     def writer(rtcp: bool) -> Writer:
+        make = rtcp_protector if rtcp else protector
+        protect: list[Any] = [None, None]  # the session, its transform
+
         def write(data: bytes) -> None:
             srtp = getattr(transport, _DTLS_TX_SRTP)
             pair = nominated.get(1)
             if srtp is None or pair is None or getattr(transport, _DTLS_STATE) != connected:
                 return
-            data = srtp.protect_rtcp(data) if rtcp else srtp.protect(data)
+            if srtp is not protect[0]:
+                protect[:] = [srtp, make(srtp)]
+            data = protect[1](data)
+            if data is None:
+                return
             if pair is not route[0]:
                 protocol = pair.protocol
                 udp = protocol.transport if type(protocol) is aioice.ice.StunProtocol else None
@@ -577,22 +585,16 @@ async def check() -> None:
 
 
 class _NoHooks:
-    def started(self, params: SendParameters, write: Writer, write_rtcp: Writer) -> None:
-        pass
+    def started(self, params: SendParameters, write: Writer, write_rtcp: Writer) -> None: ...
 
-    def stopped(self) -> None:
-        pass
+    def stopped(self) -> None: ...
 
-    def nack(self, sequence_numbers: list[int]) -> None:
-        pass
+    def nack(self, sequence_numbers: list[int]) -> None: ...
 
-    def keyframe_request(self) -> None:
-        pass
+    def keyframe_request(self) -> None: ...
 
     def receiver_report(
         self, fraction_lost: int, packets_lost: int, jitter: int, lsr: int, dlsr: int
-    ) -> None:
-        pass
+    ) -> None: ...
 
-    def remb(self, bitrate: int) -> None:
-        pass
+    def remb(self, bitrate: int) -> None: ...
