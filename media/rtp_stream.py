@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from media.rtp import (
-    RTP_HEADER,
     RtpPacketLike,
-    abs_send_time,
     ntp_time,
     sdes_cname,
     sender_report,
@@ -90,7 +88,8 @@ class OutboundStream:
         self._clock_rate = 90000 if kind == "video" else 48000
         self._history: list[tuple[int, int, RtpPacketLike] | None] | None = None
         self._rtx_seq = random.randrange(0, 0x8000)
-        self._ext_cache: dict[bool, tuple[bytes, bytes]] = {}
+        self._layouts: dict[bool, tuple[struct.Struct, bytes, int, bytes]] = {}
+        self._with_level = False
         self._sr_sent: dict[int, float] = {}  # middle 32 bits of the NTP time -> when
 
     # -- wire -------------------------------------------------------------------------------
@@ -102,7 +101,8 @@ class OutboundStream:
         self._write_rtcp = write_rtcp
         self._clock_rate = params.clock_rate
         self._history = [None] * HISTORY if params.nack else None
-        self._ext_cache.clear()
+        self._layouts.clear()
+        self._with_level = bool(params.ext_audio_level)
         self.ready = True
         self._on_started(self)
 
@@ -110,9 +110,12 @@ class OutboundStream:
         self.ready = False
         self._write = self._write_rtcp = _nowhere
 
-    def _extensions(self, level: bool) -> tuple[bytes, bytes]:
-        """The header-extension block around the per-packet values: (before, after)."""
-        cached = self._ext_cache.get(level)
+    def _layout(self, level: bool) -> tuple[struct.Struct, bytes, int, bytes]:
+        """How a header with our extensions packs, in one struct call: (struct, the
+        bytes before the per-packet values, the abs-send-time element's tag byte (0:
+        none), the padding after them). With an audio level, a byte for it follows
+        `before`; with abs-send-time, a 32-bit word: its tag and the 24-bit time."""
+        cached = self._layouts.get(level)
         if cached is not None:
             return cached
         p = self.params
@@ -121,35 +124,41 @@ class OutboundStream:
         if p.ext_mid and p.mid:
             mid = p.mid.encode()[:16]
             body += bytes([(p.ext_mid << 4) | (len(mid) - 1)]) + mid
-        if level and p.ext_audio_level:
-            body += bytes([p.ext_audio_level << 4])  # value appended per packet
-        abs_id = p.ext_abs_send_time
-        tail_len = len(body) + (1 if level and p.ext_audio_level else 0)
-        tail_len += 4 if abs_id else 0
+        level_id = p.ext_audio_level if level else None
+        with_level = bool(level_id)
+        if level_id:
+            body += bytes([level_id << 4])  # value appended per packet
+        abs_tag = (p.ext_abs_send_time << 4) | 2 if p.ext_abs_send_time else 0
+        tail_len = len(body) + (1 if with_level else 0) + (4 if abs_tag else 0)
         pad = -tail_len % 4
         words = (tail_len + pad) // 4
         before = struct.pack("!HH", 0xBEDE, words) + body if words else b""
-        after = b"\x00" * pad
-        self._ext_cache[level] = cached = (before, after)
+        values = ("B" if with_level else "") + ("I" if abs_tag else "")
+        fmt = struct.Struct(f"!BBHII{len(before)}s{values}{pad}s" if words else "!BBHII")
+        self._layouts[level] = cached = (fmt, before, abs_tag, b"\x00" * pad)
         return cached
 
     def _header(self, packet: RtpPacketLike, pt: int, ssrc: int, seq: int, ts: int) -> bytes:
-        p = self.params
-        assert p is not None
-        level = packet.extensions.audio_level if p.ext_audio_level else None
-        before, after = self._extensions(level is not None)
-        ext = b""
-        if before:
-            ext = before
-            if level is not None:
-                ext += bytes([(0x80 if level[0] else 0) | (level[1] & 0x7F)])
-            if p.ext_abs_send_time:
-                ext += bytes([(p.ext_abs_send_time << 4) | 2]) + abs_send_time(time.time())
-            ext += after
-        flags = 0x90 if ext else 0x80
+        level = packet.extensions.audio_level if self._with_level else None
+        fmt, before, abs_tag, after = self._layouts.get(level is not None) or self._layout(
+            level is not None
+        )
+        flags = 0x90 if before else 0x80
         if packet.padding_size and not packet.payload:
             flags |= 0x20
-        return RTP_HEADER.pack(flags, (packet.marker << 7) | pt, seq, ts, ssrc) + ext
+        m_pt = (packet.marker << 7) | pt
+        if not before:
+            return fmt.pack(flags, m_pt, seq, ts, ssrc)
+        if abs_tag:
+            sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
+            if level is None:
+                return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
+            byte = (0x80 if level[0] else 0) | (level[1] & 0x7F)
+            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, sent, after)
+        if level is None:
+            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, after)
+        byte = (0x80 if level[0] else 0) | (level[1] & 0x7F)
+        return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, after)
 
     # -- forwarding ---------------------------------------------------------------------------
     def restart(self, packet: RtpPacketLike) -> None:

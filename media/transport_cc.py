@@ -36,18 +36,20 @@ class TransportCcFeedback:
 
     def on_packet(self, transport_seq: int, media_ssrc: int) -> None:
         now = self._now()
-        if self._last_seq is None:
-            seq = transport_seq
+        last = self._last_seq
+        if last is None:
+            seq = self._last_seq = transport_seq
+            if self._next is None:
+                self._next = seq
+            self.media_ssrc = self.media_ssrc or media_ssrc
         else:
-            delta = (transport_seq - self._last_seq) & 0xFFFF
-            seq = self._last_seq + (delta if delta < 0x8000 else delta - 0x10000)
-        if self._last_seq is None or seq > self._last_seq:
-            self._last_seq = seq
-        if self._next is None:
-            self._next = seq
-        if seq >= self._next - 0x1000:
+            delta = (transport_seq - last) & 0xFFFF
+            if delta < 0x8000:
+                seq = self._last_seq = last + delta
+            else:  # (late: behind the newest)
+                seq = last + delta - 0x10000
+        if seq >= self._next - 0x1000:  # type: ignore[operator]
             self._arrivals.setdefault(seq, int(now * 1e6))
-        self.media_ssrc = self.media_ssrc or media_ssrc
         if now - self._last_feedback >= FEEDBACK_INTERVAL_S:
             self._last_feedback = now
             self.flush()

@@ -1,0 +1,102 @@
+"""OutboundStream's rewritten headers read back by aiortc's parser (what a
+subscriber's browser sees): our SSRC, sequence numbers and timestamps, and the
+header extensions the subscriber negotiated, with fresh per-packet values."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+
+from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID
+from media.rtp_stream import OutboundStream, SendParameters
+
+
+def _extension_map() -> HeaderExtensionsMap:
+    extensions = HeaderExtensionsMap()
+    extensions.configure(
+        RTCRtpParameters(
+            headerExtensions=[
+                RTCRtpHeaderExtensionParameters(id=4, uri=EXT_MID),
+                RTCRtpHeaderExtensionParameters(id=2, uri=EXT_ABS_SEND_TIME),
+                RTCRtpHeaderExtensionParameters(id=9, uri=EXT_AUDIO_LEVEL),
+            ]
+        )
+    )
+    return extensions
+
+
+def _stream(kind: str, **negotiated: int | None) -> tuple[OutboundStream, list[bytes]]:
+    sent: list[bytes] = []
+    stream = OutboundStream(kind, lambda s: None)
+    params = SendParameters(
+        ssrc=0xCAFE,
+        rtx_ssrc=0xBEEF,
+        payload_type=111 if kind == "audio" else 96,
+        rtx_payload_type=None,
+        clock_rate=48000 if kind == "audio" else 90000,
+        cname="hub",
+        mid="3",
+        **negotiated,  # type: ignore[arg-type]
+    )
+    stream.started(params, sent.append, lambda data: None)
+    return stream, sent
+
+
+def _publisher_packet(seq: int, level: tuple[bool, int] | None = None) -> RtpPacket:
+    packet = RtpPacket(payload_type=100, sequence_number=seq, timestamp=5000 + seq, ssrc=7)
+    packet.payload = bytes(range(seq % 50, seq % 50 + 100))
+    packet.marker = seq % 2
+    packet.extensions.audio_level = level
+    return packet
+
+
+@pytest.mark.parametrize(
+    ("kind", "negotiated", "level"),
+    [
+        ("video", {"ext_mid": 4, "ext_abs_send_time": 2}, None),
+        ("audio", {"ext_mid": 4, "ext_abs_send_time": 2, "ext_audio_level": 9}, (True, 42)),
+        ("audio", {"ext_mid": 4, "ext_audio_level": 9}, (False, 127)),
+        ("audio", {"ext_abs_send_time": 2}, (True, 3)),
+        ("video", {}, None),
+    ],
+)
+def test_rewritten_headers_carry_the_negotiated_extensions(
+    kind: str, negotiated: dict[str, int], level: tuple[bool, int] | None
+) -> None:
+    stream, sent = _stream(kind, **negotiated)
+    first = _publisher_packet(10, level)
+    stream.restart(first)
+    for seq in (10, 11, 12):
+        assert stream.send(_publisher_packet(seq, level))
+    before = time.time()
+    out = [RtpPacket.parse(data, _extension_map()) for data in sent]
+    assert [p.ssrc for p in out] == [0xCAFE] * 3
+    assert [(p.sequence_number - out[0].sequence_number) & 0xFFFF for p in out] == [0, 1, 2]
+    assert [(p.timestamp - out[0].timestamp) & 0xFFFFFFFF for p in out] == [0, 1, 2]
+    assert [p.payload for p in out] == [_publisher_packet(s).payload for s in (10, 11, 12)]
+    assert [p.marker for p in out] == [0, 1, 0]
+    for packet in out:
+        assert packet.payload_type == (111 if kind == "audio" else 96)
+        ext = packet.extensions
+        assert ext.mid == ("3" if "ext_mid" in negotiated else None)
+        assert ext.audio_level == (level if "ext_audio_level" in negotiated else None)
+        if "ext_abs_send_time" in negotiated:
+            now = int(before * (1 << 18)) & 0xFFFFFF
+            assert ext.abs_send_time is not None
+            assert (now - ext.abs_send_time) & 0xFFFFFF < 1 << 18  # within a second
+        else:
+            assert ext.abs_send_time is None
+
+
+def test_padding_only_packets_keep_their_padding() -> None:
+    stream, sent = _stream("video", ext_mid=4, ext_abs_send_time=2)
+    probe = _publisher_packet(20)
+    probe.payload, probe.padding_size = b"", 200
+    stream.restart(probe)
+    assert stream.send(probe)
+    (packet,) = [RtpPacket.parse(data, _extension_map()) for data in sent]
+    assert packet.padding_size == 200 and packet.payload == b""
+    assert packet.extensions.mid == "3"
