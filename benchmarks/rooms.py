@@ -86,6 +86,7 @@ async def run_server() -> None:
         return web.json_response(
             {
                 "cpu": times.user + times.system,
+                "sys": times.system,
                 "in": sum(c.received_packets for c in counters),
                 "out": sum(c.forwarded_packets for c in counters),
                 "rss": proc.memory_info().rss,
@@ -165,10 +166,10 @@ def _spawn(*args: str) -> Any:
     )
 
 
-def measure(m: int, window: float, warmup: float, publishers: str) -> dict[str, Any]:
+def measure(m: int, window: float, warmup: float, publishers: str, loop: str) -> dict[str, Any]:
     procs: list[Any] = []
     try:
-        server = _spawn("--role", "server")
+        server = _spawn("--role", "server", "--loop", loop)
         procs.append(server)
         url = f"http://127.0.0.1:{_line(server)['port']}"
         rooms = [f"r{i}" for i in range(m)]
@@ -206,6 +207,7 @@ def measure(m: int, window: float, warmup: float, publishers: str) -> dict[str, 
         fps = [(b - a) / elapsed for a, b in zip(first, last, strict=True)]
         return {
             "cores": (after["cpu"] - before["cpu"]) / elapsed,
+            "kernel": (after["sys"] - before["sys"]) / max(after["cpu"] - before["cpu"], 1e-9),
             "pps_in": (after["in"] - before["in"]) / elapsed,
             "pps_out": (after["out"] - before["out"]) / elapsed,
             "fps": statistics.mean(fps) if fps else 0.0,
@@ -233,12 +235,21 @@ def main() -> int:
         "Chromium and Safari publish (default); aiortc: abs-send-time, and the hub "
         "runs aiortc's REMB estimator on every video packet",
     )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the hub's event loop (server.event_loop; `serve` runs on uvloop by default)",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.role == "server":
-        asyncio.run(run_server())
+        from hub.event_loop import loop_factory
+
+        with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
+            runner.run(run_server())
         return 0
     if args.role == "clients":
         asyncio.run(run_clients(args.url, args.rooms.split(","), args.publishers))
@@ -250,7 +261,9 @@ def main() -> int:
         ms, warmup = [int(x) for x in args.rooms.split(",")], 4.0
 
     def median_run(m: int) -> dict[str, float]:
-        runs = [measure(m, args.window, warmup, args.publishers) for _ in range(args.runs)]
+        runs = [
+            measure(m, args.window, warmup, args.publishers, args.loop) for _ in range(args.runs)
+        ]
         return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
     load = os.getloadavg()[0]
@@ -258,11 +271,11 @@ def main() -> int:
     print(f"\nrooms benchmark: median of {args.runs} run(s), {args.window:.0f} s windows")
     print(
         "three-person rooms (each: Opus + VP8 0.5 Mbps in, the other two out); "
-        f"publishers: {args.publishers}"
+        f"publishers: {args.publishers}; hub event loop: {args.loop}"
     )
     print(
         f"{'M':>4} {'cores':>7} {'per room':>9} {'norm.':>8} {'pkt/s in':>9} {'pkt/s out':>10} "
-        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7}"
+        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7}"
     )
     print(f"{0:>4} {base:>7.3f}")
     per_room: dict[int, float] = {}
@@ -280,7 +293,7 @@ def main() -> int:
             cost = f"{'-':>9} {'-':>8}"
         print(
             f"{m:>4} {r['cores']:>7.3f} {cost} {r['pps_in']:>9.0f} {r['pps_out']:>10.0f} "
-            f"{r['fps']:>6.1f} {r['fps_min']:>8.1f} {r['rss_mb']:>7.0f}"
+            f"{r['fps']:>6.1f} {r['fps_min']:>8.1f} {r['rss_mb']:>7.0f} {100 * r['kernel']:>6.0f}%"
         )
         slow |= r["fps"] < 29
     print(f"machine load average: {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import socket
 import ssl
@@ -12,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.config import Config, from_env
+from hub.event_loop import loop_factory
 from hub.keyfile import METRICS_TOKEN_FILE
 from signaling.log_redaction import RedactingAccessLogger
 
@@ -105,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
     if _port_taken(config.server.host, config.server.port):
         return _say_port_taken(config.server.host, config.server.port)
+    loop = loop_factory(config.server.event_loop)()
+    asyncio.set_event_loop(loop)  # (before the app is built: anything it binds, binds here)
     app = build_app(config)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
     record_public_url(config)
@@ -119,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
             host=config.server.host,
             port=config.server.port,
             ssl_context=ssl_context,
+            loop=loop,
             print=None,
             access_log_class=RedactingAccessLogger,  # join tokens and short codes stay out of logs
         )

@@ -9,6 +9,7 @@ says about the key, `env` and `flag` name the environment variable and the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +41,13 @@ class ServerSettings(BaseModel):
     )
     tls_key: Path | None = Field(
         None, description="PEM private key for tls_cert", json_schema_extra={"flag": "--tls-key"}
+    )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop",
+        description="the event loop `serve` runs on: uvloop (libuv; the media path costs "
+        "about a tenth less CPU per room, see benchmarks/rooms.py --loop) or Python's own "
+        "asyncio",
+        json_schema_extra={"env": "MEDIATION_HUB_EVENT_LOOP"},
     )
     public_url: str | None = Field(
         None,
