@@ -339,8 +339,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.role == "server":
-        asyncio.run(run_server(args.mode))
+    if args.role == "server":  # on the loop `serve` would run on (MEDIATION_HUB_EVENT_LOOP)
+        from hub.config import from_env
+        from hub.event_loop import loop_factory
+
+        with asyncio.Runner(loop_factory=loop_factory(from_env().server.event_loop)) as runner:
+            runner.run(run_server(args.mode))
         return 0
     if args.role == "publisher":
         asyncio.run(run_publisher(args.url))
@@ -374,6 +378,10 @@ def main() -> int:
 
     print(f"\nrelay benchmark: median of {args.runs} run(s), {args.window:.0f} s windows")
     print("server CPU-seconds per forwarded stream-second (marginal over 0 subscribers)")
+    from hub.config import from_env
+
+    loop = from_env().server.event_loop
+    print(f"hub event loop: {loop} (MEDIATION_HUB_EVENT_LOOP; what `serve` runs on)")
     columns = ("N", "path", "cores", "per sub", "fps/sub", "p50 ms", "p99 ms", "RSS MB")
     widths = (4, -11, 7, 9, 8, 7, 7, 7)
     print(

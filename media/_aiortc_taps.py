@@ -54,6 +54,7 @@ from aiortc.rtp import (
     unwrap_rtx,
 )
 
+from media._aioice_taps import PairSocket
 from media._srtp import protector, rtcp_protector
 from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID, unix_time
 from media.rtp_stream import SendParameters, Writer
@@ -72,6 +73,7 @@ _RECEIVER_RTCP_SSRC = "_RTCRtpReceiver__rtcp_ssrc"
 _TRANSCEIVER_CODECS = "_codecs"
 _DTLS_STATE = "_state"
 _DTLS_TX_SRTP = "_tx_srtp"
+_DTLS_PAIR_SOCKET = "_hub_pair_socket"  # ours
 _ICE_CONNECTION = "_connection"  # RTCIceTransport -> aioice Connection
 _ICE_NOMINATED = "_nominated"  # aioice Connection: component -> CandidatePair
 
@@ -462,7 +464,15 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
     pending: set[asyncio.Future[Any]] = set()
     connected = DtlsState.CONNECTED
 
-    route: list[Any] = [None, None, None]  # the selected pair, its UDP transport, address
+    route: list[PairSocket | None] | None = getattr(transport, _DTLS_PAIR_SOCKET, None)
+    if route is None:  # one per transport, shared by its writers
+        route = [None]  # the selected pair's socket
+        setattr(transport, _DTLS_PAIR_SOCKET, route)
+
+        @transport.on("statechange")
+        def closed() -> None:
+            if transport.state in ("closed", "failed") and route[0] is not None:
+                route[0].close()
 
     def writer(rtcp: bool) -> Writer:
         make = rtcp_protector if rtcp else protector
@@ -478,16 +488,15 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
             data = protect[1](data)
             if data is None:
                 return
-            if pair is not route[0]:
-                protocol = pair.protocol
-                udp = protocol.transport if type(protocol) is aioice.ice.StunProtocol else None
-                route[:] = [pair, udp, pair.remote_addr]
-            udp = route[1]
-            if udp is not None:
-                if not udp.is_closing():
-                    udp.sendto(data, route[2])
+            out = route[0]
+            if out is None or out.pair is not pair:
+                if out is not None:
+                    out.close()
+                out = route[0] = PairSocket(pair)
+            if not out.relayed:
+                out.send(data)
             else:  # relayed (TURN): aioice's coroutine path
-                task = asyncio.ensure_future(pair.protocol.send_data(data, route[2]))
+                task = asyncio.ensure_future(pair.protocol.send_data(data, pair.remote_addr))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
 
@@ -515,22 +524,6 @@ def keep_codec(
         c for c in codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType
     ]
     setattr(transceiver, _TRANSCEIVER_CODECS, kept)
-
-
-_discover_host_addresses = aioice.ice.get_host_addresses
-
-
-def set_host_addresses(addresses: list[str], *, discover: bool) -> None:
-    """Make aioice gather host candidates on `addresses` (plus its own discovery
-    when `discover`). aioice never offers 127.0.0.1 by itself. Process-wide."""
-    extra = list(dict.fromkeys(addresses))
-
-    def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        found = _discover_host_addresses(use_ipv4, use_ipv6) if discover else []
-        wanted = [a for a in extra if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
-        return list(dict.fromkeys(wanted + found))
-
-    aioice.ice.get_host_addresses = get_host_addresses
 
 
 async def check() -> None:

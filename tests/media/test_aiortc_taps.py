@@ -1,10 +1,14 @@
 """Fails loudly if an aiortc/aioice upgrade moves the internals media/ relies on."""
 
+import os
+
 import aioice.ice
 import aiortc
+import pytest
 
 from media import _aiortc_taps as taps
 from media import _srtp
+from media._aioice_taps import set_host_addresses
 
 
 async def test_pinned_aiortc_still_has_every_internal_we_use() -> None:
@@ -17,7 +21,7 @@ def test_aiortc_version_is_the_pinned_one() -> None:
 
 
 def test_host_addresses_include_configured_loopback() -> None:
-    taps.set_host_addresses(["127.0.0.1"], discover=False)
+    set_host_addresses(["127.0.0.1"], discover=False)
     assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False) == ["127.0.0.1"]
     assert aioice.ice.get_host_addresses(use_ipv4=False, use_ipv6=True) == []
 
@@ -48,3 +52,48 @@ def test_pylibsrtp_version_is_the_pinned_one() -> None:
     from importlib.metadata import version
 
     assert version("pylibsrtp") == "1.0.0"  # media/_srtp.py uses its session internals
+
+
+async def test_the_srtp_writer_sends_on_the_pairs_socket_and_lets_it_go_on_close() -> None:
+    import asyncio
+
+    offerer, answerer = aiortc.RTCPeerConnection(), aiortc.RTCPeerConnection()
+    try:
+        both = [asyncio.Event(), asyncio.Event()]
+        for pc, event in zip((offerer, answerer), both, strict=True):
+            pc.on(
+                "connectionstatechange",
+                lambda pc=pc, event=event: pc.connectionState == "connected" and event.set(),
+            )
+        offerer.addTransceiver("video", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        await offerer.setRemoteDescription(answerer.localDescription)
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in both)), 10)
+        dtls = offerer.getTransceivers()[0].sender.transport
+        far = answerer.getTransceivers()[0].receiver.transport
+        arrived: asyncio.Queue[bytes] = asyncio.Queue()
+        handle_rtp_data = far._handle_rtp_data
+
+        async def counted(data: bytes, arrival_time_ms: int) -> None:
+            arrived.put_nowait(data)
+            await handle_rtp_data(data, arrival_time_ms)
+
+        far._handle_rtp_data = counted
+        write, _ = taps.srtp_writers(dtls)
+        for seq in range(5):
+            write(b"\x80\x60" + seq.to_bytes(2, "big") + b"\x00" * 8 + b"payload")
+        for _ in range(5):
+            await asyncio.wait_for(arrived.get(), 5)
+        (pair_socket,) = dtls._hub_pair_socket
+        assert pair_socket is not None and pair_socket._sock is not None
+        fd = pair_socket._sock.fileno()
+        await offerer.close()
+        assert pair_socket._sock is None
+        with pytest.raises(OSError):
+            os.fstat(fd)  # (our duplicate is closed, not leaked)
+        write(b"\x80\x60\x00\x09" + b"\x00" * 8 + b"late")  # after close: dropped quietly
+    finally:
+        await offerer.close()
+        await answerer.close()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiortc import RTCSessionDescription
 
-from media import _aiortc_taps as taps
+from media._aioice_taps import set_host_addresses
 from media.counters import MediaCounters
 from media.transport import RouterOptions
 from rooms.live_events import (
@@ -69,7 +69,7 @@ class World:
 
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
-    taps.set_host_addresses(["127.0.0.1"], discover=False)
+    set_host_addresses(["127.0.0.1"], discover=False)
     notifier = FakeNotifier()
     settings = RoomsSettings(empty_timeout_s=0.2, reconnect_grace_s=0.2)
     rooms = LiveRooms(settings, RouterOptions(), notifier, counters=MediaCounters())
