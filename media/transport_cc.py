@@ -17,6 +17,7 @@ from collections.abc import Callable
 FEEDBACK_INTERVAL_S = 0.05
 MAX_STATUSES = 400  # per feedback packet (a few hundred bytes)
 _HEADER = struct.Struct("!BBHIIHHI")
+_CHUNK = struct.Struct("!H")
 
 
 class TransportCcFeedback:
@@ -68,22 +69,22 @@ class TransportCcFeedback:
             if packet is not None:
                 self._send(packet)
                 self.feedbacks_sent += 1
-        # forget what was reported (late arrivals are reported with the next range
-        # only if they are newer: a browser treats a missing report as a loss)
-        for seq in [s for s in self._arrivals if s < self._next]:
-            del self._arrivals[seq]
+        # forget what was reported: everything, since the newest is (late arrivals
+        # are reported with the next range only if they are newer: a browser
+        # treats a missing report as a loss)
+        self._arrivals.clear()
 
     def _build(self, first: int, last: int) -> bytes | None:
         arrivals = self._arrivals
-        received = [(s, arrivals[s]) for s in range(first, last + 1) if s in arrivals]
-        if not received:
+        times = [arrivals.get(s) for s in range(first, last + 1)]
+        start = next((at for at in times if at is not None), None)
+        if start is None:
             return None
-        reference = received[0][1] // 64000  # 64 ms units
+        reference = start // 64000  # 64 ms units
         previous = reference * 64000
         symbols: list[int] = []
-        deltas = b""
-        for seq in range(first, last + 1):
-            at = arrivals.get(seq)
+        deltas = bytearray()
+        for at in times:
             if at is None:
                 symbols.append(0)
                 continue
@@ -91,18 +92,21 @@ class TransportCcFeedback:
             previous = at
             if 0 <= delta <= 0xFF:
                 symbols.append(1)
-                deltas += bytes([delta])
+                deltas.append(delta)
             else:
                 symbols.append(2)
                 deltas += struct.pack("!h", max(-0x8000, min(0x7FFF, delta)))
-        chunks = b""
-        for i in range(0, len(symbols), 7):  # two-bit status vector chunks, 7 symbols each
-            group = symbols[i : i + 7]
-            group += [0] * (7 - len(group))
-            value = 0xC000
-            for k, symbol in enumerate(group):
-                value |= symbol << (12 - 2 * k)
-            chunks += struct.pack("!H", value)
+        if symbols.count(1) == len(symbols):  # the usual: one run-length chunk says it all
+            chunks = _CHUNK.pack(0x2000 | len(symbols))  # (at most MAX_STATUSES < 8192)
+        else:
+            chunks = b""
+            for i in range(0, len(symbols), 7):  # two-bit status vector chunks, 7 symbols
+                group = symbols[i : i + 7]
+                group += [0] * (7 - len(group))
+                value = 0xC000
+                for k, symbol in enumerate(group):
+                    value |= symbol << (12 - 2 * k)
+                chunks += _CHUNK.pack(value)
         body = chunks + deltas
         pad = -len(body) % 4
         if pad:  # RTCP padding: P bit, the last byte says how many

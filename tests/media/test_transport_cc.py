@@ -68,6 +68,27 @@ def test_feedback_reports_arrivals_and_losses_as_a_browser_decodes_them() -> Non
     assert struct.unpack("!I", sent[0][8:12])[0] == 1234  # media source SSRC
 
 
+def test_a_range_without_loss_is_one_run_length_chunk() -> None:
+    sent: list[bytes] = []
+    clock = [50.0]
+    feedback = TransportCcFeedback(sent.append, now=lambda: clock[0])
+    arrivals = {}
+    for seq in range(1000, 1030):
+        clock[0] += 0.004
+        arrivals[seq] = int(clock[0] * 1e6)
+        feedback.on_packet(seq, 99)
+    feedback.flush()
+    reported: dict[int, int | None] = {}
+    for packet in sent:
+        base, got = decode(packet)
+        reported.update({(base + i) & 0xFFFF: at for i, at in enumerate(got)})
+    assert reported.keys() >= arrivals.keys()
+    for seq, at in arrivals.items():
+        assert abs(reported[seq] - at) < 250 * 2, seq  # type: ignore[operator]
+    last = sent[-1]
+    assert struct.unpack("!H", last[20:22])[0] >> 13 == 1  # run length of "received, small"
+
+
 async def test_a_desk_publisher_reaches_full_rate_within_10_s(tmp_path_factory: Any) -> None:
     camera = busy_y4m(tmp_path_factory.getbasetemp() / "busy-720p.y4m")
     async with browser_bench(camera=camera) as bench:
