@@ -33,20 +33,11 @@ def _median_us(fn: Callable[[], object], number: int, repeats: int) -> float:
 
 
 def _packets() -> tuple[list[bytes], object]:
-    from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
-    from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+    from aiortc.rtp import RtpPacket
 
-    from media.rtp import EXT_ABS_SEND_TIME, EXT_MID
+    from tests.media.fixtures import extension_map
 
-    extensions = HeaderExtensionsMap()
-    extensions.configure(
-        RTCRtpParameters(
-            headerExtensions=[
-                RTCRtpHeaderExtensionParameters(id=1, uri=EXT_MID),
-                RTCRtpHeaderExtensionParameters(id=2, uri=EXT_ABS_SEND_TIME),
-            ]
-        )
-    )
+    extensions = extension_map()
     payload = os.urandom(1100)
     packets = []
     for seq in range(65536):
@@ -93,7 +84,7 @@ def rows(number: int, repeats: int) -> list[tuple[str, float, str, float]]:
             cname="c",
             mid="1",
             ext_mid=1,
-            ext_abs_send_time=2,
+            ext_abs_send_time=3,
             nack=True,
         ),
         lambda data: None,

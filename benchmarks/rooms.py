@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.relay import _line, _stats  # noqa: E402
+from hub.event_loop import KINDS  # noqa: E402
 
 MIN_SIGNAL_CPU_S = 0.2  # marginal CPU-seconds in a window below which a figure is noise
 MIN_FPS = 27  # below this the clients could not keep up: no figure
@@ -237,7 +238,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--loop",
-        choices=("uvloop", "asyncio"),
+        choices=KINDS,
         default="uvloop",
         help="the hub's event loop (server.event_loop; `serve` runs on uvloop by default)",
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import struct
 from typing import Any, Protocol
 
-RTP_HEADER = struct.Struct("!BBHII")
 NTP_UNIX_OFFSET_S = 2208988800  # 1900-01-01 to 1970-01-01
 _SR = struct.Struct("!BBHIQIII")
 
@@ -95,11 +94,6 @@ def ntp_time(unix_s: float) -> int:
 
 def unix_time(ntp: int) -> float:
     return (ntp >> 32) - NTP_UNIX_OFFSET_S + (ntp & 0xFFFFFFFF) / 2**32
-
-
-def abs_send_time(unix_s: float) -> bytes:
-    """abs-send-time: 6.18 fixed-point seconds, 24 bits."""
-    return (int(unix_s * (1 << 18)) & 0xFFFFFF).to_bytes(3, "big")
 
 
 def sender_report(ssrc: int, ntp: int, rtp_timestamp: int, packets: int, octets: int) -> bytes:

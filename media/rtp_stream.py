@@ -140,24 +140,21 @@ class OutboundStream:
 
     def _header(self, packet: RtpPacketLike, pt: int, ssrc: int, seq: int, ts: int) -> bytes:
         level = packet.extensions.audio_level if self._with_level else None
-        fmt, before, abs_tag, after = self._layouts.get(level is not None) or self._layout(
-            level is not None
-        )
+        fmt, before, abs_tag, after = self._layout(level is not None)
         flags = 0x90 if before else 0x80
         if packet.padding_size and not packet.payload:
             flags |= 0x20
         m_pt = (packet.marker << 7) | pt
         if not before:
             return fmt.pack(flags, m_pt, seq, ts, ssrc)
-        if abs_tag:
-            sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
-            if level is None:
-                return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
-            byte = (0x80 if level[0] else 0) | (level[1] & 0x7F)
-            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, sent, after)
+        sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
         if level is None:
+            if abs_tag:
+                return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
             return fmt.pack(flags, m_pt, seq, ts, ssrc, before, after)
         byte = (0x80 if level[0] else 0) | (level[1] & 0x7F)
+        if abs_tag:
+            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, sent, after)
         return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, after)
 
     # -- forwarding ---------------------------------------------------------------------------

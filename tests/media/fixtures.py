@@ -28,11 +28,15 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap
 
 from media import _aiortc_taps as taps
+from media._aiortc_taps import EXT_RID, EXT_TRANSPORT_CC
 from media.consumer import Consumer
 from media.peer_transport import PeerTransport
 from media.router import Router
+from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID
 from media.transport import RouterOptions
 
 VIDEO_RATE = 90000
@@ -283,3 +287,19 @@ async def video_session(options: RouterOptions | None = None) -> AsyncIterator[V
         await subscriber.close()
         await publisher.close()
         await router.close()
+
+
+def extension_map() -> HeaderExtensionsMap:
+    """What a browser negotiates, ids in this order from 1: mid, rid,
+    abs-send-time, audio level, transport-cc, repaired rid."""
+    uris = [EXT_MID, EXT_RID, EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_TRANSPORT_CC]
+    uris.append("urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id")
+    extensions = HeaderExtensionsMap()
+    extensions.configure(
+        RTCRtpParameters(
+            headerExtensions=[
+                RTCRtpHeaderExtensionParameters(id=i + 1, uri=uri) for i, uri in enumerate(uris)
+            ]
+        )
+    )
+    return extensions

@@ -8,12 +8,10 @@ import random
 
 import aiortc
 import pytest
-from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import RtpPacket
 
 from media import _aiortc_receive as direct
-from media._aiortc_taps import EXT_RID, EXT_TRANSPORT_CC
-from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID
+from tests.media.fixtures import extension_map
 
 FIELDS = ("version", "marker", "payload_type", "sequence_number", "timestamp", "ssrc", "csrc")
 EXTENSIONS = (
@@ -24,20 +22,6 @@ EXTENSIONS = (
     "audio_level",
     "transport_sequence_number",
 )
-
-
-def extension_map() -> HeaderExtensionsMap:
-    uris = [EXT_MID, EXT_RID, EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_TRANSPORT_CC]
-    uris.append("urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id")
-    extensions = HeaderExtensionsMap()
-    extensions.configure(
-        RTCRtpParameters(
-            headerExtensions=[
-                RTCRtpHeaderExtensionParameters(id=i + 1, uri=uri) for i, uri in enumerate(uris)
-            ]
-        )
-    )
-    return extensions
 
 
 def same(a: RtpPacket, b: RtpPacket) -> None:

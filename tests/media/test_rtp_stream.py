@@ -7,25 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import RtpPacket
 
-from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID
 from media.rtp_stream import OutboundStream, SendParameters
-
-
-def _extension_map() -> HeaderExtensionsMap:
-    extensions = HeaderExtensionsMap()
-    extensions.configure(
-        RTCRtpParameters(
-            headerExtensions=[
-                RTCRtpHeaderExtensionParameters(id=4, uri=EXT_MID),
-                RTCRtpHeaderExtensionParameters(id=2, uri=EXT_ABS_SEND_TIME),
-                RTCRtpHeaderExtensionParameters(id=9, uri=EXT_AUDIO_LEVEL),
-            ]
-        )
-    )
-    return extensions
+from tests.media.fixtures import extension_map  # (mid 1, abs-send-time 3, level 4)
 
 
 def _stream(kind: str, **negotiated: int | None) -> tuple[OutboundStream, list[bytes]]:
@@ -56,10 +41,10 @@ def _publisher_packet(seq: int, level: tuple[bool, int] | None = None) -> RtpPac
 @pytest.mark.parametrize(
     ("kind", "negotiated", "level"),
     [
-        ("video", {"ext_mid": 4, "ext_abs_send_time": 2}, None),
-        ("audio", {"ext_mid": 4, "ext_abs_send_time": 2, "ext_audio_level": 9}, (True, 42)),
-        ("audio", {"ext_mid": 4, "ext_audio_level": 9}, (False, 127)),
-        ("audio", {"ext_abs_send_time": 2}, (True, 3)),
+        ("video", {"ext_mid": 1, "ext_abs_send_time": 3}, None),
+        ("audio", {"ext_mid": 1, "ext_abs_send_time": 3, "ext_audio_level": 4}, (True, 42)),
+        ("audio", {"ext_mid": 1, "ext_audio_level": 4}, (False, 127)),
+        ("audio", {"ext_abs_send_time": 3}, (True, 3)),
         ("video", {}, None),
     ],
 )
@@ -72,7 +57,7 @@ def test_rewritten_headers_carry_the_negotiated_extensions(
     for seq in (10, 11, 12):
         assert stream.send(_publisher_packet(seq, level))
     before = time.time()
-    out = [RtpPacket.parse(data, _extension_map()) for data in sent]
+    out = [RtpPacket.parse(data, extension_map()) for data in sent]
     assert [p.ssrc for p in out] == [0xCAFE] * 3
     assert [(p.sequence_number - out[0].sequence_number) & 0xFFFF for p in out] == [0, 1, 2]
     assert [(p.timestamp - out[0].timestamp) & 0xFFFFFFFF for p in out] == [0, 1, 2]
@@ -92,11 +77,11 @@ def test_rewritten_headers_carry_the_negotiated_extensions(
 
 
 def test_padding_only_packets_keep_their_padding() -> None:
-    stream, sent = _stream("video", ext_mid=4, ext_abs_send_time=2)
+    stream, sent = _stream("video", ext_mid=1, ext_abs_send_time=3)
     probe = _publisher_packet(20)
     probe.payload, probe.padding_size = b"", 200
     stream.restart(probe)
     assert stream.send(probe)
-    (packet,) = [RtpPacket.parse(data, _extension_map()) for data in sent]
+    (packet,) = [RtpPacket.parse(data, extension_map()) for data in sent]
     assert packet.padding_size == 200 and packet.payload == b""
     assert packet.extensions.mid == "3"
