@@ -6,7 +6,8 @@ per room 6 streams in, 12 out. Participants are synthetic aiortc clients in
 separate processes (they count what they receive, never decode); the hub is
 Routers and PeerTransports as the live room uses them, in its own process. For
 every M: the hub's CPU over the window, marginal over the same hub with no room,
-per room; packets per second in and out; frames per second each subscriber got.
+per room; packets per second in and out; frames per second each subscriber got;
+the share of the hub's CPU spent in garbage collection and its longest pause.
 
     python benchmarks/rooms.py            # M = 5, 10, 20; 3 runs each
     python benchmarks/rooms.py --smoke    # CI: one room, one short run
@@ -31,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._gc import GcPauses  # noqa: E402
 from benchmarks.relay import _line, _stats  # noqa: E402
 from hub.event_loop import KINDS  # noqa: E402
 
@@ -52,6 +54,7 @@ async def run_server() -> None:
     routers: dict[str, Router] = {}
     transports: dict[str, Any] = {}
     proc = psutil.Process()
+    pauses = GcPauses()
 
     async def join(request: web.Request) -> web.Response:
         body = await request.json()
@@ -91,6 +94,7 @@ async def run_server() -> None:
                 "in": sum(c.received_packets for c in counters),
                 "out": sum(c.forwarded_packets for c in counters),
                 "rss": proc.memory_info().rss,
+                **pauses.take(),
             }
         )
 
@@ -214,6 +218,8 @@ def measure(m: int, window: float, warmup: float, publishers: str, loop: str) ->
             "fps": statistics.mean(fps) if fps else 0.0,
             "fps_min": min(fps) if fps else 0.0,
             "rss_mb": after["rss"] / 1e6,
+            "gc": (after["gc_s"] - before["gc_s"]) / max(after["cpu"] - before["cpu"], 1e-9),
+            "gc_max_ms": 1000 * after["gc_longest_s"],
         }
     finally:
         for proc in procs:
@@ -276,7 +282,7 @@ def main() -> int:
     )
     print(
         f"{'M':>4} {'cores':>7} {'per room':>9} {'norm.':>8} {'pkt/s in':>9} {'pkt/s out':>10} "
-        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7}"
+        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7} {'GC':>5} {'GC max':>7}"
     )
     print(f"{0:>4} {base:>7.3f}")
     per_room: dict[int, float] = {}
@@ -294,7 +300,8 @@ def main() -> int:
             cost = f"{'-':>9} {'-':>8}"
         print(
             f"{m:>4} {r['cores']:>7.3f} {cost} {r['pps_in']:>9.0f} {r['pps_out']:>10.0f} "
-            f"{r['fps']:>6.1f} {r['fps_min']:>8.1f} {r['rss_mb']:>7.0f} {100 * r['kernel']:>6.0f}%"
+            f"{r['fps']:>6.1f} {r['fps_min']:>8.1f} {r['rss_mb']:>7.0f} {100 * r['kernel']:>6.0f}% "
+            f"{100 * r['gc']:>4.1f}% {r['gc_max_ms']:>5.0f}ms"
         )
         slow |= r["fps"] < 29
     print(f"machine load average: {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)")

@@ -14,6 +14,7 @@ import logging
 import random
 import struct
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,24 @@ logger = logging.getLogger(__name__)
 Writer = Callable[[bytes], None]
 HISTORY = 1024  # packets kept for retransmission (~1.5 s of 5 Mbps video)
 _OSN = struct.Struct("!H")
+_NO_LEVEL = -1
+
+
+class _History:
+    """The last HISTORY packets a stream sent, as the subscriber saw them, for
+    retransmission. Flat arrays and a list of payloads: nothing per packet that
+    the cyclic garbage collector tracks. (Keeping the packets or a tuple per
+    packet filled its oldest generation: with 20 rooms it walked the whole heap,
+    some 650,000 objects, every ten seconds, stalling every room ~150 ms.)"""
+
+    __slots__ = ("level", "marker", "payload", "seq", "ts")
+
+    def __init__(self) -> None:
+        self.seq = array("l", [-1]) * HISTORY  # -1: empty slot
+        self.ts = array("L", [0]) * HISTORY
+        self.marker = array("b", [0]) * HISTORY
+        self.level = array("h", [_NO_LEVEL]) * HISTORY  # the audio level byte
+        self.payload: list[bytes] = [b""] * HISTORY
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +105,7 @@ class OutboundStream:
         self._run = 0  # input packets since the last restart (capped)
         self._source_ssrc: int | None = None
         self._clock_rate = 90000 if kind == "video" else 48000
-        self._history: list[tuple[int, int, RtpPacketLike] | None] | None = None
+        self._history: _History | None = None
         self._rtx_seq = random.randrange(0, 0x8000)
         self._layouts: dict[bool, tuple[struct.Struct, bytes, int, bytes]] = {}
         self._with_level = False
@@ -100,7 +119,7 @@ class OutboundStream:
         self._write = write
         self._write_rtcp = write_rtcp
         self._clock_rate = params.clock_rate
-        self._history = [None] * HISTORY if params.nack else None
+        self._history = _History() if params.nack else None
         self._layouts.clear()
         self._with_level = bool(params.ext_audio_level)
         self.ready = True
@@ -138,24 +157,30 @@ class OutboundStream:
         self._layouts[level] = cached = (fmt, before, abs_tag, b"\x00" * pad)
         return cached
 
-    def _header(self, packet: RtpPacketLike, pt: int, ssrc: int, seq: int, ts: int) -> bytes:
-        level = packet.extensions.audio_level if self._with_level else None
-        fmt, before, abs_tag, after = self._layout(level is not None)
-        flags = 0x90 if before else 0x80
-        if packet.padding_size and not packet.payload:
-            flags |= 0x20
-        m_pt = (packet.marker << 7) | pt
+    def _header(
+        self,
+        marker: int,
+        level: int,
+        padded: bool,
+        pt: int,
+        ssrc: int,
+        seq: int,
+        ts: int,
+    ) -> bytes:
+        fmt, before, abs_tag, after = self._layout(level != _NO_LEVEL)
+        flags = 0xA0 if padded else 0x80
+        m_pt = (marker << 7) | pt
         if not before:
             return fmt.pack(flags, m_pt, seq, ts, ssrc)
+        flags |= 0x10
         sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
-        if level is None:
+        if level == _NO_LEVEL:
             if abs_tag:
                 return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
             return fmt.pack(flags, m_pt, seq, ts, ssrc, before, after)
-        byte = (0x80 if level[0] else 0) | (level[1] & 0x7F)
         if abs_tag:
-            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, sent, after)
-        return fmt.pack(flags, m_pt, seq, ts, ssrc, before, byte, after)
+            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, level, sent, after)
+        return fmt.pack(flags, m_pt, seq, ts, ssrc, before, level, after)
 
     # -- forwarding ---------------------------------------------------------------------------
     def restart(self, packet: RtpPacketLike) -> None:
@@ -189,10 +214,25 @@ class OutboundStream:
             newest = False
         seq = (in_seq + self._seq_offset) & 0xFFFF
         ts = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
-        data = self._header(packet, params.payload_type, params.ssrc, seq, ts) + packet.payload
-        if packet.padding_size and not packet.payload:
-            data += b"\x00" * (packet.padding_size - 1) + bytes([packet.padding_size])
-        self._write(data)
+        payload = packet.payload
+        level = _NO_LEVEL
+        if self._with_level:
+            voice = packet.extensions.audio_level  # (voice activity, -dBov)
+            if voice is not None:
+                level = (0x80 if voice[0] else 0) | (voice[1] & 0x7F)
+        if payload:
+            data = self._header(
+                packet.marker, level, False, params.payload_type, params.ssrc, seq, ts
+            )
+            self._write(data + payload)
+        else:  # (padding only: a bandwidth probe)
+            padding = packet.padding_size
+            data = self._header(
+                packet.marker, level, padding > 0, params.payload_type, params.ssrc, seq, ts
+            )
+            if padding:
+                data += b"\x00" * (padding - 1) + bytes([padding])
+            self._write(data)
         if newest:
             self._last_seq = seq
             self._last_ts = ts
@@ -200,8 +240,13 @@ class OutboundStream:
         self.packets_sent += 1
         self.octets_sent += len(packet.payload)
         history = self._history
-        if history is not None:
-            history[seq % HISTORY] = (seq, ts, packet)
+        if history is not None and payload:  # (probes are not worth repairing)
+            i = seq % HISTORY
+            history.seq[i] = seq
+            history.ts[i] = ts
+            history.marker[i] = packet.marker
+            history.level[i] = level
+            history.payload[i] = payload
         return True
 
     # -- feedback from the subscriber -----------------------------------------------------------
@@ -210,19 +255,25 @@ class OutboundStream:
         if params is None or history is None:
             return
         for seq in sequence_numbers:
-            entry = history[seq % HISTORY]
-            if entry is None or entry[0] != seq:
+            i = seq % HISTORY
+            if history.seq[i] != seq:
                 self.nacks_unanswerable += 1
                 continue
-            _, ts, packet = entry
+            ts, marker, level, payload = (
+                history.ts[i],
+                history.marker[i],
+                history.level[i],
+                history.payload[i],
+            )
             if params.rtx_payload_type is not None:
                 self._rtx_seq = rtx_seq = (self._rtx_seq + 1) & 0xFFFF
-                head = self._header(packet, params.rtx_payload_type, params.rtx_ssrc, rtx_seq, ts)
-                data = head + _OSN.pack(seq) + packet.payload
+                head = self._header(
+                    marker, level, False, params.rtx_payload_type, params.rtx_ssrc, rtx_seq, ts
+                )
+                self._write(head + _OSN.pack(seq) + payload)
             else:
-                data = self._header(packet, params.payload_type, params.ssrc, seq, ts)
-                data += packet.payload
-            self._write(data)
+                head = self._header(marker, level, False, params.payload_type, params.ssrc, seq, ts)
+                self._write(head + payload)
             self.retransmitted += 1
             if self.consumer is not None:
                 self.consumer._counters.retransmitted_packets += 1
