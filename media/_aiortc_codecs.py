@@ -1,7 +1,9 @@
 """aiortc's codec internals we reuse, in one place: its jitter buffer and
-depayloaders (RTP packets -> whole frames, for the recorder and snapshots) and
-its packetisers (whole frames -> RTP payloads, for frame sources such as camera
-ingest that reach WebRTC subscribers). Guarded by tests/media/test_aiortc_taps.py.
+depayloaders (RTP packets -> whole frames, for the recorder and snapshots), its
+packetisers (whole frames -> RTP payloads, for frame sources such as camera
+ingest that reach WebRTC subscribers), and a transceiver's negotiated codec
+list (narrowed to the one codec we forward). Guarded by
+tests/media/test_aiortc_taps.py.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from fractions import Fraction
 from typing import Any
 
 import av
-from aiortc import RTCRtpCodecParameters
-from aiortc.codecs import depayload, get_encoder
+from aiortc import RTCRtpCodecParameters, RTCRtpTransceiver
+from aiortc.codecs import depayload, get_encoder, is_rtx
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
 from media.rtp import RtpPacketLike
+
+TRANSCEIVER_CODECS = "_codecs"  # RTCRtpTransceiver: the negotiated codecs
 
 
 class AiortcCodecsChanged(RuntimeError):
@@ -112,3 +116,24 @@ def check() -> None:
         raise AiortcCodecsChanged(f"aiortc's packetiser/jitter buffer moved: {exc}") from exc
     if len(packets) < 3 or frames != [(b"\x10\x02\x00" + b"\x00" * 3000, 90)]:
         raise AiortcCodecsChanged("a VP8 frame no longer survives packetise + assemble")
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    codecs: list[RTCRtpCodecParameters] = getattr(transceiver, TRANSCEIVER_CODECS)
+    return codecs
+
+
+def keep_codec(
+    transceiver: RTCRtpTransceiver,
+    codec: RTCRtpCodecParameters,
+    extra_parameters: dict[str, str | int] | None = None,
+) -> None:
+    """Narrow a negotiated transceiver (between setRemoteDescription and
+    createAnswer) to one codec and its RTX, so the answer names only it, with
+    `extra_parameters` added to its fmtp line."""
+    codec.parameters.update(extra_parameters or {})
+    codecs = negotiated_codecs(transceiver)
+    kept = [codec] + [
+        c for c in codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType
+    ]
+    setattr(transceiver, TRANSCEIVER_CODECS, kept)

@@ -6,7 +6,7 @@ wants neither. These taps hand a publisher's RTP packets to us right after
 SRTP (aiortc still keeps receive statistics, sends NACKs and receiver reports,
 unwraps RTX), take over each subscribe sender (we write its RTP and RTCP and
 read the subscriber's feedback), give us an SRTP-protecting writer straight to
-the selected ICE pair's socket, and narrow a negotiated codec list. Test
+the selected ICE pair's socket. Test
 clients also use `tap_receiver` (re-assembled frames, no decoder).
 aiortc is pinned exactly in pyproject.toml; tests/media/test_aiortc_taps.py
 fails loudly if an upgrade moves any of this.
@@ -55,6 +55,7 @@ from aiortc.rtp import (
 )
 
 from media._aioice_taps import PairSocket
+from media._aiortc_codecs import TRANSCEIVER_CODECS, negotiated_codecs
 from media._srtp import protector, rtcp_protector
 from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID, unix_time
 from media.rtp_stream import SendParameters, Writer
@@ -70,7 +71,6 @@ _RECEIVER_ACTIVE_SSRC = "_RTCRtpReceiver__active_ssrc"  # SSRC -> last seen
 _RECEIVER_STREAMS = "_RTCRtpReceiver__remote_streams"  # SSRC -> StreamStatistics (for RR)
 _RECEIVER_ESTIMATOR = "_RTCRtpReceiver__remote_bitrate_estimator"
 _RECEIVER_RTCP_SSRC = "_RTCRtpReceiver__rtcp_ssrc"
-_TRANSCEIVER_CODECS = "_codecs"
 _DTLS_STATE = "_state"
 _DTLS_TX_SRTP = "_tx_srtp"
 _DTLS_PAIR_SOCKET = "_hub_pair_socket"  # ours
@@ -174,9 +174,12 @@ def tap_receiver_packets(
     streams: dict[int, StreamStatistics] = getattr(receiver, _RECEIVER_STREAMS)
     rtx_ssrcs: dict[int, int] = getattr(receiver, _RECEIVER_RTX_SSRC)
     estimator = getattr(receiver, _RECEIVER_ESTIMATOR)
+    video = estimator is not None  # (aiortc gives only video receivers one)
+    if on_transport_seq is not None:  # (the publisher estimates for itself)
+        release_bitrate_estimator(receiver)
+        estimator = None
     nacks: dict[int, NackGenerator] = {}
     seen: dict[int, float] = {}  # SSRC -> when `active` was last stamped
-    video = estimator is not None
     now = aiortc_clock.current_datetime
     remb_sent = [0.0, 0]  # when, bitrate
 
@@ -295,6 +298,14 @@ def on_sender_report(receiver: RTCRtpReceiver, callback: SenderReportCallback) -
         await original(packet)
 
     receiver._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign,unused-ignore]
+
+
+def release_bitrate_estimator(receiver: RTCRtpReceiver) -> None:
+    """Let go of aiortc's receive-side bandwidth estimator for a receiver that
+    needs none: a sendonly transceiver's, or a publisher's that sends
+    transport-wide feedback. It keeps 1,001 small objects per video receiver
+    (a millisecond rate window), which the garbage collector walks."""
+    setattr(receiver, _RECEIVER_ESTIMATOR, None)
 
 
 def is_tapped(receiver: RTCRtpReceiver) -> bool:
@@ -505,27 +516,6 @@ def srtp_writers(transport: RTCDtlsTransport) -> tuple[Writer, Writer]:
     return writer(False), writer(True)
 
 
-def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
-    codecs: list[RTCRtpCodecParameters] = getattr(transceiver, _TRANSCEIVER_CODECS)
-    return codecs
-
-
-def keep_codec(
-    transceiver: RTCRtpTransceiver,
-    codec: RTCRtpCodecParameters,
-    extra_parameters: dict[str, str | int] | None = None,
-) -> None:
-    """Narrow a negotiated transceiver (between setRemoteDescription and
-    createAnswer) to one codec and its RTX, so the answer names only it, with
-    `extra_parameters` added to its fmtp line."""
-    codec.parameters.update(extra_parameters or {})
-    codecs = negotiated_codecs(transceiver)
-    kept = [codec] + [
-        c for c in codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType
-    ]
-    setattr(transceiver, _TRANSCEIVER_CODECS, kept)
-
-
 async def check() -> None:
     """Raise AiortcInternalsChanged unless every internal we use is present."""
     from aiortc import RTCPeerConnection
@@ -562,7 +552,7 @@ async def check() -> None:
             if not hasattr(router, name):
                 raise AiortcInternalsChanged(f"RtpRouter.{name} is gone")
         route_by_mid(dtls)
-        if not isinstance(getattr(transceiver, _TRANSCEIVER_CODECS, None), list):
+        if not isinstance(getattr(transceiver, TRANSCEIVER_CODECS, None), list):
             raise AiortcInternalsChanged("RTCRtpTransceiver._codecs is gone")
         if not callable(getattr(aioice.ice, "get_host_addresses", None)):
             raise AiortcInternalsChanged("aioice.ice.get_host_addresses is gone")

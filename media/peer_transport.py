@@ -32,6 +32,7 @@ from aiortc.codecs import is_rtx
 from aiortc.sdp import SessionDescription
 
 from media import _aiortc_taps as taps
+from media._aiortc_codecs import keep_codec, negotiated_codecs
 from media._aiortc_receive import receive_directly
 from media.bundle_sdp import answer_stopped
 from media.consumer import SQUEEZE, Consumer
@@ -276,7 +277,7 @@ class PeerTransport(Transport):
         chosen = next(
             (
                 c
-                for c in taps.negotiated_codecs(transceiver)
+                for c in negotiated_codecs(transceiver)
                 if c.payloadType == first.payloadType
                 and c.mimeType.lower() == first.mimeType.lower()
             ),
@@ -288,7 +289,7 @@ class PeerTransport(Transport):
                 for k, v in first.parameters.items()
                 if k not in chosen.parameters and isinstance(v, (str, int))
             }
-            taps.keep_codec(transceiver, chosen, extra)
+            keep_codec(transceiver, chosen, extra)
         taps.enable_transport_cc(transceiver, offered)
         layers = [rid for rid in offered_rids or [] if rid in first_layers]
         if len(layers) < 2 or not taps.enable_simulcast(transceiver, offered):
@@ -320,7 +321,7 @@ class PeerTransport(Transport):
         layers: list[str] | None = None,
     ) -> bool:
         chosen = next(
-            (c for c in taps.negotiated_codecs(transceiver) if not is_rtx(c) and _forwardable(c)),
+            (c for c in negotiated_codecs(transceiver) if not is_rtx(c) and _forwardable(c)),
             None,
         )
         if chosen is None:
@@ -328,7 +329,7 @@ class PeerTransport(Transport):
             return False
         start = self._options.publisher_start_kbps
         video = chosen.mimeType.lower().startswith("video/")
-        taps.keep_codec(
+        keep_codec(
             transceiver, chosen, {"x-google-start-bitrate": start} if video and start else None
         )
         self._answered_by_mid[mid] = (chosen, list(layers or []))  # again on re-offers
@@ -398,6 +399,7 @@ class PeerTransport(Transport):
         if slot is None:
             transceiver = self._subscribe_pc.addTransceiver(producer.kind, direction="sendonly")
             transceiver.setCodecPreferences(codec_preferences(producer.codec))
+            taps.release_bitrate_estimator(transceiver.receiver)  # (it receives nothing)
             stream = OutboundStream(producer.kind, self._stream_started)
             taps.tap_sender(transceiver.sender, stream)
             slot = _Slot(transceiver, stream, producer.codec)
