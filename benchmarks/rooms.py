@@ -32,9 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._gc import GcPauses  # noqa: E402
 from benchmarks.relay import _line, _stats  # noqa: E402
 from hub.event_loop import KINDS  # noqa: E402
+from signaling.gc_pauses import GcPauses, freeze_startup_objects  # noqa: E402
 
 MIN_SIGNAL_CPU_S = 0.2  # marginal CPU-seconds in a window below which a figure is noise
 MIN_FPS = 27  # below this the clients could not keep up: no figure
@@ -55,6 +55,8 @@ async def run_server() -> None:
     transports: dict[str, Any] = {}
     proc = psutil.Process()
     pauses = GcPauses()
+    pauses.start()
+    freeze_startup_objects()  # as `serve` does
 
     async def join(request: web.Request) -> web.Response:
         body = await request.json()
@@ -94,7 +96,8 @@ async def run_server() -> None:
                 "in": sum(c.received_packets for c in counters),
                 "out": sum(c.forwarded_packets for c in counters),
                 "rss": proc.memory_info().rss,
-                **pauses.take(),
+                "gc_s": sum(pauses.seconds),
+                "gc_longest_s": pauses.take_longest(),
             }
         )
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from hub.config import Config, from_env
 from hub.event_loop import loop_factory
 from hub.keyfile import METRICS_TOKEN_FILE
+from signaling.gc_pauses import freeze_startup_objects
 from signaling.log_redaction import RedactingAccessLogger
 
 
@@ -110,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     loop = loop_factory(config.server.event_loop)()
     asyncio.set_event_loop(loop)  # (before the app is built: anything it binds, binds here)
     app = build_app(config)
+    app.on_startup.append(_freeze_startup)  # (last: after everything start-up makes)
     print(f"mediation-hub serving {config.base_url}  (data dir {config.server.data_dir})")
     record_public_url(config)
     print(f"邀请链接的公开地址 / public URL in invitations: {config.base_url}")
@@ -132,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
             raise
         return _say_port_taken(config.server.host, config.server.port)  # taken since the check
     return 0
+
+
+async def _freeze_startup(app: web.Application) -> None:
+    """Start-up's objects live as long as the process: the garbage collector
+    need never walk them again (signaling/gc_pauses.py)."""
+    freeze_startup_objects()
 
 
 def _port_taken(host: str, port: int) -> bool:

@@ -8,8 +8,9 @@ a scrape comes, into a registry of this app's own (no module-level singletons).
 
 from __future__ import annotations
 
+import gc
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
@@ -20,6 +21,7 @@ from media.counters import MediaCounters
 from recorder.control import RecordingControl
 from rooms.live_room import LiveRooms
 from signaling.errors import error_response
+from signaling.gc_pauses import GENERATIONS, GcPauses
 from signaling.keys import LIVE_ROOMS, MEDIA_COUNTERS, METRICS_TOKEN, RECORDINGS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -89,6 +91,47 @@ class RoomsCollector(Collector):
         )
 
 
+class GcCollector(Collector):
+    """The garbage collector's pauses: while one runs, no room on this node
+    forwards a packet."""
+
+    def __init__(self, pauses: GcPauses) -> None:
+        self.pauses = pauses
+
+    def collect(self) -> Iterator[Metric]:
+        p = self.pauses
+        families = (
+            (
+                CounterMetricFamily,
+                "hub_gc_collections",
+                "Collections, by generation.",
+                p.collections,
+            ),
+            (
+                CounterMetricFamily,
+                "hub_gc_pause_seconds",
+                "Time the event loop stood still collecting, by generation.",
+                p.seconds,
+            ),
+            (
+                GaugeMetricFamily,
+                "hub_gc_longest_pause_seconds",
+                "The longest collection since start, by generation.",
+                p.longest,
+            ),
+        )
+        for family, name, text, values in families:
+            metric = family(name, text, labels=["generation"])
+            for generation in range(GENERATIONS):
+                metric.add_metric([str(generation)], values[generation])
+            yield metric
+        yield GaugeMetricFamily(
+            "hub_gc_frozen_objects",
+            "Objects from start-up the collector never walks (frozen).",
+            value=gc.get_freeze_count(),
+        )
+
+
 async def metrics(request: web.Request) -> web.Response:
     expected = f"Bearer {request.app[METRICS_TOKEN]}".encode()
     given = request.headers.get("Authorization", "").encode("utf-8", "replace")
@@ -109,8 +152,17 @@ def setup(app: web.Application) -> None:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(MediaCollector(app[MEDIA_COUNTERS]))
     registry.register(RoomsCollector(app[LIVE_ROOMS], app[RECORDINGS]))
+    pauses = GcPauses()
+    registry.register(GcCollector(pauses))
     app[REGISTRY] = registry
     app.router.add_get("/metrics", metrics)
 
+    async def watch(app: web.Application) -> AsyncIterator[None]:
+        pauses.start()
+        yield
+        pauses.stop()
 
-__all__ = ["MediaCollector", "RoomsCollector", "setup"]
+    app.cleanup_ctx.append(watch)
+
+
+__all__ = ["GcCollector", "MediaCollector", "RoomsCollector", "setup"]

@@ -3,6 +3,7 @@ scrape time, under the metric names the dashboards already use."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,32 @@ async def test_the_endpoint_serves_every_collector(
     assert values["hub_recordings"] == len(app[RECORDINGS].running()) == 0
     for name in ("hub_participants", "hub_consumers", "hub_received_frames_total"):
         assert name in values
+
+
+def labelled(text: str, name: str) -> dict[str, float]:
+    """generation -> value, for one of the hub_gc_* families."""
+    return {
+        s.labels["generation"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name
+    }
+
+
+async def test_garbage_collections_and_their_pauses_are_counted_while_the_app_runs(
+    aiohttp_client: Any, hub_config: Config
+) -> None:
+    callbacks = len(gc.callbacks)
+    client = await aiohttp_client(build_app(hub_config))
+    auth = {"Authorization": f"Bearer {client.app[METRICS_TOKEN]}"}
+    before = await (await client.get("/metrics", headers=auth)).text()
+    gc.collect()  # a full collection
+    gc.collect()
+    after = await (await client.get("/metrics", headers=auth)).text()
+    collections = labelled(after, "hub_gc_collections_total")
+    assert collections["2"] >= labelled(before, "hub_gc_collections_total")["2"] + 2
+    assert labelled(after, "hub_gc_pause_seconds_total")["2"] > 0
+    assert labelled(after, "hub_gc_longest_pause_seconds")["2"] > 0
+    assert "hub_gc_frozen_objects" in samples(after)  # (`serve` freezes; tests do not)
+    await client.close()
+    assert len(gc.callbacks) == callbacks  # the app's watcher goes with it
