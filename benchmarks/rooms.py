@@ -7,7 +7,8 @@ separate processes (they count what they receive, never decode); the hub is
 Routers and PeerTransports as the live room uses them, in its own process. For
 every M: the hub's CPU over the window, marginal over the same hub with no room,
 per room; packets per second in and out; frames per second each subscriber got;
-the share of the hub's CPU spent in garbage collection and its longest pause.
+the share of the hub's CPU spent in garbage collection, its longest pause in the
+window and while the rooms joined.
 
     python benchmarks/rooms.py            # M = 5, 10, 20; 3 runs each
     python benchmarks/rooms.py --smoke    # CI: one room, one short run
@@ -223,6 +224,7 @@ def measure(m: int, window: float, warmup: float, publishers: str, loop: str) ->
             "rss_mb": after["rss"] / 1e6,
             "gc": (after["gc_s"] - before["gc_s"]) / max(after["cpu"] - before["cpu"], 1e-9),
             "gc_max_ms": 1000 * after["gc_longest_s"],
+            "gc_join_ms": 1000 * before["gc_longest_s"],  # while everyone joined
         }
     finally:
         for proc in procs:
@@ -285,7 +287,8 @@ def main() -> int:
     )
     print(
         f"{'M':>4} {'cores':>7} {'per room':>9} {'norm.':>8} {'pkt/s in':>9} {'pkt/s out':>10} "
-        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7} {'GC':>5} {'GC max':>7}"
+        f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7} "
+        f"{'GC':>5} {'GC max':>7} {'joining':>8}"
     )
     print(f"{0:>4} {base:>7.3f}")
     per_room: dict[int, float] = {}
@@ -304,7 +307,7 @@ def main() -> int:
         print(
             f"{m:>4} {r['cores']:>7.3f} {cost} {r['pps_in']:>9.0f} {r['pps_out']:>10.0f} "
             f"{r['fps']:>6.1f} {r['fps_min']:>8.1f} {r['rss_mb']:>7.0f} {100 * r['kernel']:>6.0f}% "
-            f"{100 * r['gc']:>4.1f}% {r['gc_max_ms']:>5.0f}ms"
+            f"{100 * r['gc']:>4.1f}% {r['gc_max_ms']:>5.0f}ms {r['gc_join_ms']:>6.0f}ms"
         )
         slow |= r["fps"] < 29
     print(f"machine load average: {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)")
