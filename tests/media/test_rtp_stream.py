@@ -14,7 +14,7 @@ from media.rtp_stream import HISTORY, OutboundStream, SendParameters
 from tests.media.fixtures import extension_map  # (mid 1, abs-send-time 3, level 4)
 
 
-def _stream(kind: str, **negotiated: int | None) -> tuple[OutboundStream, list[bytes]]:
+def _stream(kind: str, **negotiated: int | bool | None) -> tuple[OutboundStream, list[bytes]]:
     sent: list[bytes] = []
     stream = OutboundStream(kind, lambda s: None)
     params = SendParameters(
@@ -88,31 +88,12 @@ def test_padding_only_packets_keep_their_padding() -> None:
     assert packet.extensions.mid == "3"
 
 
-def _video_with_nack() -> tuple[OutboundStream, list[bytes]]:
-    sent: list[bytes] = []
-    stream = OutboundStream("video", lambda s: None)
-    params = SendParameters(
-        ssrc=0xCAFE,
-        rtx_ssrc=0xBEEF,
-        payload_type=96,
-        rtx_payload_type=None,
-        clock_rate=90000,
-        cname="hub",
-        mid="1",
-        ext_mid=1,
-        ext_abs_send_time=3,
-        nack=True,
-    )
-    stream.started(params, sent.append, lambda data: None)
-    return stream, sent
-
-
 def test_the_retransmission_history_leaves_nothing_for_the_garbage_collector() -> None:
     """The history keeps the last 1,024 packets of every video stream (with 20
     rooms, ~120,000 packets, replaced at ~4,000 a second): if they were objects
     the cyclic garbage collector tracks, they would fill its oldest generation
     and make it walk the whole heap every few seconds, stalling every room."""
-    stream, sent = _video_with_nack()
+    stream, sent = _stream("video", ext_mid=1, ext_abs_send_time=3, nack=True)
     stream.restart(_publisher_packet(0))
     gc.collect()
     tracked = len(gc.get_objects())
@@ -138,4 +119,4 @@ def test_the_retransmission_history_leaves_nothing_for_the_garbage_collector() -
         lost.timestamp,
     )
     assert (again.marker, again.payload_type, again.payload) == (1, 96, lost.payload)
-    assert again.extensions.mid == "1"
+    assert again.extensions.mid == "3"
