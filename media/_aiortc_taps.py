@@ -70,6 +70,7 @@ _RECEIVER_CODECS = "_RTCRtpReceiver__codecs"  # payload type -> codec
 _RECEIVER_ACTIVE_SSRC = "_RTCRtpReceiver__active_ssrc"  # SSRC -> last seen
 _RECEIVER_STREAMS = "_RTCRtpReceiver__remote_streams"  # SSRC -> StreamStatistics (for RR)
 _RECEIVER_ESTIMATOR = "_RTCRtpReceiver__remote_bitrate_estimator"
+_RECEIVER_KIND = "_RTCRtpReceiver__kind"
 _RECEIVER_RTCP_SSRC = "_RTCRtpReceiver__rtcp_ssrc"
 _DTLS_STATE = "_state"
 _DTLS_TX_SRTP = "_tx_srtp"
@@ -163,6 +164,7 @@ def tap_receiver_packets(
         _RECEIVER_ACTIVE_SSRC,
         _RECEIVER_STREAMS,
         _RECEIVER_ESTIMATOR,
+        _RECEIVER_KIND,
         _RECEIVER_RTCP_SSRC,
         _RECEIVER_RTX_SSRC,
     ):
@@ -174,7 +176,7 @@ def tap_receiver_packets(
     streams: dict[int, StreamStatistics] = getattr(receiver, _RECEIVER_STREAMS)
     rtx_ssrcs: dict[int, int] = getattr(receiver, _RECEIVER_RTX_SSRC)
     estimator = getattr(receiver, _RECEIVER_ESTIMATOR)
-    video = estimator is not None  # (aiortc gives only video receivers one)
+    video = getattr(receiver, _RECEIVER_KIND) == "video"
     if on_transport_seq is not None:  # (the publisher estimates for itself)
         release_bitrate_estimator(receiver)
         estimator = None

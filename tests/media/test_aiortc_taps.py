@@ -1,10 +1,13 @@
 """Fails loudly if an aiortc/aioice upgrade moves the internals media/ relies on."""
 
+import asyncio
 import os
 
 import aioice.ice
 import aiortc
 import pytest
+from aiortc import RTCPeerConnection, RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
 
 from media import _aiortc_taps as taps
 from media import _srtp
@@ -97,3 +100,32 @@ async def test_the_srtp_writer_sends_on_the_pairs_socket_and_lets_it_go_on_close
     finally:
         await offerer.close()
         await answerer.close()
+
+
+async def test_a_video_receiver_tapped_again_still_asks_for_lost_packets() -> None:
+    """A transport-cc publisher's receiver lets aiortc's bandwidth estimator go;
+    tapped again (a re-used m-line), it is still video and still sends NACKs."""
+    pc = RTCPeerConnection()
+    try:
+        receiver = pc.addTransceiver("video", direction="recvonly").receiver
+        codecs = receiver._RTCRtpReceiver__codecs
+        codecs[96] = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+        asked: list[tuple[int, list[int]]] = []
+        sent = asyncio.Event()
+
+        async def send_rtcp_nack(ssrc: int, lost: list[int]) -> None:  # (aiortc's RTCP out)
+            asked.append((ssrc, lost))
+            sent.set()
+
+        receiver._send_rtcp_nack = send_rtcp_nack  # type: ignore[method-assign]
+        for _ in range(2):
+            taps.tap_receiver_packets(receiver, lambda p, m, r: None, lambda seq, ssrc: None)
+        handle = getattr(receiver, taps.SYNC_RTP_HANDLER)
+        for seq in (1, 2, 5):
+            packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=3000 * seq, ssrc=9)
+            packet.payload = b"\x10" + bytes(100)
+            handle(packet, None)
+        await asyncio.wait_for(sent.wait(), 5)
+        assert asked == [(9, [3, 4])]
+    finally:
+        await pc.close()
