@@ -5,6 +5,7 @@ LiveCameras, whose state changes are stored on the camera rows."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -93,26 +94,38 @@ async def cameras_ctx(app: web.Application) -> AsyncIterator[None]:
     app[GB_SERVICE] = gb
     tasks: set[asyncio.Task[Any]] = set()
 
+    # one writer per camera, writing the newest state it has not written yet: in
+    # order, and a burst of changes ends with the last one stored (a write per
+    # change, each its own task, could commit an older state after a newer one)
+    unwritten: dict[str, tuple[str, str, Any]] = {}
+    writing: set[str] = set()
+
+    async def write(camera_id: str) -> None:
+        try:
+            while camera_id in unwritten:
+                state, detail, last = unwritten.pop(camera_id)
+                record = functools.partial(
+                    do_record_camera_state,
+                    camera_id=camera_id,
+                    state=state,
+                    detail=detail,
+                    last_frame_at=last,
+                )
+                try:
+                    await app[DATABASE].run(record)
+                except Exception:
+                    logger.exception("camera %s: state not stored", camera_id)
+        finally:
+            writing.discard(camera_id)
+
     def store_state(camera: LiveCamera, change: StateChange) -> None:
         last = wall_time(camera.source.stats.last_frame_at)
-
-        async def write() -> None:
-            try:
-                await app[DATABASE].run(
-                    lambda s: do_record_camera_state(
-                        s,
-                        camera.id,
-                        state=str(change.state),
-                        detail=change.detail,
-                        last_frame_at=last,
-                    )
-                )
-            except Exception:
-                logger.exception("camera %s: state not stored", camera.id)
-
-        task = asyncio.ensure_future(write())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        unwritten[camera.id] = (str(change.state), change.detail, last)
+        if camera.id not in writing:
+            writing.add(camera.id)
+            task = asyncio.ensure_future(write(camera.id))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
     media = app[MEDIA_SETTINGS]
     live = LiveCameras(
