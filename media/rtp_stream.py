@@ -173,13 +173,13 @@ class OutboundStream:
         if not before:
             return fmt.pack(flags, m_pt, seq, ts, ssrc)
         flags |= 0x10
-        sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
-        if level == _NO_LEVEL:
-            if abs_tag:
-                return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
-            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, after)
         if abs_tag:
+            sent = (abs_tag << 24) | (int(time.time() * 262144) & 0xFFFFFF)  # 6.18 s
+            if level == _NO_LEVEL:
+                return fmt.pack(flags, m_pt, seq, ts, ssrc, before, sent, after)
             return fmt.pack(flags, m_pt, seq, ts, ssrc, before, level, sent, after)
+        if level == _NO_LEVEL:
+            return fmt.pack(flags, m_pt, seq, ts, ssrc, before, after)
         return fmt.pack(flags, m_pt, seq, ts, ssrc, before, level, after)
 
     # -- forwarding ---------------------------------------------------------------------------
@@ -220,25 +220,19 @@ class OutboundStream:
             voice = packet.extensions.audio_level  # (voice activity, -dBov)
             if voice is not None:
                 level = (0x80 if voice[0] else 0) | (voice[1] & 0x7F)
-        if payload:
-            data = self._header(
-                packet.marker, level, False, params.payload_type, params.ssrc, seq, ts
-            )
-            self._write(data + payload)
-        else:  # (padding only: a bandwidth probe)
-            padding = packet.padding_size
-            data = self._header(
-                packet.marker, level, padding > 0, params.payload_type, params.ssrc, seq, ts
-            )
-            if padding:
-                data += b"\x00" * (padding - 1) + bytes([padding])
-            self._write(data)
+        padding = 0 if payload else packet.padding_size  # (padding only: a bandwidth probe)
+        data = self._header(
+            packet.marker, level, padding > 0, params.payload_type, params.ssrc, seq, ts
+        )
+        if padding:
+            data += b"\x00" * (padding - 1) + bytes([padding])
+        self._write(data + payload)
         if newest:
             self._last_seq = seq
             self._last_ts = ts
             self._last_sent_at = time.monotonic()
         self.packets_sent += 1
-        self.octets_sent += len(packet.payload)
+        self.octets_sent += len(payload)
         history = self._history
         if history is not None and payload:  # (probes are not worth repairing)
             i = seq % HISTORY
