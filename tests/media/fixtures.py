@@ -34,6 +34,7 @@ from aiortc.rtp import HeaderExtensionsMap
 from media import _aiortc_taps as taps
 from media._aiortc_taps import EXT_RID, EXT_TRANSPORT_CC
 from media.consumer import Consumer
+from media.frames import is_keyframe
 from media.peer_transport import PeerTransport
 from media.router import Router
 from media.rtp import EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID
@@ -143,6 +144,8 @@ class PacketTrack(MediaStreamTrack):
         self.loop = loop
         self.sent: list[bytes] = []
         self._i = 0
+        self._skipped = 0  # frames jumped over to answer keyframe requests
+        self._keyframe_wanted = False
         self._rate = VIDEO_RATE if kind == "video" else AUDIO_RATE
         self._step = VIDEO_RATE // FPS if kind == "video" else 960
         self._interval = 1 / FPS if kind == "video" else 0.02
@@ -158,13 +161,42 @@ class PacketTrack(MediaStreamTrack):
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing a live source, not synchronisation
-        data = self.frames[self._i % len(self.frames)]
+        if self._keyframe_wanted:
+            self._keyframe_wanted = False
+            self._skip_to_keyframe()
+        data = self.frames[(self._i + self._skipped) % len(self.frames)]
         packet = av.Packet(data)
         packet.pts = self._i * self._step
         packet.time_base = Fraction(1, self._rate)
         self._i += 1
         self.sent.append(data)
         return packet
+
+    def request_keyframe(self) -> None:
+        """What an encoder does on PLI/FIR: the next frame sent is a keyframe (the
+        loop jumps ahead to the nearest one; timestamps keep their pace). Wired to a
+        sender with `answer_keyframe_requests`."""
+        self._keyframe_wanted = True
+
+    def _skip_to_keyframe(self) -> None:
+        mime = (
+            "video/h264"
+            if self.frames[0].startswith((b"\x00\x00\x00\x01", b"\x00\x00\x01"))
+            else "video/vp8"
+        )
+        for ahead in range(len(self.frames)):
+            if is_keyframe(mime, self.frames[(self._i + self._skipped + ahead) % len(self.frames)]):
+                self._skipped += ahead
+                return
+
+
+def answer_keyframe_requests(pc: RTCPeerConnection) -> None:
+    """Let the PacketTracks `pc` sends answer the hub's PLI/FIR like a browser's encoder
+    does (aiortc can't ask an encoder it doesn't have): without this a subscriber that
+    starts mid-GOP waits up to a GOP (1 s) for its first picture."""
+    for sender in pc.getSenders():
+        if isinstance(sender.track, PacketTrack) and sender.track.kind == "video":
+            taps.on_keyframe_request(sender, sender.track.request_keyframe)
 
 
 @dataclass

@@ -14,9 +14,10 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from aiortc import MediaStreamTrack
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.media.fixtures import PacketTrack, encoded_video
+from tests.media.fixtures import PacketTrack, answer_keyframe_requests, encoded_video
 from tests.signaling.client import ProtocolClient
 from tests.web.conftest import HubProcess, open_page, screenshot
 from tests.web.test_shared_modules import api, log_in
@@ -66,7 +67,16 @@ WATCH_GAPS = """(tile) => {
 
 
 class PublishOnly(ProtocolClient):
-    """A participant that sends its camera and watches nothing (no subscribe PC)."""
+    """A participant that sends its camera and watches nothing (no subscribe PC); its
+    camera answers keyframe requests, as a browser's does."""
+
+    async def publish(
+        self, tracks: list[MediaStreamTrack], codec: str | None = None
+    ) -> dict[str, Any]:
+        ack = await super().publish(tracks, codec)
+        assert self.pub_pc is not None
+        answer_keyframe_requests(self.pub_pc)
+        return ack
 
     async def negotiate(self) -> None:
         return None
