@@ -132,6 +132,11 @@ class ProtocolClient:
         await asyncio.wait_for(self.sio.wait(), limit)
 
     async def close(self) -> None:
+        # renegotiations still running would ask a namespace that is gone
+        pending = list(self._tasks)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         if self.sio.connected:
             await self.sio.disconnect()
         for pc in (self.pub_pc, self.sub_pc):
