@@ -22,6 +22,7 @@ from aiortc.rtp import RtpPacket
 
 from media import _aiortc_taps as taps
 from media._aiortc_codecs import Packetizer
+from media.frames import is_keyframe
 from media.rtp_stream import OutboundStream
 
 FPS = 30
@@ -84,7 +85,9 @@ class LightPublisher:
         self._tcc_id: int | None = None
         self._rids = [rid for rid, _ in layers or []]
         self._tasks: list[asyncio.Future[None]] = []
-        self._media: list[tuple[OutboundStream, asyncio.Event, list[list[bytes]], float, int]] = []
+        self._media: list[
+            tuple[_Source, asyncio.Event, list[list[bytes]], list[int], float, int]
+        ] = []
         transceiver = self.pc.addTransceiver("video", direction="sendonly")
         vp8 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.name == "VP8"]
         transceiver.setCodecPreferences(vp8)
@@ -93,21 +96,34 @@ class LightPublisher:
         def packets(frames: tuple[bytes, ...]) -> list[list[bytes]]:
             return [[p.payload for p in packetizer.packetize(f, 0)] for f in frames]
 
+        def keys(frames: tuple[bytes, ...]) -> list[int]:
+            return [i for i, f in enumerate(frames) if is_keyframe("video/vp8", f)]
+
         if layers:
-            streams = [self._add(None, packets(f), 1 / FPS, 90000 // FPS, rid) for rid, f in layers]
+            streams = [
+                self._add(None, packets(f), keys(f), 1 / FPS, 90000 // FPS, rid)
+                for rid, f in layers
+            ]
             taps.tap_sender(transceiver.sender, _Layers(streams))
         else:
             taps.tap_sender(
-                transceiver.sender, self._add("video", packets(video), 1 / FPS, 90000 // FPS)
+                transceiver.sender,
+                self._add("video", packets(video), keys(video), 1 / FPS, 90000 // FPS),
             )
         if audio is not None:
             transceiver = self.pc.addTransceiver("audio", direction="sendonly")
             sender = transceiver.sender
-            taps.tap_sender(sender, self._add("audio", [[a] for a in audio], 0.02, 960))
+            taps.tap_sender(sender, self._add("audio", [[a] for a in audio], [], 0.02, 960))
 
     def _add(
-        self, kind: str | None, frames: list[list[bytes]], interval: float, step: int, rid: str = ""
-    ) -> OutboundStream:
+        self,
+        kind: str | None,
+        frames: list[list[bytes]],
+        keys: list[int],
+        interval: float,
+        step: int,
+        rid: str = "",
+    ) -> _Source:
         ready = asyncio.Event()
 
         def started(stream: OutboundStream) -> None:
@@ -117,8 +133,8 @@ class LightPublisher:
                 )
             ready.set()
 
-        stream = OutboundStream(kind or "video", started)
-        self._media.append((stream, ready, frames, interval, step))
+        stream = _Source(kind or "video", started)
+        self._media.append((stream, ready, frames, keys, interval, step))
         return stream
 
     async def offer(self) -> str:
@@ -154,17 +170,22 @@ class LightPublisher:
 
     async def _pace(
         self,
-        stream: OutboundStream,
+        stream: _Source,
         ready: asyncio.Event,
         frames: list[list[bytes]],
+        keys: list[int],
         interval: float,
         step: int,
     ) -> None:
         loop = asyncio.get_running_loop()
         await ready.wait()  # the connection is up
-        start, i, seq = loop.time(), 0, 0
+        start, i, seq, skipped = loop.time(), 0, 0, 0
         while True:
-            payloads = frames[i % len(frames)]
+            if stream.keyframe_wanted and keys:  # as an encoder answers PLI/FIR
+                stream.keyframe_wanted = False
+                at = (i + skipped) % len(frames)
+                skipped += min((k - at) % len(frames) for k in keys)
+            payloads = frames[(i + skipped) % len(frames)]
             for k, payload in enumerate(payloads):
                 packet = RtpPacket(
                     payload_type=96,
@@ -187,11 +208,22 @@ class LightPublisher:
         await self.pc.close()
 
 
+class _Source(OutboundStream):
+    """A pre-encoded stream's writer that notes keyframe requests (PLI/FIR): the
+    pacer then jumps to the nearest keyframe ahead, as a browser's encoder sends
+    one at once (timestamps keep their pace)."""
+
+    keyframe_wanted = False
+
+    def keyframe_request(self) -> None:
+        self.keyframe_wanted = True
+
+
 class _Layers:
     """One sender's hooks for several simulcast layers: each layer an
     OutboundStream with its own SSRC on the sender's connection."""
 
-    def __init__(self, streams: list[OutboundStream]) -> None:
+    def __init__(self, streams: list[_Source]) -> None:
         self.streams = streams
 
     def started(self, params: Any, write: Any, write_rtcp: Any) -> None:
@@ -206,7 +238,8 @@ class _Layers:
         pass  # (loopback: nothing to repair)
 
     def keyframe_request(self) -> None:
-        pass  # pre-encoded: the next keyframe comes within a second
+        for stream in self.streams:
+            stream.keyframe_request()
 
     def receiver_report(self, *args: int) -> None:
         pass

@@ -2,8 +2,9 @@
 time from putting a room on a tile to its first frame on the screen.
 
 A real hub (`mediation-hub serve`, its own process, SQLite) with N case rooms, each with
-one light aiortc publisher (pre-encoded VP8, 30 fps, keyframe every second); one
-screen (python-socketio + aiortc, no browser) showing all N rooms on a grid. We report:
+one light aiortc publisher (pre-encoded VP8, 30 fps, a keyframe every second and one on
+request, as a browser's encoder answers PLI); one screen (python-socketio + aiortc, no
+browser) showing all N rooms on a grid. We report:
 
 - hub CPU (% of one core) while the N rooms only publish (baseline, same run), and
   while the screen also receives them; the screen's cost per tile; the ratio

@@ -28,12 +28,13 @@ class ProtocolClient:
         self.sub_pc: RTCPeerConnection | None = None
         self._negotiating = asyncio.Lock()
         self._tasks: set[asyncio.Future[None]] = set()
+        self.closing = False  # no new renegotiations: the socket is going
         self.sio.on("*", self._on_any)
 
     async def _on_any(self, event: str, data: Any = None) -> None:
         self.events[event].append(data)
         self.changed.set()
-        if event == "renegotiate":
+        if event == "renegotiate" and not self.closing:
             task = asyncio.ensure_future(self.negotiate())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -133,6 +134,7 @@ class ProtocolClient:
 
     async def close(self) -> None:
         # renegotiations still running would ask a namespace that is gone
+        self.closing = True
         pending = list(self._tasks)
         for task in pending:
             task.cancel()

@@ -33,7 +33,7 @@ class WallClient(ProtocolClient):
 
     async def _on_any(self, event: str, data: Any = None) -> None:
         await super()._on_any(event, data)
-        if event in ("wall-changed", "media-changed"):
+        if event in ("wall-changed", "media-changed") and not self.closing:
             self._spawn_sync()
 
     def _spawn_sync(self) -> None:
