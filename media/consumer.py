@@ -106,7 +106,7 @@ class Consumer:
             if prime is not None and not takes_packets and self._start_from_cache():
                 pass
             else:
-                producer.request_keyframe()
+                self._ask_for_keyframe()
 
     @property
     def producer_paused(self) -> bool:
@@ -133,7 +133,7 @@ class Consumer:
             if not keyframe:
                 # keep asking while we wait: a lost PLI must not starve this consumer
                 # (the producer rate-limits and coalesces these requests)
-                self._producer.request_keyframe()
+                self._ask_for_keyframe()
                 return
             if self.current_layer is not None and layer != self.current_layer:
                 self.observer.emit("layerchange", layer)
@@ -205,7 +205,7 @@ class Consumer:
         if target != self.target_layer:
             self.target_layer = target
             if target != self.current_layer:
-                self._producer.request_keyframe()
+                self._ask_for_keyframe()
 
     def _feedback(self, stream: OutboundStream, *, report: bool) -> None:
         """The subscriber sent a receiver report (`report`) or a bandwidth
@@ -229,7 +229,7 @@ class Consumer:
                 self._drop(1)
                 # keep asking while we wait: a lost PLI must not starve this consumer
                 # (the producer rate-limits and coalesces these requests)
-                self._producer.request_keyframe()
+                self._ask_for_keyframe()
                 return
             self._need_keyframe = False
         queue = self._queue
@@ -281,7 +281,7 @@ class Consumer:
             if self._prime is not None and not self.takes_packets and self._start_from_cache():
                 return
             self._need_keyframe = True
-            self._producer.request_keyframe()
+            self._ask_for_keyframe()
 
     def _start_from_cache(self) -> bool:
         """Start from the producer's kept GOP (Producer.keep_gop) instead of waiting
@@ -318,7 +318,14 @@ class Consumer:
     def request_keyframe(self) -> None:
         """The subscriber lost its picture (PLI/FIR): ask the producer, rate-limited."""
         if not self.closed:
-            self._producer.request_keyframe()
+            self._ask_for_keyframe()
+
+    def _ask_for_keyframe(self) -> None:
+        """For the layer this consumer waits for (the one it forwards frames of)."""
+        producer = self._producer
+        producer.request_keyframe(
+            self.target_layer if self.takes_packets else producer.frames_layer
+        )
 
     def pause(self) -> None:
         if not self.closed and not self.paused:

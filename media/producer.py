@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # return an awaitable, which is scheduled.
 KeyframeRequester = Callable[[], Any]
 
+ANY_LAYER = -1  # a keyframe request any layer's keyframe answers
+
 
 class Producer:
     """Fans media out to its consumers. Created only by a transport.
@@ -94,6 +96,8 @@ class Producer:
         self._requester = keyframe_requester
         self._interval = keyframe_interval_s
         self._last_request = -1e9
+        # layers (or ANY_LAYER) asked for whose keyframe has not come since
+        self._awaiting: set[int] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._consumers: dict[str, Consumer] = {}
@@ -115,6 +119,8 @@ class Producer:
         if self.closed or self.paused:
             return
         self._counters.received_frames += 1
+        if frame.keyframe and self._awaiting:
+            self._keyframe_arrived(0)
         gop = self._gop
         if gop is not None:
             if frame.keyframe:
@@ -152,11 +158,13 @@ class Producer:
         for pipe in self.pipes.values():
             pipe.on_rtp(packet, layer)
         kf = keyframe_start(self._mime, packet.payload) if self._is_video else True
+        if kf and self._awaiting:
+            self._keyframe_arrived(layer)
         self._fan_out(packet, kf, arrival, layer)
         if self._frame_consumers and layer == self._frames.layer:
             frames, lost = self._frames.add(packet)
             if lost:
-                self.request_keyframe()
+                self.request_keyframe(self._frames.layer)
             for frame in frames:
                 self._counters.received_frames += 1
                 for consumer in self._frame_consumers.values():
@@ -225,11 +233,21 @@ class Producer:
         return list(self._gop) if self._gop else []
 
     # -- keyframes --------------------------------------------------------------
-    def request_keyframe(self) -> None:
-        """Ask the source for a keyframe: at most one request per interval; requests
-        within the interval are coalesced into one sent when it ends."""
+    @property
+    def frames_layer(self) -> int:
+        """The simulcast layer frame consumers get (0 for one encoding)."""
+        return self._frames.layer
+
+    def request_keyframe(self, layer: int | None = None) -> None:
+        """Ask the source for a keyframe (of simulcast layer `layer`; None: any):
+        at most one request per interval, requests within it coalesced into one
+        sent when it ends; but once keyframes of every layer asked for have come,
+        the next request goes at once (as mediasoup's: a screen that shows one
+        room after another waits for the publisher, not for the interval). A
+        request for a layer that never comes keeps the interval."""
         if self.closed or self._requester is None or self.kind != "video":
             return
+        self._awaiting.add(ANY_LAYER if layer is None else layer)
         if self._timer is not None:
             self.keyframe_requests_coalesced += 1
             return
@@ -245,9 +263,23 @@ class Producer:
         if not self.closed:
             self._send_keyframe_request()
 
+    def _keyframe_arrived(self, layer: int) -> None:
+        awaiting = self._awaiting
+        awaiting.discard(layer)
+        awaiting.discard(ANY_LAYER)
+        if awaiting:
+            return
+        self._last_request = -1e9  # answered: the next request need not wait
+        if self._timer is not None:  # (what it would ask for has just come)
+            self._timer.cancel()
+            self._timer = None
+
     def _send_keyframe_request(self) -> None:
         assert self._requester is not None
-        self._last_request = time.monotonic()
+        now = self._last_request = time.monotonic()
+        if self.layer_count > 1:  # a layer the publisher stopped sending won't answer
+            active = self.active_layers(now)
+            self._awaiting = {x for x in self._awaiting if x == ANY_LAYER or x in active}
         self.keyframe_requests_sent += 1
         self._counters.keyframe_requests += 1
         try:

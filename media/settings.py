@@ -37,7 +37,10 @@ class MediaSettings(BaseModel):
         64, ge=1, description="frames a consumer may hold before it drops to the next keyframe"
     )
     keyframe_interval_s: float = Field(
-        0.5, ge=0, description="least time between keyframe requests (PLI) sent to one producer"
+        0.5,
+        ge=0,
+        description="least time between keyframe requests (PLI) sent to one producer, "
+        "unless the last one was answered (its keyframes came)",
     )
     connect_timeout_s: float = Field(
         30.0,
