@@ -28,6 +28,9 @@ per transcoded camera against the same camera in H.264, passed through.
     python benchmarks/cameras.py --part viewers --viewers 1,8,16
     python benchmarks/cameras.py --smoke    # CI: each part tiny
 
+A ratio whose baseline used too little CPU to measure (under 0.2 CPU-seconds in the
+window) says "not enough signal".
+
 Figures are medians over the runs; the machine is shared and noisy.
 """
 
@@ -44,6 +47,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# less CPU than this in a window is below psutil's resolution (10 ms ticks): no ratio
+MIN_CPU_S = 0.2
+
+
+def measurable(share: float, count: int, window: float) -> bool:
+    """`share` (of a core, per camera) of `count` cameras over `window` s is CPU enough
+    to compare."""
+    return share * count * window >= MIN_CPU_S
+
+
 sys.path.insert(0, str(ROOT))
 
 
@@ -251,15 +264,19 @@ def viewers(args: argparse.Namespace) -> None:
         f"{'fps med':>8} {'fps min':>8} {'RSS MB':>7}"
     )
     for n, per_cam, per_base, fps, low, rss in rows:
+        ratio = f"{per_cam / per_base:.1f}" if measurable(per_base, n, args.window) else "n/a"
         print(
             f"{n:>4} {per_cam * 100:>10.2f} {1 / per_cam:>10.0f} {per_base * 100:>10.2f} "
-            f"{per_cam / per_base:>6.1f} {fps:>8.1f} {low:>8.1f} {rss:>7.0f}"
+            f"{ratio:>6} {fps:>8.1f} {low:>8.1f} {rss:>7.0f}"
         )
     n, per_cam, per_base, *_ = rows[-1]
-    print(
-        f"ratio at N={n}: forwarding each camera to a viewer costs {per_cam / per_base:.1f}x "
-        f"pulling it alone; {1 / per_cam:.0f} cameras per core (target: 100)"
-    )
+    if measurable(per_base, n, args.window):
+        print(
+            f"ratio at N={n}: forwarding each camera to a viewer costs {per_cam / per_base:.1f}x "
+            f"pulling it alone; {1 / per_cam:.0f} cameras per core (target: 100)"
+        )
+    else:
+        print(f"ratio at N={n}: not enough signal (run without --smoke)")
 
 
 async def run_transcode(url: str, count: int, window: float) -> dict[str, Any]:
@@ -357,15 +374,22 @@ def h265(args: argparse.Namespace) -> None:
         f"{'dropped':>8}"
     )
     for n, per_cam, per_base, fps, dropped in rows:
+        ratio = f"{per_cam / per_base:.0f}" if measurable(per_base, n, args.window) else "n/a"
         print(
             f"{n:>4} {per_cam * 100:>10.1f} {per_base * 100:>18.2f} "
-            f"{per_cam / per_base:>6.0f} {fps:>6.1f} {dropped:>8}"
+            f"{ratio:>6} {fps:>6.1f} {dropped:>8}"
         )
     n, per_cam, per_base, *_ = rows[-1]
-    print(
-        f"ratio: a transcoded H.265 camera costs {per_cam / per_base:.0f}x a passed-through "
-        f"H.264 one ({1 / per_cam:.1f} per core): cameras.h265_transcode_max caps them"
-    )
+    if measurable(per_base, n, args.window):
+        print(
+            f"ratio: a transcoded H.265 camera costs {per_cam / per_base:.0f}x a passed-through "
+            f"H.264 one ({1 / per_cam:.1f} per core): cameras.h265_transcode_max caps them"
+        )
+    else:
+        print(
+            f"ratio: not enough signal in the passed-through baseline (run without --smoke);"
+            f" a transcoded H.265 camera: {per_cam * 100:.1f} % of a core"
+        )
 
 
 def ingest(args: argparse.Namespace) -> None:
@@ -398,21 +422,21 @@ def ingest(args: argparse.Namespace) -> None:
     )
     for n, ours_c, base_c, fps, low, rss in rows:
         per_core = f"{1 / ours_c:.0f}" if ours_c > 0 else "n/a"
-        ratio = f"{ours_c / base_c:.1f}" if base_c > 0 else "n/a"
+        ratio = f"{ours_c / base_c:.1f}" if measurable(base_c, n, args.window) else "n/a"
         print(
             f"{n:>4} {ours_c * 100:>15.2f} {per_core:>10} {base_c * 100:>17.2f} "
             f"{ratio:>6} {fps:>8.1f} {low:>8.1f} {rss:>7.0f}"
         )
     n, ours_c, base_c, *_ = rows[-1]
-    if base_c > 0:
+    if measurable(base_c, n, args.window):
         print(
             f"ratio at N={n}: our ingest costs {ours_c / base_c:.1f}x FFmpeg's demux-only "
             "pull per camera (target: 100 cameras per core)"
         )
     else:
         print(
-            f"ratio at N={n}: FFmpeg's pull used less CPU than the clock resolution; "
-            "use a longer --window"
+            f"ratio at N={n}: not enough signal (FFmpeg's pull used less CPU than the clock"
+            " resolves; use a longer --window)"
         )
 
 
