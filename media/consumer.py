@@ -318,13 +318,14 @@ class Consumer:
     def request_keyframe(self) -> None:
         """The subscriber lost its picture (PLI/FIR): ask the producer, rate-limited."""
         if not self.closed:
-            self._ask_for_keyframe()
+            self._ask_for_keyframe(start=False)
 
-    def _ask_for_keyframe(self) -> None:
-        """For the layer this consumer waits for (the one it forwards frames of)."""
+    def _ask_for_keyframe(self, *, start: bool = True) -> None:
+        """For the layer this consumer waits for (the one it forwards frames of);
+        `start`: it waits to start (new, resumed, switching layer), not to repair."""
         producer = self._producer
         producer.request_keyframe(
-            self.target_layer if self.takes_packets else producer.frames_layer
+            start=start, layer=self.target_layer if self.takes_packets else producer.frames_layer
         )
 
     def pause(self) -> None:

@@ -98,6 +98,7 @@ class Producer:
         self._last_request = -1e9
         # layers (or ANY_LAYER) asked for whose keyframe has not come since
         self._awaiting: set[int] = set()
+        self._answered = False  # every layer asked for has sent a keyframe since
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._consumers: dict[str, Consumer] = {}
@@ -238,16 +239,25 @@ class Producer:
         """The simulcast layer frame consumers get (0 for one encoding)."""
         return self._frames.layer
 
-    def request_keyframe(self, layer: int | None = None) -> None:
+    def request_keyframe(self, layer: int | None = None, *, start: bool = False) -> None:
         """Ask the source for a keyframe (of simulcast layer `layer`; None: any):
         at most one request per interval, requests within it coalesced into one
-        sent when it ends; but once keyframes of every layer asked for have come,
-        the next request goes at once (as mediasoup's: a screen that shows one
-        room after another waits for the publisher, not for the interval). A
-        request for a layer that never comes keeps the interval."""
+        sent when it ends. A consumer that is starting (`start`: new, resumed,
+        switching layer) need not wait for the interval once keyframes of every
+        layer asked for have come: a screen that shows one room after another, or
+        people joining one after another, wait for the publisher, not for the
+        interval. Repairs (a subscriber's PLI) keep the interval, so lossy
+        subscribers cannot fill a phone's uplink with keyframes; and a request for
+        a layer that never comes is never answered."""
         if self.closed or self._requester is None or self.kind != "video":
             return
         self._awaiting.add(ANY_LAYER if layer is None else layer)
+        if start and self._answered:
+            if self._timer is not None:  # (a repair held back: this one serves it)
+                self._timer.cancel()
+                self._timer = None
+            self._send_keyframe_request()
+            return
         if self._timer is not None:
             self.keyframe_requests_coalesced += 1
             return
@@ -269,7 +279,7 @@ class Producer:
         awaiting.discard(ANY_LAYER)
         if awaiting:
             return
-        self._last_request = -1e9  # answered: the next request need not wait
+        self._answered = True  # a starting consumer's next request need not wait
         if self._timer is not None:  # (what it would ask for has just come)
             self._timer.cancel()
             self._timer = None
@@ -277,6 +287,7 @@ class Producer:
     def _send_keyframe_request(self) -> None:
         assert self._requester is not None
         now = self._last_request = time.monotonic()
+        self._answered = False
         if self.layer_count > 1:  # a layer the publisher stopped sending won't answer
             active = self.active_layers(now)
             self._awaiting = {x for x in self._awaiting if x == ANY_LAYER or x in active}

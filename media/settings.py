@@ -39,8 +39,9 @@ class MediaSettings(BaseModel):
     keyframe_interval_s: float = Field(
         0.5,
         ge=0,
-        description="least time between keyframe requests (PLI) sent to one producer, "
-        "unless the last one was answered (its keyframes came)",
+        description="least time between keyframe requests (PLI) sent to one producer; "
+        "a consumer starting (new, resumed, switching layer) need not wait once the last "
+        "request was answered (its keyframes came)",
     )
     connect_timeout_s: float = Field(
         30.0,

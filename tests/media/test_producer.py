@@ -68,25 +68,30 @@ async def test_pending_request_is_cancelled_on_close() -> None:
     await router.close()
 
 
-async def test_a_request_answered_by_a_keyframe_lets_the_next_go_at_once() -> None:
+async def test_a_start_after_an_answered_request_goes_at_once_a_repair_waits() -> None:
     """A screen that shows one room, then another a moment later: the second start
-    waits for the publisher's keyframe, not for the rest of the interval."""
+    waits for the publisher's keyframe, not for the rest of the interval. A
+    subscriber's PLI (a repair) keeps the interval: lossy subscribers must not fill
+    the publisher's uplink with keyframes."""
     sent: list[float] = []
     router = Router(RouterOptions(keyframe_interval_s=30))
     transport = router.create_direct_transport()
     codec = MediaCodec(VP8, 90000)
     producer = transport.produce(codec, keyframe_requester=lambda: sent.append(1))
-    producer.request_keyframe()
-    producer.request_keyframe()  # before the answer: folded in
+    first = transport.consume(producer)  # starts: asks for a keyframe
+    transport.consume(producer)  # before the answer: folded in
     assert (len(sent), producer.keyframe_requests_coalesced) == (1, 1)
     producer.send(EncodedFrame(b"\x01\x00\x00", 3000, codec))  # not a keyframe
-    producer.request_keyframe()
+    transport.consume(producer)
     assert len(sent) == 1, "no keyframe came: the interval holds"
     producer.send(EncodedFrame(b"\x00\x00\x00", 6000, codec, keyframe=True))
-    producer.request_keyframe()
-    assert len(sent) == 2, "answered: the next request goes at once"
-    producer.request_keyframe()
-    assert len(sent) == 2, "and the one after that waits again"
+    assert all(c.queued == 1 for c in producer.consumers), "the keyframe started them all"
+    first.request_keyframe()  # the subscriber lost its picture
+    assert len(sent) == 1, "a repair keeps the interval"
+    transport.consume(producer)
+    assert len(sent) == 2, "answered: a starting consumer's request goes at once"
+    transport.consume(producer)
+    assert len(sent) == 2, "and the one after that waits for the next answer"
     await router.close()
 
 
@@ -115,12 +120,12 @@ async def test_only_the_layer_asked_for_answers_a_simulcast_request() -> None:
 
     packet(0, DELTA)
     packet(1, DELTA)  # both layers active
-    producer.request_keyframe(1)
+    producer.request_keyframe(1, start=True)
     assert len(sent) == 1
     packet(0, KEY)
-    producer.request_keyframe(1)
+    producer.request_keyframe(1, start=True)
     assert len(sent) == 1, "the low layer's keyframe does not answer a request for the high"
     packet(1, KEY)
-    producer.request_keyframe(1)
+    producer.request_keyframe(1, start=True)
     assert len(sent) == 2, "the high layer's does"
     producer.close()
