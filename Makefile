@@ -1,5 +1,7 @@
 # Two commands on a fresh machine: `make run` and `make test` (see README).
-PYTHON ?= python3
+# the interpreter .venv is made from: the distribution's optimised CPython when
+# it can make a venv (see scripts/python.sh), else python3 on PATH
+PYTHON ?= $(shell scripts/python.sh)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)

@@ -313,6 +313,7 @@ def inside(args: argparse.Namespace) -> int:
     load = os.getloadavg()[0]
     print(f"\njanus benchmark: median of {runs} run(s), {window:.0f} s windows, load {load:.1f}")
     print("server CPU-seconds per forwarded stream-second (marginal over the publisher alone)")
+    print(f"the hub's interpreter: {relay.interpreter()}")
     print(f"{'N':>4} {'server':<13} {'cores':>7} {'per sub':>9} {'fps/sub':>8}")
     per_sub: dict[str, dict[int, float]] = {s: {} for s in SERVERS}
     for server in SERVERS:

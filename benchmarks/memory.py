@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.relay import PACKETS, _line, _spawn, _stats, _wait_for  # noqa: E402
+from benchmarks.relay import PACKETS, _line, _spawn, _stats, _wait_for, interpreter  # noqa: E402
 
 FLAT_GROWTH = 0.05  # RSS after the warm-up may grow by at most this much (5 %)
 
@@ -70,6 +70,7 @@ def main() -> int:
             proc.wait()
 
     print(f"\nmemory benchmark: 1 publisher, {n} subscribers, {duration / 60:.1f} min")
+    print(f"interpreter: {interpreter()}")
     print(f"hub RSS with the publisher alone: {baseline:.0f} MB")
     print(f"{'t s':>6} {'RSS MB':>8}")
     for t, rss, _ in samples:

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.relay import interpreter  # noqa: E402
+
 
 def _median_us(fn: Callable[[], object], number: int, repeats: int) -> float:
     return statistics.median(timeit.repeat(fn, number=number, repeat=repeats)) / number * 1e6
@@ -192,6 +194,7 @@ def main() -> int:
     if args.smoke:
         args.repeats, args.number = 1, 50
     print(f"\npacket path: µs per call, median of {args.repeats} repeat(s) of {args.number}")
+    print(f"interpreter: {interpreter()}")
     print(f"{'step':<48} {'ours':>7}  {'baseline':<32} {'µs':>7}  ratio")
     for step, ours, baseline, theirs in rows(args.number, args.repeats):
         ratio = "-" if args.smoke else f"{theirs / ours:.2f}x"  # (smoke: too few calls)

@@ -225,6 +225,15 @@ def _spawn(*args: str, ice: str | None = None) -> subprocess.Popen[str]:
     )
 
 
+def interpreter() -> str:
+    """Which CPython runs the hub (the figures depend on its build: see
+    scripts/python.sh)."""
+    import platform
+
+    name = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{name} ({sys._base_executable})"
+
+
 def _line(proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
@@ -382,6 +391,7 @@ def main() -> int:
 
     loop = from_env().server.event_loop
     print(f"hub event loop: {loop} (MEDIATION_HUB_EVENT_LOOP; what `serve` runs on)")
+    print(f"interpreter: {interpreter()}")
     columns = ("N", "path", "cores", "per sub", "fps/sub", "p50 ms", "p99 ms", "RSS MB")
     widths = (4, -11, 7, 9, 8, 7, 7, 7)
     print(

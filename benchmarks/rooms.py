@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.relay import _line, _stats  # noqa: E402
+from benchmarks.relay import _line, _stats, interpreter  # noqa: E402
 from hub.event_loop import KINDS  # noqa: E402
 from signaling.gc_pauses import GcPauses, freeze_startup_objects  # noqa: E402
 
@@ -285,6 +285,7 @@ def main() -> int:
         "three-person rooms (each: Opus + VP8 0.5 Mbps in, the other two out); "
         f"publishers: {args.publishers}; hub event loop: {args.loop}"
     )
+    print(f"interpreter: {interpreter()}")
     print(
         f"{'M':>4} {'cores':>7} {'per room':>9} {'norm.':>8} {'pkt/s in':>9} {'pkt/s out':>10} "
         f"{'fps':>6} {'min fps':>8} {'RSS MB':>7} {'kernel':>7} "
