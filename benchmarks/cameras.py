@@ -47,17 +47,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# less CPU than this in a window is below psutil's resolution (10 ms ticks): no ratio
-MIN_CPU_S = 0.2
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.relay import MIN_SIGNAL_CPU_S  # noqa: E402
 
 
 def measurable(share: float, count: int, window: float) -> bool:
     """`share` (of a core, per camera) of `count` cameras over `window` s is CPU enough
     to compare."""
-    return share * count * window >= MIN_CPU_S
-
-
-sys.path.insert(0, str(ROOT))
+    return share * count * window >= MIN_SIGNAL_CPU_S
 
 
 # -- our ingest, in its own process -------------------------------------------------------

@@ -44,7 +44,6 @@ SERVER_IP, CLIENT_IP = "10.77.0.1", "10.77.0.2"
 JANUS_LIBS = Path("/usr/lib/x86_64-linux-gnu/janus")
 JANUS_URL = "http://127.0.0.1:8088/janus"
 SERVERS = ("hub", "janus", "janus-loops2")
-MIN_SIGNAL_CPU_S = 0.2
 ROOM = 4242
 
 
@@ -320,7 +319,7 @@ def inside(args: argparse.Namespace) -> int:
         base = results[server][0]["cores"]
         for n, r in sorted(results[server].items()):
             marginal = r["cores"] - base
-            signal_ok = n and marginal * window >= MIN_SIGNAL_CPU_S
+            signal_ok = n and marginal * window >= relay.MIN_SIGNAL_CPU_S
             if signal_ok:
                 per_sub[server][n] = marginal / n
             cost = f"{100 * marginal / n:>8.3f}%" if signal_ok else f"{'-':>9}"

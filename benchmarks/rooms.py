@@ -33,11 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.relay import _line, _stats, interpreter  # noqa: E402
+from benchmarks.relay import MIN_SIGNAL_CPU_S, _line, _stats, interpreter  # noqa: E402
 from hub.event_loop import KINDS  # noqa: E402
 from signaling.gc_pauses import GcPauses, freeze_startup_objects  # noqa: E402
 
-MIN_SIGNAL_CPU_S = 0.2  # marginal CPU-seconds in a window below which a figure is noise
 MIN_FPS = 27  # below this the clients could not keep up: no figure
 PROCESSES = 4  # client processes
 NOMINAL_PPS = 345  # packets in per room at full rate (measured with one room, idle machine)

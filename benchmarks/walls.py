@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# less marginal CPU than this in a window is below psutil's resolution (10 ms ticks)
-MIN_CPU_S = 0.2
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.relay import MIN_SIGNAL_CPU_S  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -316,7 +316,7 @@ def main() -> int:
     def measurable(r: dict[str, Any]) -> bool:
         """The screen's marginal CPU is above what psutil's 10 ms ticks resolve."""
         seconds = args.window * args.windows
-        return (r["screen_cpu"] - r["baseline_cpu"]) / 100 * seconds >= MIN_CPU_S
+        return (r["screen_cpu"] - r["baseline_cpu"]) / 100 * seconds >= MIN_SIGNAL_CPU_S
 
     for r in rows:
         per_tile = (r["screen_cpu"] - r["baseline_cpu"]) / max(1, r["rooms"])

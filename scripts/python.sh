@@ -11,12 +11,9 @@
 # interpreter"). It must be 3.11 or newer and able to make a venv (Debian:
 # python3-venv); otherwise python3 on PATH.
 set -euo pipefail
-for candidate in /usr/bin/python3 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
-            >/dev/null 2>&1; then
-        echo "$candidate"
-        exit 0
-    fi
-done
-echo python3
+if /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
+    >/dev/null 2>&1; then
+    echo /usr/bin/python3
+else
+    echo python3
+fi
